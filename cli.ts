@@ -1,0 +1,19 @@
+/**
+ * The @gan/mnist command line: `train` and `sample`, with `--help` on each.
+ *
+ * ```sh
+ * deno run -A jsr:@gan/mnist/cli train --preset lite --epochs 10 --seed 1 --out runs/lite
+ * deno run -A jsr:@gan/mnist/cli sample --model runs/lite --n 100 --out grid.png
+ * ```
+ *
+ * From a checkout: `deno task cli train …`. Narrow permissions suffice:
+ * `--allow-read --allow-write --allow-env` (see the README).
+ *
+ * @module
+ */
+
+import { main } from "./src/cli/main.ts";
+
+export { main };
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

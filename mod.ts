@@ -1,0 +1,103 @@
+/**
+ * @gan/mnist: train Generative Adversarial Networks on MNIST and sample from them, in Deno or a
+ * browser, on tf.js with the WASM-SIMD backend (WebGPU where a GPU answers).
+ *
+ * The presets reproduce the seed systems exactly: `standard` (the GAN_Implementation MLP GAN),
+ * `lite` (its fast mode, the default) and `tutorial` (the EngEd tutorial GAN).
+ *
+ * ```ts
+ * import { createDiscriminator, createGenerator, loadMnist, sample, selectBackend, trainGAN, writePngGrid } from "@gan/mnist";
+ *
+ * await selectBackend("auto"); // WebGPU on a GPU, else WASM with SIMD
+ * const digits = await loadMnist({ split: "train", limit: 10_000 });
+ * const generator = createGenerator({ preset: "lite", seed: 1 });
+ * const discriminator = createDiscriminator({ preset: "lite", seed: 1 });
+ * await trainGAN(generator, discriminator, digits, {
+ *   epochs: 10, seed: 1, onEpoch: (e) => console.log(e.epoch, e.lossD, e.lossG),
+ * });
+ * await writePngGrid("grid.png", await sample(generator, { n: 100, seed: 2 }));
+ * ```
+ *
+ * `trainRun` does the same from a preset and writes a run directory (models every epoch,
+ * `log.jsonl`, `loss.svg`, sample grids, `config.json`); the CLI (`./cli`) is a thin layer on it.
+ *
+ * @module
+ */
+
+export {
+  type BackendChoice,
+  type BackendName,
+  type BackendSelection,
+  BackendUnavailableError,
+  selectBackend,
+} from "./src/backend/select.ts";
+export { DataFileError, ModelFileError, RunDirectoryError } from "./src/errors.ts";
+export { Random, type RandomState } from "./src/random.ts";
+export {
+  decodeIdx,
+  encodeIdx,
+  IDX_IMAGES_MAGIC,
+  IDX_LABELS_MAGIC,
+  type IdxArray,
+  type IdxData,
+  type IdxType,
+} from "./src/data/idx.ts";
+export { readIdx, type ReadIdxOptions, writeIdx } from "./src/data/idx_file.ts";
+export {
+  bytesToPixels,
+  type ImageSet,
+  imagesToIdx,
+  pixelsToBytes,
+  shuffleImages,
+} from "./src/data/images.ts";
+export {
+  bundledMnistDir,
+  loadMnist,
+  type LoadMnistOptions,
+  type MnistSplit,
+} from "./src/data/mnist.ts";
+export {
+  type Activation,
+  DEFAULT_PRESET,
+  type DiscriminatorOptions,
+  type GeneratorOptions,
+  type Initializer,
+  type Preset,
+  PRESET_NAMES,
+  type PresetName,
+  PRESETS,
+  type TrainingSettings,
+} from "./src/models/presets.ts";
+export {
+  createDiscriminator,
+  type CreateDiscriminatorOptions,
+  createGenerator,
+  type CreateGeneratorOptions,
+} from "./src/models/mlp.ts";
+export { discriminatorLoss, generatorLoss, sigmoidCrossEntropy } from "./src/train/losses.ts";
+export {
+  type EpochInfo,
+  type ResolvedTrainOptions,
+  type StepInfo,
+  trainGAN,
+  type TrainOptions,
+  type TrainResult,
+} from "./src/train/train.ts";
+export {
+  type RunSettings,
+  trainRun,
+  type TrainRunOptions,
+  type TrainRunResult,
+} from "./src/train/run.ts";
+export { type CurvePoint, lossChartSvg } from "./src/train/chart.ts";
+export { sample, type SampleOptions } from "./src/sample/sample.ts";
+export { encodePngGrid, gridImage, type GridOptions, type RasterImage } from "./src/sample/grid.ts";
+export { writeImagesIdx, writePngGrid } from "./src/sample/files.ts";
+export {
+  type LoadedModel,
+  loadModel,
+  saveModel,
+  type SaveModelOptions,
+} from "./src/io/model_files.ts";
+export { VERSION } from "./src/version.ts";
+export type { LayersModel, Scalar, Tensor } from "./src/tf_types.ts";

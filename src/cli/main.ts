@@ -1,0 +1,60 @@
+/**
+ * The command line: picks the command, runs it, turns errors into one line and an exit code.
+ *
+ * @module
+ */
+
+import { VERSION } from "../version.ts";
+import { reportError, UsageError } from "./errors.ts";
+import { sampleCommand } from "./sample.ts";
+import { trainCommand } from "./train.ts";
+
+/** The tool's help text. */
+export const MAIN_HELP = `@gan/mnist ${VERSION}: train GANs on MNIST and sample from them.
+
+Usage: cli.ts <command> [options]
+
+Commands:
+  train     train a preset (standard, lite, tutorial) and write a run directory
+  sample    draw images from a trained generator into a PNG grid or an IDX file
+
+Run "cli.ts <command> --help" for a command's options.
+
+Examples:
+  cli.ts train --preset lite --epochs 10 --seed 1 --out runs/lite
+  cli.ts sample --model runs/lite --n 100 --out grid.png
+`;
+
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
+  train: trainCommand,
+  sample: sampleCommand,
+};
+
+/**
+ * Runs the CLI on the given arguments.
+ *
+ * @param args The arguments, e.g. `Deno.args`.
+ * @returns The process exit code: 0 on success, 2 for bad input, 1 for anything unexpected.
+ */
+export async function main(args: string[]): Promise<number> {
+  const [command, ...rest] = args;
+  try {
+    if (command === undefined || command === "help" || command === "--help" || command === "-h") {
+      console.log(MAIN_HELP);
+      return command === undefined ? 2 : 0;
+    }
+    if (command === "--version" || command === "-V") {
+      console.log(VERSION);
+      return 0;
+    }
+    const run = COMMANDS[command];
+    if (!run) {
+      throw new UsageError(
+        `unknown command "${command}" (commands: ${Object.keys(COMMANDS).join(", ")}; see --help)`,
+      );
+    }
+    return await run(rest);
+  } catch (error) {
+    return reportError(error);
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * `sample`: draw images from a trained generator into a PNG grid or an IDX file.
+ *
+ * @module
+ */
+
+import { dirname } from "std/path";
+import { BACKEND_CHOICES, selectBackend } from "../backend/select.ts";
+import { ModelFileError } from "../errors.ts";
+import { loadModel } from "../io/model_files.ts";
+import { writeImagesIdx, writePngGrid } from "../sample/files.ts";
+import { generatorShape, sample } from "../sample/sample.ts";
+import { choiceFlag, intFlag, parseFlags, requireDirectory, stringFlag } from "./args.ts";
+import { UsageError } from "./errors.ts";
+
+/** The command's help text. */
+export const SAMPLE_HELP = `Usage: cli.ts sample --model DIR --out FILE [options]
+
+Draw images from a trained generator.
+
+Options:
+  --model DIR        a run directory (uses its generator/), a model directory, or a model.json
+  --out FILE         FILE.png: a grid of the images;
+                     FILE.idx or FILE.idx.gz: the raw images, uint8, N×28×28, 0 = background
+  --n N              how many images                                   (default: 64)
+  --seed N           seed of the noise: same seed, same images           (default: 0)
+  --columns N        images per row of a PNG grid                        (default: √n)
+  --scale N          pixel size in a PNG grid                            (default: 1)
+  --backend NAME     auto | webgpu | wasm | cpu                          (default: auto)
+  -h, --help         this help
+
+Examples:
+  cli.ts sample --model runs/lite --n 100 --out grid.png
+  cli.ts sample --model runs/lite --n 10000 --seed 2 --out samples.idx
+`;
+
+const FLAGS = {
+  model: { type: "string" },
+  out: { type: "string" },
+  n: { type: "string" },
+  seed: { type: "string" },
+  columns: { type: "string" },
+  scale: { type: "string" },
+  backend: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/**
+ * Runs `sample`.
+ *
+ * @param args The arguments after `sample`.
+ * @returns The exit code.
+ */
+export async function sampleCommand(args: string[]): Promise<number> {
+  const flags = parseFlags(args, FLAGS, "sample");
+  if (flags.help) {
+    console.log(SAMPLE_HELP);
+    return 0;
+  }
+  const modelPath = stringFlag(flags, "model");
+  const out = stringFlag(flags, "out");
+  if (modelPath === undefined) throw new UsageError(`--model is required (see "sample --help")`);
+  if (out === undefined) throw new UsageError(`--out is required (see "sample --help")`);
+  const format = out.endsWith(".png") ? "png" : /\.idx(\.gz)?$/.test(out) ? "idx" : undefined;
+  if (format === undefined) {
+    throw new UsageError(`--out ${out}: expected a file name ending in .png, .idx or .idx.gz`);
+  }
+  const n = intFlag(flags, "n", 1, 1_000_000) ?? 64;
+  const seed = intFlag(flags, "seed", 0, 2 ** 32 - 1) ?? 0;
+  const columns = intFlag(flags, "columns", 1, 10_000);
+  const scale = intFlag(flags, "scale", 1, 64);
+  const backendChoice = choiceFlag(flags, "backend", BACKEND_CHOICES) ?? "auto";
+  await requireDirectory("out", dirname(out));
+
+  const backend = await selectBackend(backendChoice);
+  for (const notice of backend.notices) console.error(`notice: ${notice}`);
+  const { model, path } = await loadModel(modelPath, "generator");
+  try {
+    generatorShape(model);
+  } catch (error) {
+    throw new ModelFileError("load", path, (error as Error).message);
+  }
+  const images = await sample(model, { n, seed });
+  if (format === "png") await writePngGrid(out, images, { columns, scale });
+  else await writeImagesIdx(out, images);
+  console.log(
+    `wrote ${n} samples (${images.height}×${images.width}×${images.channels}, seed ${seed}) ` +
+      `from ${path} to ${out} [${backend.name}]`,
+  );
+  return 0;
+}

@@ -1,0 +1,139 @@
+/**
+ * `train`: train a preset on MNIST (or any data in its format) and write a run directory.
+ *
+ * @module
+ */
+
+import { BACKEND_CHOICES, selectBackend } from "../backend/select.ts";
+import { PRESET_NAMES } from "../models/presets.ts";
+import { resolveRunSettings, trainRun } from "../train/run.ts";
+import {
+  choiceFlag,
+  intFlag,
+  numberFlag,
+  parseFlags,
+  requireDirectory,
+  stringFlag,
+} from "./args.ts";
+import { formatDuration, Progress } from "./progress.ts";
+
+/** The command's help text. */
+export const TRAIN_HELP = `Usage: cli.ts train [options]
+
+Train a GAN on MNIST (or any data set in MNIST's IDX format) and write a run directory:
+models after every epoch, log.jsonl, loss.svg, samples/epoch-NNN.png, config.json.
+
+Options:
+  --preset NAME      standard | lite | tutorial                      (default: lite)
+  --epochs N         passes over the data            (default: the preset's: 50, 20, 25)
+  --batch-size N     images per batch                (default: the preset's: 64, 64, 32)
+  --lr X             Adam learning rate, both networks               (default: 0.0002)
+  --seed N           seed of weights, data order, noise and grids    (default: 0)
+  --data DIR         directory with train-images-idx3-ubyte etc. (.gz too),
+                     e.g. Fashion-MNIST or KMNIST         (default: the bundled MNIST)
+  --limit N          train on the first N images      (default: lite 10000, others all)
+  --out DIR          the run directory                      (default: runs/PRESET-sSEED)
+  --force            replace a run already in --out
+  --backend NAME     auto | webgpu | wasm | cpu                      (default: auto)
+  --log-every N      steps per line of log.jsonl and point of loss.svg (default: 50)
+  --dry-run          one epoch of two batches: checks the whole pipeline in seconds
+  -h, --help         this help
+
+Examples:
+  cli.ts train --preset lite --epochs 10 --seed 1 --out runs/lite
+  cli.ts train --preset standard --backend wasm --out runs/standard
+  cli.ts train --data ~/fashion-mnist --out runs/fashion
+`;
+
+const FLAGS = {
+  preset: { type: "string" },
+  epochs: { type: "string" },
+  "batch-size": { type: "string" },
+  lr: { type: "string" },
+  seed: { type: "string" },
+  data: { type: "string" },
+  limit: { type: "string" },
+  out: { type: "string" },
+  force: { type: "boolean" },
+  backend: { type: "string" },
+  "log-every": { type: "string" },
+  "dry-run": { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/**
+ * Runs `train`.
+ *
+ * @param args The arguments after `train`.
+ * @returns The exit code.
+ */
+export async function trainCommand(args: string[]): Promise<number> {
+  const flags = parseFlags(args, FLAGS, "train");
+  if (flags.help) {
+    console.log(TRAIN_HELP);
+    return 0;
+  }
+  const preset = choiceFlag(flags, "preset", PRESET_NAMES) ?? "lite";
+  const seed = intFlag(flags, "seed", 0, 2 ** 32 - 1) ?? 0;
+  const batchSize = intFlag(flags, "batch-size", 1, 65536);
+  const dryRun = flags["dry-run"] === true;
+  const options = {
+    preset,
+    seed,
+    epochs: dryRun ? 1 : intFlag(flags, "epochs", 1, 100_000),
+    batchSize,
+    learningRate: numberFlag(flags, "lr", 0, 10),
+    dataLimit: dryRun ? 2 * (batchSize ?? 64) : intFlag(flags, "limit"),
+    dataDir: stringFlag(flags, "data"),
+    out: stringFlag(flags, "out") ?? `runs/${preset}-s${seed}`,
+    force: flags.force === true,
+    logEvery: intFlag(flags, "log-every"),
+  };
+  const backendChoice = choiceFlag(flags, "backend", BACKEND_CHOICES) ?? "auto";
+  if (options.dataDir !== undefined) await requireDirectory("data", options.dataDir);
+  const settings = resolveRunSettings(options);
+
+  const backend = await selectBackend(backendChoice);
+  for (const notice of backend.notices) console.log(`notice: ${notice}`);
+  console.log(`backend: ${backend.description}`);
+  const progress = new Progress();
+  const controller = new AbortController();
+  const onInterrupt = () => {
+    if (controller.signal.aborted) Deno.exit(130);
+    progress.message("interrupted: stopping after this step (press Ctrl-C again to quit at once)");
+    controller.abort();
+  };
+  Deno.addSignalListener("SIGINT", onInterrupt);
+  try {
+    const images = settings.data.limit === null ? "all" : `the first ${settings.data.limit}`;
+    progress.message(
+      `training ${preset}: ${settings.training.epochs} epochs, batch ${settings.training.batchSize}, ` +
+        `${images} images, seed ${seed}, writing ${options.out}`,
+    );
+    const { result } = await trainRun({
+      ...options,
+      signal: controller.signal,
+      onStep: (info) => progress.step(info),
+      onEpoch: (info) => progress.epoch(info),
+    });
+    progress.done();
+    const when = formatDuration(result.seconds);
+    if (result.aborted) {
+      console.log(
+        `stopped after ${result.steps} steps (${when}); ` +
+          (result.epochs > 0
+            ? `the models of epoch ${result.epochs} are in ${options.out}`
+            : `no epoch finished, so no model was saved`),
+      );
+      return 130;
+    }
+    console.log(
+      `done: ${result.epochs} epochs, ${result.steps} steps in ${when} ` +
+        `(${(1000 * result.seconds / result.steps).toFixed(1)} ms/step); ` +
+        `the run is in ${options.out} (generator/, samples/, loss.svg, log.jsonl)`,
+    );
+    return 0;
+  } finally {
+    Deno.removeSignalListener("SIGINT", onInterrupt);
+  }
+}

@@ -1,0 +1,310 @@
+/**
+ * The MLP generator and discriminator of the seed systems, as plain tf.js layers models, so that
+ * stock tf.js can load what we save.
+ *
+ * @module
+ */
+
+import type * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
+import type { LayersModel } from "../tf_types.ts";
+import { checkInteger, checkNumber } from "../errors.ts";
+import { Random } from "../random.ts";
+import {
+  type Activation,
+  DEFAULT_PRESET,
+  type DiscriminatorOptions,
+  type GeneratorOptions,
+  getPreset,
+  type Initializer,
+  type PresetName,
+} from "./presets.ts";
+
+/** Options of {@linkcode createGenerator}: a preset, and any field of it to override. */
+export interface CreateGeneratorOptions extends Partial<GeneratorOptions> {
+  /**
+   * The preset the other fields start from.
+   * @default {"lite"}
+   */
+  preset?: PresetName;
+  /** Seed of the initial weights; unseeded (different every time) when absent. */
+  seed?: number;
+}
+
+/** Options of {@linkcode createDiscriminator}: a preset, and any field of it to override. */
+export interface CreateDiscriminatorOptions extends Partial<DiscriminatorOptions> {
+  /**
+   * The preset the other fields start from.
+   * @default {"lite"}
+   */
+  preset?: PresetName;
+  /** Seed of the initial weights; unseeded (different every time) when absent. */
+  seed?: number;
+}
+
+const ACTIVATIONS: readonly Activation[] = [
+  "relu",
+  "leaky_relu",
+  "tanh",
+  "sigmoid",
+  "elu",
+  "linear",
+];
+const INITIALIZERS: readonly Initializer[] = ["torch", "glorot", "normal"];
+
+/** Draws initializer seeds from the model's seed, or leaves them unseeded. */
+class SeedSource {
+  #random: Random | undefined;
+  constructor(seed: number | undefined, salt: number) {
+    this.#random = seed === undefined ? undefined : new Random((seed ^ salt) >>> 0);
+  }
+  next(): number | undefined {
+    return this.#random?.uint32();
+  }
+}
+
+type TfInitializer = ReturnType<typeof tfl.initializers.zeros>;
+
+function kernelAndBias(
+  initializer: Initializer,
+  fanIn: number,
+  stddev: number,
+  seeds: SeedSource,
+): { kernelInitializer: TfInitializer; biasInitializer: TfInitializer } {
+  if (initializer === "torch") {
+    // nn.Linear's reset_parameters: kaiming_uniform(a=√5) is uniform in ±1/√fan_in, i.e. variance
+    // scaling with scale 1/3; the bias is uniform in the same range.
+    const limit = 1 / Math.sqrt(fanIn);
+    return {
+      kernelInitializer: tfl.initializers.varianceScaling({
+        scale: 1 / 3,
+        mode: "fanIn",
+        distribution: "uniform",
+        seed: seeds.next(),
+      }),
+      biasInitializer: tfl.initializers.randomUniform({
+        minval: -limit,
+        maxval: limit,
+        seed: seeds.next(),
+      }),
+    };
+  }
+  const kernelInitializer = initializer === "glorot"
+    ? tfl.initializers.glorotUniform({ seed: seeds.next() })
+    : tfl.initializers.randomNormal({ mean: 0, stddev, seed: seeds.next() });
+  return { kernelInitializer, biasInitializer: tfl.initializers.zeros() };
+}
+
+/** The layer for an activation: LeakyReLU is a layer of its own in tf.js, the rest are not. */
+function activationLayer(
+  activation: Activation,
+  alpha: number,
+  name: string,
+): tf.serialization.Serializable {
+  return activation === "leaky_relu"
+    ? tfl.layers.leakyReLU({ alpha, name })
+    : tfl.layers.activation({ activation, name });
+}
+
+function checkShared(
+  where: string,
+  options: Pick<
+    GeneratorOptions,
+    "hiddenUnits" | "activation" | "leakyReluAlpha" | "imageShape" | "initializer" | "initStddev"
+  >,
+): void {
+  if (!Array.isArray(options.hiddenUnits)) {
+    throw new RangeError(`${where}: hiddenUnits must be an array`);
+  }
+  options.hiddenUnits.forEach((u, i) => checkInteger(where, `hiddenUnits[${i}]`, u));
+  if (!ACTIVATIONS.includes(options.activation)) {
+    throw new RangeError(
+      `${where}: activation must be one of ${ACTIVATIONS.join(", ")}, got "${options.activation}"`,
+    );
+  }
+  checkNumber(where, "leakyReluAlpha", options.leakyReluAlpha, 0, 1, "[]");
+  if (options.imageShape?.length !== 3) {
+    throw new RangeError(`${where}: imageShape must be [height, width, channels]`);
+  }
+  options.imageShape.forEach((d, i) => checkInteger(where, `imageShape[${i}]`, d));
+  if (!INITIALIZERS.includes(options.initializer)) {
+    throw new RangeError(
+      `${where}: initializer must be one of ${
+        INITIALIZERS.join(", ")
+      }, got "${options.initializer}"`,
+    );
+  }
+  checkNumber(where, "initStddev", options.initStddev, 0, Infinity);
+}
+
+/**
+ * The full generator options: the preset's, with the given fields over them.
+ *
+ * @param options A preset name and overrides.
+ * @returns Every field, checked.
+ */
+export function resolveGeneratorOptions(options: CreateGeneratorOptions = {}): GeneratorOptions {
+  const { preset = DEFAULT_PRESET, seed: _seed, ...overrides } = options;
+  const resolved: GeneratorOptions = {
+    ...getPreset(preset).generator,
+    ...withoutUndefined(overrides),
+  };
+  checkShared("createGenerator", resolved);
+  checkInteger("createGenerator", "latentDim", resolved.latentDim);
+  if (!ACTIVATIONS.includes(resolved.outputActivation)) {
+    throw new RangeError(
+      `createGenerator: outputActivation must be one of ${
+        ACTIVATIONS.join(", ")
+      }, got "${resolved.outputActivation}"`,
+    );
+  }
+  return {
+    ...resolved,
+    hiddenUnits: [...resolved.hiddenUnits],
+    imageShape: [...resolved.imageShape],
+  };
+}
+
+/**
+ * The full discriminator options: the preset's, with the given fields over them.
+ *
+ * @param options A preset name and overrides.
+ * @returns Every field, checked.
+ */
+export function resolveDiscriminatorOptions(
+  options: CreateDiscriminatorOptions = {},
+): DiscriminatorOptions {
+  const { preset = DEFAULT_PRESET, seed: _seed, ...overrides } = options;
+  const resolved: DiscriminatorOptions = {
+    ...getPreset(preset).discriminator,
+    ...withoutUndefined(overrides),
+  };
+  checkShared("createDiscriminator", resolved);
+  checkNumber("createDiscriminator", "dropout", resolved.dropout, 0, 1, "[)");
+  return {
+    ...resolved,
+    hiddenUnits: [...resolved.hiddenUnits],
+    imageShape: [...resolved.imageShape],
+  };
+}
+
+function withoutUndefined<T extends object>(object: T): Partial<T> {
+  return Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined)) as Partial<
+    T
+  >;
+}
+
+/**
+ * Builds an MLP generator: z → (Dense → [BatchNorm] → activation) × hidden → Dense → image.
+ *
+ * @param options A preset (default `"lite"`) and any fields to override.
+ * @returns A tf.js layers model from `(B, latentDim)` noise to `(B, height, width, channels)`
+ * images in the output activation's range.
+ *
+ * @example The standard generator, and a wider variant of the lite one
+ * ```ts
+ * import { createGenerator } from "@gan/mnist";
+ *
+ * const generator = createGenerator({ preset: "standard", seed: 1 });
+ * console.log(generator.countParams()); // 293136
+ * const wide = createGenerator({ preset: "lite", hiddenUnits: [256, 512, 1024] });
+ * console.log(wide.outputs[0].shape); // [null, 28, 28, 1]
+ * ```
+ */
+export function createGenerator(options: CreateGeneratorOptions = {}): LayersModel {
+  const o = resolveGeneratorOptions(options);
+  const seeds = new SeedSource(options.seed, 0x47454e);
+  const [height, width, channels] = o.imageShape;
+  const model = tfl.sequential({ name: "generator" });
+  let fanIn = o.latentDim;
+  o.hiddenUnits.forEach((units, i) => {
+    const n = i + 1;
+    // (B, fanIn) -> (B, units)
+    model.add(tfl.layers.dense({
+      units,
+      inputShape: i === 0 ? [o.latentDim] : undefined,
+      name: `g_dense_${n}`,
+      ...kernelAndBias(o.initializer, fanIn, o.initStddev, seeds),
+    }));
+    if (o.batchNorm) {
+      // (B, units) -> (B, units); PyTorch's BatchNorm1d defaults: momentum 0.1, eps 1e-5
+      model.add(tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: `g_bn_${n}` }));
+    }
+    // (B, units) -> (B, units)
+    model.add(
+      activationLayer(o.activation, o.leakyReluAlpha, `g_${o.activation}_${n}`) as tfl.layers.Layer,
+    );
+    fanIn = units;
+  });
+  // (B, fanIn) -> (B, height·width·channels)
+  model.add(tfl.layers.dense({
+    units: height * width * channels,
+    inputShape: o.hiddenUnits.length === 0 ? [o.latentDim] : undefined,
+    name: "g_dense_out",
+    ...kernelAndBias(o.initializer, fanIn, o.initStddev, seeds),
+  }));
+  // (B, height·width·channels) -> (B, height·width·channels), in (-1, 1) for tanh
+  model.add(
+    activationLayer(
+      o.outputActivation,
+      o.leakyReluAlpha,
+      `g_${o.outputActivation}_out`,
+    ) as tfl.layers.Layer,
+  );
+  // (B, height·width·channels) -> (B, height, width, channels)
+  model.add(tfl.layers.reshape({ targetShape: [height, width, channels], name: "g_image" }));
+  return model;
+}
+
+/**
+ * Builds an MLP discriminator: image → flatten → (Dense → activation → [Dropout]) × hidden → Dense
+ * → one logit. It outputs logits, not probabilities: the loss applies the sigmoid (stably), and
+ * `tf.sigmoid(logit)` is the probability that the image is real.
+ *
+ * @param options A preset (default `"lite"`) and any fields to override.
+ * @returns A tf.js layers model from `(B, height, width, channels)` images to `(B, 1)` logits.
+ *
+ * @example The standard discriminator
+ * ```ts
+ * import { createDiscriminator } from "@gan/mnist";
+ *
+ * const discriminator = createDiscriminator({ preset: "standard", seed: 1 });
+ * console.log(discriminator.countParams()); // 267009
+ * ```
+ */
+export function createDiscriminator(options: CreateDiscriminatorOptions = {}): LayersModel {
+  const o = resolveDiscriminatorOptions(options);
+  const seeds = new SeedSource(options.seed, 0x444953);
+  const [height, width, channels] = o.imageShape;
+  const model = tfl.sequential({ name: "discriminator" });
+  // (B, height, width, channels) -> (B, height·width·channels)
+  model.add(tfl.layers.flatten({ inputShape: [height, width, channels], name: "d_flatten" }));
+  let fanIn = height * width * channels;
+  o.hiddenUnits.forEach((units, i) => {
+    const n = i + 1;
+    // (B, fanIn) -> (B, units)
+    model.add(tfl.layers.dense({
+      units,
+      name: `d_dense_${n}`,
+      ...kernelAndBias(o.initializer, fanIn, o.initStddev, seeds),
+    }));
+    // (B, units) -> (B, units)
+    model.add(
+      activationLayer(o.activation, o.leakyReluAlpha, `d_${o.activation}_${n}`) as tfl.layers.Layer,
+    );
+    if (o.dropout > 0) {
+      // (B, units) -> (B, units)
+      model.add(
+        tfl.layers.dropout({ rate: o.dropout, seed: seeds.next(), name: `d_dropout_${n}` }),
+      );
+    }
+    fanIn = units;
+  });
+  // (B, fanIn) -> (B, 1): the logit of "real"
+  model.add(tfl.layers.dense({
+    units: 1,
+    name: "d_logit",
+    ...kernelAndBias(o.initializer, fanIn, o.initStddev, seeds),
+  }));
+  return model;
+}

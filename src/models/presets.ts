@@ -1,0 +1,219 @@
+/**
+ * The seed systems as plain data: the sizes, activations and training settings of each preset.
+ * Read them, copy them, override any field.
+ *
+ * @module
+ */
+
+/** Activation functions of hidden layers. */
+export type Activation = "relu" | "leaky_relu" | "tanh" | "sigmoid" | "elu" | "linear";
+
+/**
+ * How Dense weights start:
+ * - `"torch"`: PyTorch's default for `nn.Linear`, weights and biases uniform in ±1/√fan_in (what
+ *   the seed systems, written in PyTorch, start from);
+ * - `"glorot"`: Keras's default, Glorot-uniform weights and zero biases;
+ * - `"normal"`: weights from N(0, `initStddev`), zero biases (the DCGAN paper's N(0, 0.02)).
+ */
+export type Initializer = "torch" | "glorot" | "normal";
+
+/** The architecture of an MLP generator: latent vector → hidden Dense layers → image. */
+export interface GeneratorOptions {
+  /** Length of the noise vector z. */
+  latentDim: number;
+  /** Units of each hidden Dense layer, in order. */
+  hiddenUnits: number[];
+  /** Activation after each hidden layer. */
+  activation: Activation;
+  /** Negative slope when `activation` is `"leaky_relu"`. */
+  leakyReluAlpha: number;
+  /** BatchNorm after each hidden Dense (before its activation). */
+  batchNorm: boolean;
+  /** Activation of the output layer; `"tanh"` matches pixels in [-1, 1]. */
+  outputActivation: Activation;
+  /** The image the generator makes: `[height, width, channels]`. */
+  imageShape: [number, number, number];
+  /** How weights start. */
+  initializer: Initializer;
+  /** Standard deviation for the `"normal"` initializer. */
+  initStddev: number;
+}
+
+/** The architecture of an MLP discriminator: image → hidden Dense layers → one logit. */
+export interface DiscriminatorOptions {
+  /** The image it judges: `[height, width, channels]`. */
+  imageShape: [number, number, number];
+  /** Units of each hidden Dense layer, in order. */
+  hiddenUnits: number[];
+  /** Activation after each hidden layer. */
+  activation: Activation;
+  /** Negative slope when `activation` is `"leaky_relu"`. */
+  leakyReluAlpha: number;
+  /** Dropout rate after each hidden activation (0 for none). */
+  dropout: number;
+  /** How weights start. */
+  initializer: Initializer;
+  /** Standard deviation for the `"normal"` initializer. */
+  initStddev: number;
+}
+
+/** How a preset trains: the optimiser, the batches, the data. */
+export interface TrainingSettings {
+  /** Passes over the data. */
+  epochs: number;
+  /** Images per batch. */
+  batchSize: number;
+  /** Adam's learning rate, for both networks. */
+  learningRate: number;
+  /** Adam's β1. */
+  beta1: number;
+  /** Adam's β2. */
+  beta2: number;
+  /** Train on the first `dataLimit` images only (all when absent). */
+  dataLimit?: number;
+}
+
+/** A complete recipe: both architectures and the training settings. */
+export interface Preset {
+  /** The preset's name. */
+  name: PresetName;
+  /** Where it comes from, in one sentence. */
+  description: string;
+  /** The generator's architecture. */
+  generator: GeneratorOptions;
+  /** The discriminator's architecture. */
+  discriminator: DiscriminatorOptions;
+  /** How it trains. */
+  training: TrainingSettings;
+}
+
+/** The names of the built-in presets. */
+export type PresetName = "standard" | "lite" | "tutorial";
+
+const MNIST_SHAPE: [number, number, number] = [28, 28, 1];
+
+/**
+ * The built-in presets, exactly as the seed systems define them.
+ *
+ * - `standard`: the GAN_Implementation MLP GAN. G 100→256→256→784 (ReLU, Tanh); D 784→256→256→1
+ *   (LeakyReLU 0.2); BCE; Adam 2e-4, β=(0.5, 0.999); batch 64; 50 epochs; all 60,000 digits.
+ * - `lite`: its fast mode. A 10,000-digit subset, latent 64, BatchNorm in G:
+ *   G 64→128→256→512→784 (576,912 trainable parameters, the seed's "576K"); D 784→512→256→1
+ *   (LeakyReLU 0.2, 533,505 parameters), sized to match G.
+ * - `tutorial`: the EngEd tutorial GAN. G 32→128→784 (LeakyReLU 0.01, Tanh); D 784→64→1
+ *   (LeakyReLU 0.01); Adam 2e-4; batch 32; 25 epochs.
+ *
+ * @example Read a preset, then train a variant of it
+ * ```ts
+ * import { PRESETS } from "@gan/mnist";
+ *
+ * console.log(PRESETS.lite.generator.hiddenUnits); // [128, 256, 512]
+ * const wider = { ...PRESETS.standard.generator, hiddenUnits: [512, 512] };
+ * console.log(wider.latentDim); // 100
+ * ```
+ */
+export const PRESETS: Readonly<Record<PresetName, Preset>> = {
+  standard: {
+    name: "standard",
+    description: "The GAN_Implementation MLP GAN, standard mode: all 60,000 digits, 50 epochs.",
+    generator: {
+      latentDim: 100,
+      hiddenUnits: [256, 256],
+      activation: "relu",
+      leakyReluAlpha: 0.2,
+      batchNorm: false,
+      outputActivation: "tanh",
+      imageShape: MNIST_SHAPE,
+      initializer: "torch",
+      initStddev: 0.02,
+    },
+    discriminator: {
+      imageShape: MNIST_SHAPE,
+      hiddenUnits: [256, 256],
+      activation: "leaky_relu",
+      leakyReluAlpha: 0.2,
+      dropout: 0,
+      initializer: "torch",
+      initStddev: 0.02,
+    },
+    training: { epochs: 50, batchSize: 64, learningRate: 2e-4, beta1: 0.5, beta2: 0.999 },
+  },
+  lite: {
+    name: "lite",
+    description: "The GAN_Implementation lite mode: 10,000 digits, latent 64, BatchNorm in G.",
+    generator: {
+      latentDim: 64,
+      hiddenUnits: [128, 256, 512],
+      activation: "relu",
+      leakyReluAlpha: 0.2,
+      batchNorm: true,
+      outputActivation: "tanh",
+      imageShape: MNIST_SHAPE,
+      initializer: "torch",
+      initStddev: 0.02,
+    },
+    discriminator: {
+      imageShape: MNIST_SHAPE,
+      hiddenUnits: [512, 256],
+      activation: "leaky_relu",
+      leakyReluAlpha: 0.2,
+      dropout: 0,
+      initializer: "torch",
+      initStddev: 0.02,
+    },
+    training: {
+      epochs: 20,
+      batchSize: 64,
+      learningRate: 2e-4,
+      beta1: 0.5,
+      beta2: 0.999,
+      dataLimit: 10_000,
+    },
+  },
+  tutorial: {
+    name: "tutorial",
+    description: "The EngEd tutorial GAN: G 32→128→784, D 784→64→1, LeakyReLU 0.01, 25 epochs.",
+    generator: {
+      latentDim: 32,
+      hiddenUnits: [128],
+      activation: "leaky_relu",
+      leakyReluAlpha: 0.01,
+      batchNorm: false,
+      outputActivation: "tanh",
+      imageShape: MNIST_SHAPE,
+      initializer: "torch",
+      initStddev: 0.02,
+    },
+    discriminator: {
+      imageShape: MNIST_SHAPE,
+      hiddenUnits: [64],
+      activation: "leaky_relu",
+      leakyReluAlpha: 0.01,
+      dropout: 0,
+      initializer: "torch",
+      initStddev: 0.02,
+    },
+    training: { epochs: 25, batchSize: 32, learningRate: 2e-4, beta1: 0.5, beta2: 0.999 },
+  },
+};
+
+/** The preset that every default comes from: fast, and healthy on MNIST. */
+export const DEFAULT_PRESET: PresetName = "lite";
+
+/** The preset names, in the order the docs list them. */
+export const PRESET_NAMES: readonly PresetName[] = ["standard", "lite", "tutorial"];
+
+/**
+ * A preset by name, or a `RangeError` that lists the valid names.
+ *
+ * @param name The preset's name.
+ * @returns The preset (shared; copy before changing).
+ */
+export function getPreset(name: string): Preset {
+  if (!(PRESET_NAMES as readonly string[]).includes(name)) {
+    throw new RangeError(
+      `Unknown preset "${name}": expected one of ${PRESET_NAMES.join(", ")}`,
+    );
+  }
+  return PRESETS[name as PresetName];
+}

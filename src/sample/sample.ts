@@ -1,0 +1,97 @@
+/**
+ * Drawing images from a trained generator. No file access: runs in Deno and in a browser.
+ *
+ * @module
+ */
+
+import * as tf from "@tensorflow/tfjs-core";
+import type { LayersModel } from "../tf_types.ts";
+import type { ImageSet } from "../data/images.ts";
+import { checkInteger } from "../errors.ts";
+import { Random } from "../random.ts";
+
+/** Options of {@linkcode sample}. */
+export interface SampleOptions {
+  /** How many images. */
+  n: number;
+  /**
+   * Seed of the noise vectors: the same seed and generator give the same images.
+   * @default {0}
+   */
+  seed?: number;
+  /**
+   * Images generated per forward pass (bounds memory, not the result).
+   * @default {500}
+   */
+  batchSize?: number;
+}
+
+/**
+ * The generator's input size and output image shape, checked.
+ *
+ * @param generator A model from `(B, latentDim)` to `(B, height, width, channels)`.
+ * @returns `latentDim` and `[height, width, channels]`.
+ * @throws {RangeError} If the model does not have that shape.
+ */
+export function generatorShape(
+  generator: LayersModel,
+): { latentDim: number; imageShape: [number, number, number] } {
+  const input = generator.inputs[0].shape;
+  const output = generator.outputs[0].shape;
+  const fixed = (dims: (number | null)[]) => dims.every((d) => typeof d === "number" && d > 0);
+  if (generator.inputs.length !== 1 || input.length !== 2 || !fixed(input.slice(1))) {
+    throw new RangeError(
+      `not a generator: its input must be (B, latentDim), got [${input.map(String)}]`,
+    );
+  }
+  if (generator.outputs.length !== 1 || output.length !== 4 || !fixed(output.slice(1))) {
+    throw new RangeError(
+      `not a generator: its output must be (B, height, width, channels), got [${
+        output.map(String)
+      }]`,
+    );
+  }
+  return { latentDim: input[1]!, imageShape: output.slice(1) as [number, number, number] };
+}
+
+/**
+ * Generates images from seeded noise, with the generator in inference mode (BatchNorm uses its
+ * moving statistics).
+ *
+ * @param generator A model from `(B, latentDim)` noise to `(B, height, width, channels)` images.
+ * @param options How many images, and the seed.
+ * @returns The images, in [-1, 1] for a tanh generator.
+ *
+ * @example Ten samples from an untrained lite generator
+ * ```ts
+ * import { createGenerator, sample } from "@gan/mnist";
+ *
+ * const generator = createGenerator({ preset: "lite", seed: 1 });
+ * const images = await sample(generator, { n: 10, seed: 2 });
+ * console.log(images.count, images.height, images.width); // 10 28 28
+ * ```
+ */
+export async function sample(
+  generator: LayersModel,
+  options: SampleOptions,
+): Promise<ImageSet> {
+  const n = checkInteger("sample", "n", options.n);
+  const batchSize = checkInteger("sample", "batchSize", options.batchSize ?? 500);
+  const seed = checkInteger("sample", "seed", options.seed ?? 0, 0, 2 ** 32 - 1);
+  const { latentDim, imageShape } = generatorShape(generator);
+  const [height, width, channels] = imageShape;
+  const size = height * width * channels;
+  const random = new Random(seed);
+  const pixels = new Float32Array(n * size);
+  for (let start = 0; start < n; start += batchSize) {
+    const count = Math.min(batchSize, n - start);
+    const noise = random.fillNormal(new Float32Array(count * latentDim));
+    // (count, latentDim) -> (count, height, width, channels)
+    const images = tf.tidy(() =>
+      generator.apply(tf.tensor2d(noise, [count, latentDim]), { training: false }) as tf.Tensor
+    );
+    pixels.set(await images.data() as Float32Array, start * size);
+    images.dispose();
+  }
+  return { pixels, count: n, height, width, channels };
+}

@@ -1,0 +1,127 @@
+/**
+ * Training curves as a self-contained SVG: losses on top, D(x) and D(G(z)) below. Plain strings,
+ * no file access: runs in Deno and in a browser.
+ *
+ * @module
+ */
+
+/** One point of the curves, usually the mean over a logging window. */
+export interface CurvePoint {
+  /** Steps since the start of the run. */
+  globalStep: number;
+  /** Discriminator loss. */
+  lossD: number;
+  /** Generator loss. */
+  lossG: number;
+  /** D(x). */
+  dReal: number;
+  /** D(G(z)). */
+  dFake: number;
+}
+
+interface Series {
+  label: string;
+  color: string;
+  values: number[];
+}
+
+const WIDTH = 720;
+const PANEL_HEIGHT = 220;
+const MARGIN = { left: 56, right: 16, top: 28, bottom: 36 };
+
+const fmt = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(3));
+const esc = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
+
+function panel(
+  top: number,
+  title: string,
+  steps: number[],
+  series: Series[],
+  range?: [number, number],
+): string {
+  const finite = series.flatMap((s) => s.values).filter(Number.isFinite);
+  let [low, high] = range ?? [Math.min(0, ...finite), Math.max(...finite, 1e-6)];
+  if (high - low < 1e-9) high = low + 1;
+  const x0 = MARGIN.left, x1 = WIDTH - MARGIN.right;
+  const y0 = top + MARGIN.top, y1 = top + PANEL_HEIGHT - MARGIN.bottom;
+  const maxStep = Math.max(1, steps[steps.length - 1] ?? 1);
+  const px = (step: number) => x0 + (step / maxStep) * (x1 - x0);
+  const py = (v: number) =>
+    y1 - ((Math.min(high, Math.max(low, v)) - low) / (high - low)) * (y1 - y0);
+  const out: string[] = [];
+  out.push(
+    `<text x="${x0}" y="${top + 18}" font-size="14" font-weight="bold">${esc(title)}</text>`,
+  );
+  out.push(
+    `<rect x="${x0}" y="${y0}" width="${x1 - x0}" height="${y1 - y0}" fill="none" stroke="#999"/>`,
+  );
+  for (let i = 0; i <= 4; i++) {
+    const v = low + ((high - low) * i) / 4;
+    const y = py(v);
+    out.push(`<line x1="${x0}" y1="${y}" x2="${x1}" y2="${y}" stroke="#eee"/>`);
+    out.push(`<text x="${x0 - 6}" y="${y + 4}" font-size="11" text-anchor="end">${fmt(v)}</text>`);
+  }
+  for (let i = 0; i <= 4; i++) {
+    const step = Math.round((maxStep * i) / 4);
+    out.push(
+      `<text x="${px(step)}" y="${y1 + 16}" font-size="11" text-anchor="middle">${step}</text>`,
+    );
+  }
+  out.push(
+    `<text x="${(x0 + x1) / 2}" y="${y1 + 30}" font-size="11" text-anchor="middle">step</text>`,
+  );
+  series.forEach((s, k) => {
+    const points = steps
+      .map((step, i) => [step, s.values[i]] as const)
+      .filter(([, v]) => Number.isFinite(v))
+      .map(([step, v]) => `${px(step).toFixed(1)},${py(v).toFixed(1)}`);
+    if (points.length > 0) {
+      out.push(
+        `<polyline fill="none" stroke="${s.color}" stroke-width="1.5" points="${
+          points.join(" ")
+        }"/>`,
+      );
+    }
+    const lx = x1 - 150 + k * 75;
+    out.push(`<rect x="${lx}" y="${top + 8}" width="12" height="12" fill="${s.color}"/>`);
+    out.push(`<text x="${lx + 16}" y="${top + 18}" font-size="12">${esc(s.label)}</text>`);
+  });
+  return out.join("\n");
+}
+
+/**
+ * Draws loss curves and discriminator outputs against training steps.
+ *
+ * @param points The curve points, in step order.
+ * @param title A title for the chart.
+ * @returns A complete SVG document.
+ *
+ * @example
+ * ```ts
+ * import { lossChartSvg } from "@gan/mnist";
+ *
+ * const svg = lossChartSvg([
+ *   { globalStep: 50, lossD: 1.2, lossG: 0.9, dReal: 0.6, dFake: 0.4 },
+ *   { globalStep: 100, lossD: 1.1, lossG: 1.0, dReal: 0.6, dFake: 0.4 },
+ * ], "lite, seed 1");
+ * console.log(svg.startsWith("<svg"));
+ * ```
+ */
+export function lossChartSvg(points: CurvePoint[], title = "training"): string {
+  const steps = points.map((p) => p.globalStep);
+  const height = 2 * PANEL_HEIGHT;
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    panel(0, `Losses — ${title}`, steps, [
+      { label: "loss_d", color: "#d62728", values: points.map((p) => p.lossD) },
+      { label: "loss_g", color: "#1f77b4", values: points.map((p) => p.lossG) },
+    ]),
+    panel(PANEL_HEIGHT, "Discriminator outputs", steps, [
+      { label: "D(x)", color: "#2ca02c", values: points.map((p) => p.dReal) },
+      { label: "D(G(z))", color: "#ff7f0e", values: points.map((p) => p.dFake) },
+    ], [0, 1]),
+    "</svg>",
+    "",
+  ].join("\n");
+}

