@@ -92,6 +92,15 @@ export type PresetName = "standard" | "lite" | "tutorial";
 
 const MNIST_SHAPE: [number, number, number] = [28, 28, 1];
 
+/** Freezes an object and everything inside it. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 /**
  * The built-in presets, exactly as the seed systems define them.
  *
@@ -112,7 +121,7 @@ const MNIST_SHAPE: [number, number, number] = [28, 28, 1];
  * console.log(wider.latentDim); // 100
  * ```
  */
-export const PRESETS: Readonly<Record<PresetName, Preset>> = {
+export const PRESETS: Readonly<Record<PresetName, Preset>> = deepFreeze({
   standard: {
     name: "standard",
     description: "The GAN_Implementation MLP GAN, standard mode: all 60,000 digits, 50 epochs.",
@@ -195,7 +204,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
     },
     training: { epochs: 25, batchSize: 32, learningRate: 2e-4, beta1: 0.5, beta2: 0.999 },
   },
-};
+});
 
 /** The preset that every default comes from: fast, and healthy on MNIST. */
 export const DEFAULT_PRESET: PresetName = "lite";

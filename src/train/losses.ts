@@ -7,6 +7,8 @@
  */
 
 import * as tf from "@tensorflow/tfjs-core";
+// tf.js core registers no gradients by itself; the layers bundle registers all of them.
+import "@tensorflow/tfjs-layers";
 import type { Scalar, Tensor } from "../tf_types.ts";
 
 /**

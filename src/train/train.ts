@@ -225,7 +225,7 @@ export async function trainGAN(
         () => {
           const realLogits = discriminator.apply(real, { training: true }) as tf.Tensor;
           const fakeLogits = discriminator.apply(fake, { training: true }) as tf.Tensor;
-          // Kept past the tape's own cleanup, disposed by the enclosing tidy.
+          // tf.keep: these outlive the tape's cleanup (and every tidy); disposed once stacked.
           dReal = tf.keep(tf.mean(tf.sigmoid(realLogits)));
           dFake = tf.keep(tf.mean(tf.sigmoid(fakeLogits)));
           return discriminatorLoss(realLogits, fakeLogits);
@@ -241,7 +241,9 @@ export async function trainGAN(
         true,
         varsG,
       )!;
-      return tf.stack([lossD, lossG, dReal!, dFake!]);
+      const stacked = tf.stack([lossD, lossG, dReal!, dFake!]);
+      tf.dispose([dReal!, dFake!]);
+      return stacked;
     });
     const values = stats.dataSync() as Float32Array;
     stats.dispose();

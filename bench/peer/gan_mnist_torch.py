@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""The PyTorch peer: the same presets, the same training step, on the CPU.
+
+It reproduces @gan/mnist's recipes in plain PyTorch so that both can be timed and judged in
+one run. Same architectures (sizes, activations, BatchNorm placement, PyTorch default init),
+same loss (BCE on logits: one D step on a real and a fake batch, one non-saturating G step on
+the same noise), same Adam settings, same batches (the last incomplete one dropped).
+
+Needs Debian's python3-torch and libopenblas0 (`deno task peer:install`).
+
+  python3 bench/peer/gan_mnist_torch.py train --preset lite --epochs 10 --seed 1 \
+      --data DIR --samples out.idx --n 10000
+  python3 bench/peer/gan_mnist_torch.py time --preset standard --steps 200 --threads 1
+"""
+
+import argparse
+import json
+import os
+import struct
+import sys
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+PRESETS = {
+    "standard": dict(latent=100, g_hidden=[256, 256], g_act="relu", g_alpha=0.2, g_bn=False,
+                     d_hidden=[256, 256], d_act="leaky_relu", d_alpha=0.2,
+                     epochs=50, batch=64, lr=2e-4, limit=None),
+    "lite": dict(latent=64, g_hidden=[128, 256, 512], g_act="relu", g_alpha=0.2, g_bn=True,
+                 d_hidden=[512, 256], d_act="leaky_relu", d_alpha=0.2,
+                 epochs=20, batch=64, lr=2e-4, limit=10000),
+    "tutorial": dict(latent=32, g_hidden=[128], g_act="leaky_relu", g_alpha=0.01, g_bn=False,
+                     d_hidden=[64], d_act="leaky_relu", d_alpha=0.01,
+                     epochs=25, batch=32, lr=2e-4, limit=None),
+}
+
+
+def activation(name, alpha):
+    return nn.LeakyReLU(alpha) if name == "leaky_relu" else nn.ReLU()
+
+
+def generator(p, size=784):
+    layers, fan_in = [], p["latent"]
+    for units in p["g_hidden"]:
+        layers.append(nn.Linear(fan_in, units))              # (B, fan_in) -> (B, units)
+        if p["g_bn"]:
+            layers.append(nn.BatchNorm1d(units))             # (B, units)
+        layers.append(activation(p["g_act"], p["g_alpha"]))  # (B, units)
+        fan_in = units
+    layers += [nn.Linear(fan_in, size), nn.Tanh()]           # (B, fan_in) -> (B, 784)
+    return nn.Sequential(*layers)
+
+
+def discriminator(p, size=784):
+    layers, fan_in = [], size
+    for units in p["d_hidden"]:
+        layers += [nn.Linear(fan_in, units), activation(p["d_act"], p["d_alpha"])]
+        fan_in = units
+    layers.append(nn.Linear(fan_in, 1))                      # (B, fan_in) -> (B, 1) logits
+    return nn.Sequential(*layers)
+
+
+def read_idx(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    magic = struct.unpack(">I", data[:4])[0]
+    rank = magic & 0xFF
+    dims = struct.unpack(">" + "I" * rank, data[4:4 + 4 * rank])
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * rank).reshape(dims)
+
+
+def write_idx(path, array):
+    array = np.ascontiguousarray(array, dtype=np.uint8)
+    with open(path, "wb") as f:
+        f.write(struct.pack(">I", 0x0800 + array.ndim))
+        f.write(struct.pack(">" + "I" * array.ndim, *array.shape))
+        f.write(array.tobytes())
+
+
+def load(data_dir, limit):
+    images = read_idx(os.path.join(data_dir, "train-images-idx3-ubyte"))
+    if limit:
+        images = images[:limit]
+    x = torch.from_numpy(images.reshape(len(images), -1).astype(np.float32) / 127.5 - 1.0)
+    return x
+
+
+class Trainer:
+    def __init__(self, p, seed):
+        torch.manual_seed(seed)
+        self.p = p
+        self.G, self.D = generator(p), discriminator(p)
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=p["lr"], betas=(0.5, 0.999))
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=p["lr"], betas=(0.5, 0.999))
+        self.bce = nn.BCEWithLogitsLoss()
+
+    def step(self, real):
+        b = real.shape[0]
+        ones, zeros = torch.ones(b, 1), torch.zeros(b, 1)
+        z = torch.randn(b, self.p["latent"])
+        fake = self.G(z)
+        self.opt_d.zero_grad(set_to_none=True)
+        real_logits, fake_logits = self.D(real), self.D(fake.detach())
+        loss_d = self.bce(real_logits, ones) + self.bce(fake_logits, zeros)
+        loss_d.backward()
+        self.opt_d.step()
+        self.opt_g.zero_grad(set_to_none=True)
+        loss_g = self.bce(self.D(fake), ones)
+        loss_g.backward()
+        self.opt_g.step()
+        return loss_d.item(), loss_g.item()
+
+
+def train(args):
+    p = dict(PRESETS[args.preset])
+    if args.epochs:
+        p["epochs"] = args.epochs
+    x = load(args.data, p["limit"])
+    t = Trainer(p, args.seed)
+    steps = len(x) // p["batch"]
+    start = time.time()
+    for epoch in range(1, p["epochs"] + 1):
+        order = torch.randperm(len(x))
+        sums = [0.0, 0.0]
+        for s in range(steps):
+            ld, lg = t.step(x[order[s * p["batch"]:(s + 1) * p["batch"]]])
+            sums[0] += ld
+            sums[1] += lg
+        print(f"[{epoch}/{p['epochs']}] loss_d {sums[0] / steps:.3f} loss_g {sums[1] / steps:.3f} "
+              f"{time.time() - start:.1f}s", flush=True)
+    if args.samples:
+        t.G.eval()
+        with torch.no_grad():
+            g = torch.Generator().manual_seed(args.seed + 1)
+            images = t.G(torch.randn(args.n, p["latent"], generator=g))
+        pixels = ((images + 1) * 127.5).round().clamp(0, 255).to(torch.uint8).numpy()
+        write_idx(args.samples, pixels.reshape(args.n, 28, 28))
+        print(f"wrote {args.n} samples to {args.samples}")
+
+
+def time_steps(args):
+    torch.set_num_threads(args.threads)
+    p = dict(PRESETS[args.preset])
+    if args.batch_size:
+        p["batch"] = args.batch_size
+    t = Trainer(p, args.seed)
+    real = torch.rand(p["batch"], 784) * 2 - 1
+    for _ in range(args.warmup):
+        t.step(real)
+    start = time.perf_counter()
+    for _ in range(args.steps):
+        t.step(real)
+    ms = 1000 * (time.perf_counter() - start) / args.steps
+    print(json.dumps({"peer": "pytorch", "torch": torch.__version__, "threads": args.threads,
+                      "preset": args.preset, "batch": p["batch"], "ms_per_step": round(ms, 3)}))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    tr = sub.add_parser("train")
+    tr.add_argument("--preset", choices=PRESETS, default="lite")
+    tr.add_argument("--epochs", type=int)
+    tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--data", required=True)
+    tr.add_argument("--samples")
+    tr.add_argument("--n", type=int, default=10000)
+    tr.add_argument("--threads", type=int, default=1)
+    tm = sub.add_parser("time")
+    tm.add_argument("--preset", choices=PRESETS, default="standard")
+    tm.add_argument("--steps", type=int, default=200)
+    tm.add_argument("--warmup", type=int, default=10)
+    tm.add_argument("--batch-size", type=int)
+    tm.add_argument("--threads", type=int, default=1)
+    tm.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    if args.command == "train":
+        torch.set_num_threads(args.threads)
+        train(args)
+    else:
+        time_steps(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,130 @@
+/**
+ * Shared test fixtures: small MNIST-format directories the tests make themselves, and tiny GANs.
+ *
+ * @module
+ */
+
+import { join } from "std/path";
+import { gzipSync } from "std/zlib";
+import { encodeIdx } from "../src/data/idx.ts";
+import { Random } from "../src/random.ts";
+
+/** Options of {@linkcode makeMnistDir}. */
+export interface FakeMnistOptions {
+  /** Training images. */
+  train?: number;
+  /** Test images. */
+  test?: number;
+  /** Image side in pixels. */
+  size?: number;
+  /** Write `.gz` files. */
+  gzip?: boolean;
+  /** Use the dotted names (`train-images.idx3-ubyte`) some mirrors use. */
+  dotted?: boolean;
+  /** Seed of the pixel noise. */
+  seed?: number;
+}
+
+/**
+ * Draws a digit-like image: a bright bar whose position and angle depend on the label, plus noise.
+ *
+ * @param label The class, 0–9.
+ * @param size Image side.
+ * @param random Noise source.
+ * @returns `size × size` bytes.
+ */
+export function fakeDigit(label: number, size: number, random: Random): Uint8Array {
+  const image = new Uint8Array(size * size);
+  const angle = (label / 10) * Math.PI;
+  const c = (size - 1) / 2;
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const d = Math.abs((x - c) * Math.sin(angle) - (y - c) * Math.cos(angle));
+      const ink = d < size / 10 ? 255 : 0;
+      image[y * size + x] = Math.min(255, ink + Math.floor(random.uniform() * 20));
+    }
+  }
+  return image;
+}
+
+/** Returns the IDX bytes of images and labels made by {@linkcode fakeDigit}. */
+export function fakeIdx(
+  count: number,
+  size: number,
+  seed: number,
+): { images: Uint8Array; labels: Uint8Array } {
+  const random = new Random(seed);
+  const labels = Uint8Array.from({ length: count }, (_, i) => i % 10);
+  const pixels = new Uint8Array(count * size * size);
+  labels.forEach((label, i) => pixels.set(fakeDigit(label, size, random), i * size * size));
+  return {
+    images: encodeIdx({ type: "uint8", shape: [count, size, size], data: pixels }),
+    labels: encodeIdx({ type: "uint8", shape: [count], data: labels }),
+  };
+}
+
+/**
+ * Writes the four MNIST files (small, synthetic) into a new temporary directory.
+ *
+ * @param options Sizes and naming.
+ * @returns The directory.
+ */
+export async function makeMnistDir(options: FakeMnistOptions = {}): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "gan-mnist-test-" });
+  const size = options.size ?? 28;
+  const sep = options.dotted ? "." : "-";
+  const gz = options.gzip ? ".gz" : "";
+  const write = (name: string, bytes: Uint8Array) =>
+    Deno.writeFile(join(dir, name + gz), options.gzip ? new Uint8Array(gzipSync(bytes)) : bytes);
+  for (
+    const [stem, count] of [["train", options.train ?? 100], ["t10k", options.test ?? 20]] as const
+  ) {
+    const { images, labels } = fakeIdx(
+      count,
+      size,
+      (options.seed ?? 0) + (stem === "train" ? 0 : 1),
+    );
+    await write(`${stem}-images${sep}idx3-ubyte`, images);
+    await write(`${stem}-labels${sep}idx1-ubyte`, labels);
+  }
+  return dir;
+}
+
+/**
+ * Runs `cli.ts` in a subprocess with the narrow permissions the README documents.
+ *
+ * @param args The CLI arguments.
+ * @param permissions Deno permission flags.
+ * @returns Exit code, stdout and stderr.
+ */
+export async function runCli(
+  args: string[],
+  permissions: string[] = ["--allow-read", "--allow-write", "--allow-env"],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const cli = new URL("../cli.ts", import.meta.url).pathname;
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", ...permissions, cli, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+/**
+ * Checks that an error report is one line, without a stack trace.
+ *
+ * @param stderr What the command printed on stderr.
+ * @returns The line.
+ */
+export function oneLine(stderr: string): string {
+  const lines = stderr.trim().split("\n").filter((l) => !l.startsWith("notice:"));
+  if (lines.length !== 1) throw new Error(`expected one line on stderr, got:\n${stderr}`);
+  if (/^\s+at /m.test(stderr)) throw new Error(`stack trace on stderr:\n${stderr}`);
+  return lines[0];
+}

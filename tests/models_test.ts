@@ -1,0 +1,213 @@
+import { deepEqual, equal, notDeepEqual, ok, throws } from "std/assert";
+import * as tf from "@tensorflow/tfjs-core";
+import { selectBackend } from "../src/backend/select.ts";
+import { createDiscriminator, createGenerator } from "../src/models/mlp.ts";
+import { getPreset, PRESET_NAMES, PRESETS } from "../src/models/presets.ts";
+
+await selectBackend("cpu");
+
+const values = (t: tf.Tensor): number[] => Array.from(t.dataSync());
+
+/** Dense parameters of a chain of sizes: Σ (in·out + out). */
+const dense = (sizes: number[]) =>
+  sizes.slice(1).reduce((n, out, i) => n + sizes[i] * out + out, 0);
+
+Deno.test("the presets have the seed systems' exact trainable parameter counts", () => {
+  const trainable = (m: ReturnType<typeof createGenerator>) =>
+    m.trainableWeights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * b!, 1), 0);
+  const expected = {
+    standard: { g: dense([100, 256, 256, 784]), d: dense([784, 256, 256, 1]) },
+    // BatchNorm adds a scale and a shift per hidden unit: 2 · (128 + 256 + 512).
+    lite: {
+      g: dense([64, 128, 256, 512, 784]) + 2 * (128 + 256 + 512),
+      d: dense([784, 512, 256, 1]),
+    },
+    tutorial: { g: dense([32, 128, 784]), d: dense([784, 64, 1]) },
+  };
+  for (const preset of PRESET_NAMES) {
+    equal(trainable(createGenerator({ preset })), expected[preset].g, preset);
+    equal(trainable(createDiscriminator({ preset })), expected[preset].d, preset);
+  }
+  equal(expected.lite.g, 576_912);
+  equal(expected.standard.g, 293_136);
+});
+
+Deno.test("each preset's layers have the seed's sizes and activations", () => {
+  const layers = (m: ReturnType<typeof createGenerator>) =>
+    m.layers.map((l) => {
+      const c = l.getConfig() as { units?: number; activation?: string; alpha?: number };
+      return `${l.getClassName()}${c.units ? `:${c.units}` : ""}${
+        c.activation && c.activation !== "linear" ? `:${c.activation}` : ""
+      }${c.alpha !== undefined ? `:${Number(c.alpha).toFixed(2)}` : ""}`;
+    });
+  deepEqual(layers(createGenerator({ preset: "standard" })), [
+    "Dense:256",
+    "Activation:relu",
+    "Dense:256",
+    "Activation:relu",
+    "Dense:784",
+    "Activation:tanh",
+    "Reshape",
+  ]);
+  deepEqual(layers(createDiscriminator({ preset: "standard" })), [
+    "Flatten",
+    "Dense:256",
+    "LeakyReLU:0.20",
+    "Dense:256",
+    "LeakyReLU:0.20",
+    "Dense:1",
+  ]);
+  deepEqual(layers(createGenerator({ preset: "lite" })), [
+    "Dense:128",
+    "BatchNormalization",
+    "Activation:relu",
+    "Dense:256",
+    "BatchNormalization",
+    "Activation:relu",
+    "Dense:512",
+    "BatchNormalization",
+    "Activation:relu",
+    "Dense:784",
+    "Activation:tanh",
+    "Reshape",
+  ]);
+  deepEqual(layers(createGenerator({ preset: "tutorial" })), [
+    "Dense:128",
+    "LeakyReLU:0.01",
+    "Dense:784",
+    "Activation:tanh",
+    "Reshape",
+  ]);
+  deepEqual(layers(createDiscriminator({ preset: "tutorial" })), [
+    "Flatten",
+    "Dense:64",
+    "LeakyReLU:0.01",
+    "Dense:1",
+  ]);
+  const t = PRESETS.tutorial.training;
+  deepEqual([t.epochs, t.batchSize, t.learningRate], [25, 32, 2e-4]);
+  const s = PRESETS.standard.training;
+  deepEqual([s.epochs, s.batchSize, s.learningRate, s.beta1, s.beta2], [50, 64, 2e-4, 0.5, 0.999]);
+  equal(PRESETS.lite.training.dataLimit, 10_000);
+  equal(PRESETS.lite.generator.latentDim, 64);
+});
+
+Deno.test("models map shapes: noise (B, latent) to images (B, 28, 28, 1) in (-1, 1), images to (B, 1) logits", () => {
+  for (const preset of PRESET_NAMES) {
+    const g = createGenerator({ preset, seed: 1 });
+    const d = createDiscriminator({ preset, seed: 1 });
+    const latent = getPreset(preset).generator.latentDim;
+    tf.tidy(() => {
+      const images = g.predict(tf.randomNormal([5, latent])) as tf.Tensor;
+      deepEqual(images.shape, [5, 28, 28, 1]);
+      const pixels = values(images);
+      ok(pixels.every((v) => v > -1 && v < 1));
+      deepEqual((d.predict(images) as tf.Tensor).shape, [5, 1]);
+    });
+    g.dispose();
+    d.dispose();
+  }
+});
+
+Deno.test("every field can be overridden: sizes, activation, BatchNorm, image shape, init", () => {
+  const g = createGenerator({
+    preset: "standard",
+    latentDim: 8,
+    hiddenUnits: [16, 32, 24],
+    activation: "elu",
+    batchNorm: true,
+    imageShape: [8, 6, 3],
+    initializer: "normal",
+    initStddev: 0.02,
+    seed: 3,
+  });
+  deepEqual(g.inputs[0].shape, [null, 8]);
+  deepEqual(g.outputs[0].shape, [null, 8, 6, 3]);
+  equal(g.layers.filter((l) => l.getClassName() === "BatchNormalization").length, 3);
+  ok(g.layers.some((l) => (l.getConfig() as { activation?: string }).activation === "elu"));
+  // N(0, 0.02): the first kernel's standard deviation is close to 0.02, biases start at zero.
+  const [kernel, bias] = g.layers[0].getWeights();
+  const k = values(kernel);
+  const std = Math.sqrt(k.reduce((a, v) => a + v * v, 0) / k.length);
+  ok(Math.abs(std - 0.02) < 0.006, `std ${std}`);
+  ok(values(bias).every((v) => v === 0));
+  const d = createDiscriminator({
+    imageShape: [8, 6, 3],
+    hiddenUnits: [10],
+    dropout: 0.3,
+    activation: "relu",
+  });
+  deepEqual(d.inputs[0].shape, [null, 8, 6, 3]);
+  ok(d.layers.some((l) => l.getClassName() === "Dropout"));
+});
+
+Deno.test("the torch initializer draws weights and biases uniformly in ±1/√fan_in, as nn.Linear does", () => {
+  const g = createGenerator({ preset: "standard", seed: 9 });
+  const fanIns = [100, 256, 256];
+  const denseLayers = g.layers.filter((l) => l.getClassName() === "Dense");
+  denseLayers.forEach((layer, i) => {
+    const limit = 1 / Math.sqrt(fanIns[i]);
+    for (const w of layer.getWeights()) {
+      const v = values(w);
+      const maxAbs = v.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+      ok(maxAbs <= limit, `layer ${i}: ${maxAbs} > ${limit}`);
+      // A uniform sample this large comes close to its bounds.
+      ok(maxAbs > 0.9 * limit, `layer ${i}: ${maxAbs} far below ${limit}`);
+    }
+  });
+});
+
+Deno.test("the same seed gives the same initial weights, another seed others", () => {
+  const weights = (seed: number) =>
+    createGenerator({ preset: "tutorial", seed }).getWeights().map(values);
+  deepEqual(weights(4), weights(4));
+  notDeepEqual(weights(4), weights(5));
+  // Generator and discriminator draw from different streams even with one seed.
+  const g = values(
+    createGenerator({ preset: "tutorial", seed: 4, hiddenUnits: [64] }).getWeights()[0],
+  ).slice(0, 10);
+  const d = values(
+    createDiscriminator({ preset: "tutorial", seed: 4, imageShape: [32, 1, 1], hiddenUnits: [64] })
+      .getWeights()[0],
+  ).slice(0, 10);
+  notDeepEqual(g, d);
+});
+
+Deno.test("bad options are RangeErrors naming the option", () => {
+  throws(
+    () => createGenerator({ preset: "huge" as "lite" }),
+    RangeError,
+    'Unknown preset "huge": expected one of standard, lite, tutorial',
+  );
+  throws(
+    () => createGenerator({ latentDim: 0 }),
+    RangeError,
+    "createGenerator: latentDim must be an integer >= 1, got 0",
+  );
+  throws(() => createGenerator({ hiddenUnits: [10, -1] }), RangeError, "hiddenUnits[1]");
+  throws(
+    () => createGenerator({ activation: "swish" as "relu" }),
+    RangeError,
+    "activation must be one of",
+  );
+  throws(
+    () => createDiscriminator({ dropout: 1 }),
+    RangeError,
+    "dropout must be a number in [0, 1)",
+  );
+  throws(
+    () => createDiscriminator({ imageShape: [28, 28] as unknown as [number, number, number] }),
+    RangeError,
+    "imageShape",
+  );
+  throws(() => createGenerator({ leakyReluAlpha: 2 }), RangeError, "leakyReluAlpha");
+});
+
+Deno.test("the presets are frozen, so one user's change cannot leak into another's model", () => {
+  throws(() => {
+    (PRESETS.lite.generator.hiddenUnits as number[]).push(1);
+  }, TypeError);
+  throws(() => {
+    (PRESETS.lite.training as { epochs: number }).epochs = 1;
+  }, TypeError);
+});
