@@ -128,3 +128,61 @@ export function oneLine(stderr: string): string {
   if (/^\s+at /m.test(stderr)) throw new Error(`stack trace on stderr:\n${stderr}`);
   return lines[0];
 }
+
+type ErrorClass<E extends Error> = abstract new (...args: never[]) => E;
+
+function checkError<E extends Error>(
+  error: unknown,
+  ErrorClass: ErrorClass<E>,
+  includes?: string,
+): E {
+  if (!(error instanceof ErrorClass)) {
+    throw new Error(
+      `expected ${ErrorClass.name}, got ${
+        error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+      }`,
+    );
+  }
+  if (includes !== undefined && !error.message.includes(includes)) {
+    throw new Error(
+      `expected the message to include ${JSON.stringify(includes)}, got ${
+        JSON.stringify(error.message)
+      }`,
+    );
+  }
+  return error;
+}
+
+/**
+ * Asserts that `fn` throws an `ErrorClass` whose message includes `includes` (as @std/assert's
+ * assertThrows does), and returns the error.
+ */
+export function assertThrows<E extends Error>(
+  fn: () => unknown,
+  ErrorClass: ErrorClass<E>,
+  includes?: string,
+): E {
+  try {
+    fn();
+  } catch (error) {
+    return checkError(error, ErrorClass, includes);
+  }
+  throw new Error(`expected ${ErrorClass.name}, nothing was thrown`);
+}
+
+/**
+ * Asserts that `fn` rejects with an `ErrorClass` whose message includes `includes` (as
+ * @std/assert's assertRejects does), and returns the error.
+ */
+export async function assertRejects<E extends Error>(
+  fn: () => Promise<unknown>,
+  ErrorClass: ErrorClass<E>,
+  includes?: string,
+): Promise<E> {
+  try {
+    await fn();
+  } catch (error) {
+    return checkError(error, ErrorClass, includes);
+  }
+  throw new Error(`expected ${ErrorClass.name}, the promise resolved`);
+}

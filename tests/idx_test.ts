@@ -1,9 +1,10 @@
-import { deepEqual, equal, match, ok, rejects, throws } from "std/assert";
+import { deepEqual, equal, match, ok } from "std/assert";
 import { join } from "std/path";
 import { gzipSync } from "std/zlib";
 import { decodeIdx, encodeIdx, IDX_IMAGES_MAGIC, type IdxArray } from "../src/data/idx.ts";
 import { readIdx, writeIdx } from "../src/data/idx_file.ts";
 import { DataFileError } from "../src/errors.ts";
+import { assertRejects, assertThrows } from "./helpers.ts";
 
 /** A header written by hand, big-endian, independent of encodeIdx. */
 function header(typeCode: number, dims: number[]): Uint8Array {
@@ -98,7 +99,10 @@ Deno.test("decodeIdx checks a header claiming billions of images against the fil
 });
 
 Deno.test("encodeIdx refuses data that does not fill its shape", () => {
-  throws(() => encodeIdx({ type: "uint8", shape: [2, 2], data: new Uint8Array(3) }), RangeError);
+  assertThrows(
+    () => encodeIdx({ type: "uint8", shape: [2, 2], data: new Uint8Array(3) }),
+    RangeError,
+  );
 });
 
 Deno.test("readIdx reads plain and gzip files alike and writeIdx compresses .gz names", async () => {
@@ -123,19 +127,19 @@ Deno.test("readIdx reads plain and gzip files alike and writeIdx compresses .gz 
 Deno.test("readIdx names a missing file, a directory, a bad gzip stream and a truncated .gz", async () => {
   const dir = await Deno.makeTempDir();
   const missing = join(dir, "nope.idx");
-  await rejects(
+  await assertRejects(
     () => readIdx(missing),
     DataFileError,
     `Cannot read IDX file "${missing}": no such file`,
   );
-  await rejects(() => readIdx(dir), DataFileError, "is a directory");
+  await assertRejects(() => readIdx(dir), DataFileError, "is a directory");
   await Deno.writeFile(join(dir, "bad.gz"), new Uint8Array([0x1f, 0x8b, 1, 2, 3, 4]));
-  await rejects(() => readIdx(join(dir, "bad.gz")), DataFileError, "bad gzip data");
+  await assertRejects(() => readIdx(join(dir, "bad.gz")), DataFileError, "bad gzip data");
   const gz = new Uint8Array(
     gzipSync(encodeIdx({ type: "uint8", shape: [1000], data: new Uint8Array(1000) })),
   );
   await Deno.writeFile(join(dir, "cut.gz"), gz.slice(0, gz.length - 10));
-  await rejects(() => readIdx(join(dir, "cut.gz")), DataFileError);
+  await assertRejects(() => readIdx(join(dir, "cut.gz")), DataFileError);
   await Deno.remove(dir, { recursive: true });
 });
 

@@ -1,10 +1,10 @@
-import { deepEqual, equal, notDeepEqual, ok, rejects } from "std/assert";
+import { deepEqual, equal, notDeepEqual, ok } from "std/assert";
 import { join } from "std/path";
 import { encodeIdx } from "../src/data/idx.ts";
 import { bytesToPixels, imagesToIdx, pixelsToBytes, shuffleImages } from "../src/data/images.ts";
 import { bundledMnistDir, loadMnist } from "../src/data/mnist.ts";
 import { DataFileError } from "../src/errors.ts";
-import { fakeIdx, makeMnistDir } from "./helpers.ts";
+import { assertRejects, fakeIdx, makeMnistDir } from "./helpers.ts";
 
 Deno.test("loadMnist reads the bundled training set: 60,000 labelled 28×28 digits in [-1, 1]", async () => {
   const train = await loadMnist();
@@ -72,14 +72,14 @@ Deno.test("loadMnist shuffles with a seed: same seed same order, labels follow t
 });
 
 Deno.test("loadMnist names a missing directory and a missing file", async () => {
-  await rejects(
+  await assertRejects(
     () => loadMnist({ dir: "no/such/dir" }),
     DataFileError,
     'Cannot read MNIST directory "no/such/dir": no such directory',
   );
   const dir = await makeMnistDir();
   await Deno.remove(join(dir, "t10k-labels-idx1-ubyte"));
-  await rejects(
+  await assertRejects(
     () => loadMnist({ dir, split: "test" }),
     DataFileError,
     "no t10k-labels-idx1-ubyte (or t10k-labels-idx1-ubyte.gz) in it",
@@ -93,16 +93,16 @@ Deno.test("loadMnist rejects swapped files, truncated images and label/image cou
   const labels = join(dir, "train-labels-idx1-ubyte");
   const original = await Deno.readFile(images);
   await Deno.writeFile(images, await Deno.readFile(labels));
-  await rejects(
+  await assertRejects(
     () => loadMnist({ dir }),
     DataFileError,
     `Cannot read IDX file "${images}": expected magic 0x00000803, got 0x00000801`,
   );
   await Deno.writeFile(images, original.slice(0, original.length - 1));
-  await rejects(() => loadMnist({ dir }), DataFileError, "truncated");
+  await assertRejects(() => loadMnist({ dir }), DataFileError, "truncated");
   await Deno.writeFile(images, original);
   await Deno.writeFile(labels, encodeIdx({ type: "uint8", shape: [19], data: new Uint8Array(19) }));
-  await rejects(
+  await assertRejects(
     () => loadMnist({ dir }),
     DataFileError,
     `holds 19 labels but "${images}" holds 20 images`,
@@ -111,12 +111,12 @@ Deno.test("loadMnist rejects swapped files, truncated images and label/image cou
 });
 
 Deno.test("loadMnist rejects a bad split or limit with a RangeError", async () => {
-  await rejects(
+  await assertRejects(
     () => loadMnist({ split: "valid" as "train" }),
     RangeError,
     'split must be "train" or "test"',
   );
-  await rejects(() => loadMnist({ limit: 0 }), RangeError, "limit must be an integer >= 1");
+  await assertRejects(() => loadMnist({ limit: 0 }), RangeError, "limit must be an integer >= 1");
 });
 
 Deno.test("pixelsToBytes inverts bytesToPixels and clamps out-of-range values", () => {

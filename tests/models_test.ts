@@ -1,8 +1,9 @@
-import { deepEqual, equal, notDeepEqual, ok, throws } from "std/assert";
+import { deepEqual, equal, notDeepEqual, ok } from "std/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import { selectBackend } from "../src/backend/select.ts";
 import { createDiscriminator, createGenerator } from "../src/models/mlp.ts";
 import { getPreset, PRESET_NAMES, PRESETS } from "../src/models/presets.ts";
+import { assertThrows } from "./helpers.ts";
 
 await selectBackend("cpu");
 
@@ -174,40 +175,40 @@ Deno.test("the same seed gives the same initial weights, another seed others", (
 });
 
 Deno.test("bad options are RangeErrors naming the option", () => {
-  throws(
+  assertThrows(
     () => createGenerator({ preset: "huge" as "lite" }),
     RangeError,
     'Unknown preset "huge": expected one of standard, lite, tutorial',
   );
-  throws(
+  assertThrows(
     () => createGenerator({ latentDim: 0 }),
     RangeError,
     "createGenerator: latentDim must be an integer >= 1, got 0",
   );
-  throws(() => createGenerator({ hiddenUnits: [10, -1] }), RangeError, "hiddenUnits[1]");
-  throws(
+  assertThrows(() => createGenerator({ hiddenUnits: [10, -1] }), RangeError, "hiddenUnits[1]");
+  assertThrows(
     () => createGenerator({ activation: "swish" as "relu" }),
     RangeError,
     "activation must be one of",
   );
-  throws(
+  assertThrows(
     () => createDiscriminator({ dropout: 1 }),
     RangeError,
     "dropout must be a number in [0, 1)",
   );
-  throws(
+  assertThrows(
     () => createDiscriminator({ imageShape: [28, 28] as unknown as [number, number, number] }),
     RangeError,
     "imageShape",
   );
-  throws(() => createGenerator({ leakyReluAlpha: 2 }), RangeError, "leakyReluAlpha");
+  assertThrows(() => createGenerator({ leakyReluAlpha: 2 }), RangeError, "leakyReluAlpha");
 });
 
 Deno.test("the presets are frozen, so one user's change cannot leak into another's model", () => {
-  throws(() => {
+  assertThrows(() => {
     (PRESETS.lite.generator.hiddenUnits as number[]).push(1);
   }, TypeError);
-  throws(() => {
+  assertThrows(() => {
     (PRESETS.lite.training as { epochs: number }).epochs = 1;
   }, TypeError);
 });

@@ -1,4 +1,4 @@
-import { deepEqual, equal, notDeepEqual, ok, rejects } from "std/assert";
+import { deepEqual, equal, notDeepEqual, ok } from "std/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import { selectBackend } from "../src/backend/select.ts";
 import { bytesToPixels, type ImageSet } from "../src/data/images.ts";
@@ -6,7 +6,7 @@ import { createDiscriminator, createGenerator } from "../src/models/mlp.ts";
 import { Random } from "../src/random.ts";
 import { sample } from "../src/sample/sample.ts";
 import { type StepInfo, trainGAN } from "../src/train/train.ts";
-import { fakeDigit } from "./helpers.ts";
+import { assertRejects, fakeDigit } from "./helpers.ts";
 
 const SIZE = 8;
 
@@ -182,38 +182,38 @@ Deno.test("trainGAN rejects bad options, too little data and mismatched models w
   await selectBackend("cpu");
   const { generator, discriminator } = tinyGan(6);
   const data = tinyData(20);
-  await rejects(
+  await assertRejects(
     () => trainGAN(generator, discriminator, data, { epochs: -3 }),
     RangeError,
     "trainGAN: epochs must be an integer >= 1, got -3",
   );
-  await rejects(
+  await assertRejects(
     () => trainGAN(generator, discriminator, data, { batchSize: 1.5 }),
     RangeError,
     "batchSize",
   );
-  await rejects(
+  await assertRejects(
     () => trainGAN(generator, discriminator, data, { learningRate: 0 }),
     RangeError,
     "learningRate",
   );
-  await rejects(
+  await assertRejects(
     () => trainGAN(generator, discriminator, data, { beta1: 1 }),
     RangeError,
     "beta1 must be a number in [0, 1)",
   );
-  await rejects(
+  await assertRejects(
     () => trainGAN(generator, discriminator, data, { batchSize: 64 }),
     RangeError,
     "the data holds 20 images, fewer than one batch of 64",
   );
   const mnistShaped = createGenerator({ preset: "tutorial" });
-  await rejects(
+  await assertRejects(
     () => trainGAN(mnistShaped, discriminator, data),
     RangeError,
     "the generator makes [28,28,1] images, the data holds [8,8,1]",
   );
-  await rejects(
+  await assertRejects(
     () => trainGAN(generator, createDiscriminator({ preset: "tutorial" }), data),
     RangeError,
     "the discriminator takes",
