@@ -99,7 +99,7 @@ export async function makeMnistDir(options: FakeMnistOptions = {}): Promise<stri
  */
 export async function runCli(
   args: string[],
-  permissions: string[] = ["--allow-read", "--allow-write", "--allow-env"],
+  permissions: string[] = ["--allow-read", "--allow-write"],
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const cli = new URL("../cli.ts", import.meta.url).pathname;
   const output = await new Deno.Command(Deno.execPath(), {

@@ -172,3 +172,18 @@ export async function requireDirectory(name: string, path: string): Promise<void
   }
   if (fault) throw new UsageError(`--${name} ${path}: ${fault}`);
 }
+
+/**
+ * Checks that Deno grants a permission the command needs, before any work, so that a missing
+ * flag is one clear line rather than a failure deep inside tf.js.
+ *
+ * @param descriptor The permission, e.g. `{ name: "read" }` or `{ name: "write", path: "runs/x" }`.
+ * @param flag The flag that grants it, for the message.
+ */
+export function requirePermission(descriptor: Deno.PermissionDescriptor, flag: string): void {
+  if (Deno.permissions.querySync(descriptor).state === "granted") return;
+  const what = "path" in descriptor && descriptor.path ? ` to ${descriptor.path}` : "";
+  throw new UsageError(
+    `this command needs ${descriptor.name} access${what}: run Deno with ${flag} (the README lists the flags)`,
+  );
+}

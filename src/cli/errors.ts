@@ -45,7 +45,13 @@ export function reportError(error: unknown): number {
     return EXIT_BAD_INPUT;
   }
   console.error(`error: ${line}`);
-  if (Deno.env.get("GAN_DEBUG")) console.error(error);
+  if (debugEnabled()) console.error(error);
   else console.error("(an unexpected error; set GAN_DEBUG=1 to see where it came from)");
   return EXIT_FAILURE;
+}
+
+/** Whether `GAN_DEBUG` is set, asked only if Deno may read it (without a prompt). */
+function debugEnabled(): boolean {
+  const descriptor = { name: "env", variable: "GAN_DEBUG" } as const;
+  return Deno.permissions.querySync(descriptor).state === "granted" && !!Deno.env.get("GAN_DEBUG");
 }

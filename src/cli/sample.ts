@@ -10,7 +10,14 @@ import { ModelFileError } from "../errors.ts";
 import { loadModel } from "../io/model_files.ts";
 import { writeImagesIdx, writePngGrid } from "../sample/files.ts";
 import { generatorShape, sample } from "../sample/sample.ts";
-import { choiceFlag, intFlag, parseFlags, requireDirectory, stringFlag } from "./args.ts";
+import {
+  choiceFlag,
+  intFlag,
+  parseFlags,
+  requireDirectory,
+  requirePermission,
+  stringFlag,
+} from "./args.ts";
 import { UsageError } from "./errors.ts";
 
 /** The command's help text. */
@@ -70,6 +77,11 @@ export async function sampleCommand(args: string[]): Promise<number> {
   const columns = intFlag(flags, "columns", 1, 10_000);
   const scale = intFlag(flags, "scale", 1, 64);
   const backendChoice = choiceFlag(flags, "backend", BACKEND_CHOICES) ?? "auto";
+  requirePermission({ name: "read" }, "--allow-read");
+  requirePermission(
+    { name: "write", path: out },
+    `--allow-write (or --allow-write=${dirname(out)})`,
+  );
   await requireDirectory("out", dirname(out));
 
   const backend = await selectBackend(backendChoice);

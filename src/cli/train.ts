@@ -13,6 +13,7 @@ import {
   numberFlag,
   parseFlags,
   requireDirectory,
+  requirePermission,
   stringFlag,
 } from "./args.ts";
 import { formatDuration, Progress } from "./progress.ts";
@@ -90,6 +91,11 @@ export async function trainCommand(args: string[]): Promise<number> {
     logEvery: intFlag(flags, "log-every"),
   };
   const backendChoice = choiceFlag(flags, "backend", BACKEND_CHOICES) ?? "auto";
+  requirePermission({ name: "read" }, "--allow-read");
+  requirePermission(
+    { name: "write", path: options.out },
+    `--allow-write (or --allow-write=${options.out})`,
+  );
   if (options.dataDir !== undefined) await requireDirectory("data", options.dataDir);
   const settings = resolveRunSettings(options);
 

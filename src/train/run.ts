@@ -191,12 +191,32 @@ async function prepareRunDirectory(dir: string, force: boolean): Promise<void> {
       throw new RunDirectoryError(dir, describeFsError(error), { cause: error });
     }
   }
+  if (force) await removeRunFiles(dir);
   try {
     await Deno.mkdir(join(dir, "samples"), { recursive: true });
   } catch (error) {
     throw new RunDirectoryError(dir, `cannot create it (${describeFsError(error)})`, {
       cause: error,
     });
+  }
+}
+
+/** Removes the files a run writes (and nothing else), so that a forced run starts clean. */
+async function removeRunFiles(dir: string): Promise<void> {
+  const remove = (path: string) => Deno.remove(path).catch(() => {});
+  await Promise.all(["config.json", "log.jsonl", "loss.svg"].map((f) => remove(join(dir, f))));
+  const inside = async (sub: string, pattern: RegExp) => {
+    try {
+      for await (const entry of Deno.readDir(join(dir, sub))) {
+        if (pattern.test(entry.name)) await remove(join(dir, sub, entry.name));
+      }
+    } catch {
+      // no such subdirectory
+    }
+  };
+  await inside("samples", /^epoch-\d+\.png$/);
+  for (const role of ["generator", "discriminator"]) {
+    await inside(role, /^(model\.json|weights-[0-9a-f]{8}\.bin)$/);
   }
 }
 

@@ -1,0 +1,220 @@
+import { deepEqual, equal, match, ok } from "std/assert";
+import { join } from "std/path";
+import { decode } from "fast-png";
+import { readIdx } from "../src/data/idx_file.ts";
+import { makeMnistDir, oneLine, runCli } from "./helpers.ts";
+
+Deno.test("--help works for the tool and each command", async () => {
+  for (const args of [["--help"], ["help"], ["train", "--help"], ["sample", "-h"]]) {
+    const { code, stdout } = await runCli(args);
+    equal(code, 0, args.join(" "));
+    match(stdout, /Usage: cli\.ts/);
+  }
+  const bare = await runCli([]);
+  equal(bare.code, 2);
+  match(bare.stdout, /Commands:/);
+});
+
+Deno.test("bad flags and values get one line naming the flag, exit code 2, no stack trace", async () => {
+  const cases: [string[], string][] = [
+    [["dance"], 'unknown command "dance"'],
+    [["train", "--bogus"], "unknown flag --bogus"],
+    [["train", "--epochs", "-3"], '--epochs: expected an integer from 1 to 100000, got "-3"'],
+    [["train", "--epochs=abc"], '--epochs: expected an integer from 1 to 100000, got "abc"'],
+    [["train", "--epochs"], "--epochs: missing value"],
+    [["train", "--batch-size", "0"], '--batch-size: expected an integer from 1 to 65536, got "0"'],
+    [["train", "--lr", "0"], '--lr: expected a number in (0, 10], got "0"'],
+    [["train", "--lr", "fast"], '--lr: expected a number in (0, 10], got "fast"'],
+    [["train", "--seed", "1.5"], "--seed: expected an integer"],
+    [
+      ["train", "--preset", "huge"],
+      '--preset: expected one of standard, lite, tutorial, got "huge"',
+    ],
+    [
+      ["train", "--backend", "tpu"],
+      '--backend: expected one of auto, webgpu, wasm, cpu, got "tpu"',
+    ],
+    [["train", "--force=yes"], "--force takes no value"],
+    [["train", "extra"], 'unexpected argument "extra"'],
+    [["train", "--data", "no/such/dir"], "--data no/such/dir: no such directory"],
+    [
+      ["sample", "--n", "abc", "--model", "m", "--out", "x.png"],
+      '--n: expected an integer from 1 to 1000000, got "abc"',
+    ],
+    [["sample", "--out", "x.png"], "--model is required"],
+    [["sample", "--model", "m"], "--out is required"],
+    [
+      ["sample", "--model", "m", "--out", "x.jpg"],
+      "--out x.jpg: expected a file name ending in .png, .idx or .idx.gz",
+    ],
+    [
+      ["sample", "--model", "m", "--out", "no/such/dir/x.png"],
+      "--out no/such/dir: no such directory",
+    ],
+    [
+      ["sample", "--model", "no/such/run", "--out", "x.png"],
+      'Cannot load model "no/such/run": no such file or directory',
+    ],
+  ];
+  for (const [args, message] of cases) {
+    const { code, stderr } = await runCli(args);
+    equal(code, 2, `${args.join(" ")}: ${stderr}`);
+    const line = oneLine(stderr);
+    ok(line.startsWith("error: ") && line.includes(message), `${args.join(" ")}: ${line}`);
+  }
+});
+
+Deno.test("train then sample from the command line, with the narrow permissions", async () => {
+  const data = await makeMnistDir({ train: 64 });
+  const work = await Deno.makeTempDir();
+  const run = join(work, "run");
+  const train = await runCli([
+    "train",
+    "--preset",
+    "tutorial",
+    "--epochs",
+    "2",
+    "--batch-size",
+    "16",
+    "--seed",
+    "1",
+    "--data",
+    data,
+    "--out",
+    run,
+    "--backend",
+    "wasm",
+    "--log-every",
+    "2",
+  ]);
+  equal(train.code, 0, train.stderr);
+  match(train.stdout, /backend: wasm \(SIMD, 1 thread\)/);
+  // Not a terminal: one plain line per epoch.
+  equal(train.stdout.match(/^\[\d\/2\]\[4\/4\] loss_d \d+\.\d+ loss_g/mg)?.length, 2);
+  match(train.stdout, /done: 2 epochs, 8 steps/);
+  for (
+    const file of [
+      "config.json",
+      "log.jsonl",
+      "loss.svg",
+      "samples/epoch-002.png",
+      "generator/model.json",
+      "discriminator/model.json",
+    ]
+  ) {
+    ok((await Deno.stat(join(run, file))).isFile, file);
+  }
+
+  const png = await runCli([
+    "sample",
+    "--model",
+    run,
+    "--n",
+    "10",
+    "--seed",
+    "2",
+    "--columns",
+    "5",
+    "--out",
+    join(work, "s.png"),
+  ]);
+  equal(png.code, 0, png.stderr);
+  const image = decode(await Deno.readFile(join(work, "s.png")));
+  deepEqual([image.width, image.height], [2 + 5 * 30, 2 + 2 * 30]);
+
+  const idx = await runCli([
+    "sample",
+    "--model",
+    join(run, "generator"),
+    "--n",
+    "10",
+    "--seed",
+    "2",
+    "--out",
+    join(work, "s.idx"),
+  ]);
+  equal(idx.code, 0, idx.stderr);
+  const samples = await readIdx(join(work, "s.idx"), { magic: 0x803 });
+  deepEqual(samples.shape, [10, 28, 28]);
+  // The PNG grid and the IDX file hold the same images: the first tile equals the first sample.
+  for (let y = 0; y < 28; y++) {
+    for (let x = 0; x < 28; x++) {
+      equal(image.data[(2 + y) * image.width + 2 + x], samples.data[y * 28 + x]);
+    }
+  }
+
+  // A second run into the same directory is refused, and nothing there changes.
+  const before = await Deno.readFile(join(run, "generator", "model.json"));
+  const again = await runCli(["train", "--preset", "tutorial", "--data", data, "--out", run]);
+  equal(again.code, 2);
+  match(oneLine(again.stderr), /exists and is not empty/);
+  deepEqual(await Deno.readFile(join(run, "generator", "model.json")), before);
+});
+
+Deno.test("damaged inputs get one line naming the file, exit code 2, and nothing on disk changes", async () => {
+  const data = await makeMnistDir({ train: 32 });
+  const images = join(data, "train-images-idx3-ubyte");
+  const bytes = await Deno.readFile(images);
+  await Deno.writeFile(images, bytes.slice(0, 1000));
+  const work = await Deno.makeTempDir();
+  const truncated = await runCli(["train", "--data", data, "--out", join(work, "r1")]);
+  equal(truncated.code, 2);
+  match(
+    oneLine(truncated.stderr),
+    new RegExp(`Cannot read IDX file ".*train-images-idx3-ubyte": truncated`),
+  );
+
+  await Deno.writeFile(images, bytes);
+  const run = join(work, "r2");
+  equal(
+    (await runCli([
+      "train",
+      "--preset",
+      "tutorial",
+      "--epochs",
+      "1",
+      "--batch-size",
+      "16",
+      "--data",
+      data,
+      "--out",
+      run,
+    ])).code,
+    0,
+  );
+  const modelJson = join(run, "generator", "model.json");
+  await Deno.writeTextFile(modelJson, "{ broken");
+  const corrupt = await runCli(["sample", "--model", run, "--out", join(work, "s.png")]);
+  equal(corrupt.code, 2);
+  match(oneLine(corrupt.stderr), /Cannot load model ".*model\.json": not valid JSON/);
+  equal(await Deno.readTextFile(modelJson), "{ broken");
+  ok(!(await exists(join(work, "s.png"))));
+
+  const notGenerator = await runCli([
+    "sample",
+    "--model",
+    join(run, "discriminator"),
+    "--out",
+    join(work, "s.png"),
+  ]);
+  equal(notGenerator.code, 2);
+  match(oneLine(notGenerator.stderr), /not a generator/);
+});
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("a missing permission is one line naming the flag, before any work", async () => {
+  const none = await runCli(["train", "--dry-run"], []);
+  equal(none.code, 2);
+  match(oneLine(none.stderr), /needs read access: run Deno with --allow-read/);
+  const readOnly = await runCli(["sample", "--model", "m", "--out", "x.png"], ["--allow-read"]);
+  equal(readOnly.code, 2);
+  match(oneLine(readOnly.stderr), /needs write access to x\.png/);
+});

@@ -1,0 +1,176 @@
+import { deepEqual, equal, ok } from "std/assert";
+import { join } from "std/path";
+import { decode } from "fast-png";
+import { selectBackend } from "../src/backend/select.ts";
+import { RunDirectoryError } from "../src/errors.ts";
+import { loadModel } from "../src/io/model_files.ts";
+import { sample } from "../src/sample/sample.ts";
+import { resolveRunSettings, trainRun } from "../src/train/run.ts";
+import { lossChartSvg } from "../src/train/chart.ts";
+import { assertRejects, makeMnistDir } from "./helpers.ts";
+
+await selectBackend("wasm");
+
+const small = { hiddenUnits: [16] };
+
+Deno.test("trainRun writes the run directory: models every epoch, log, grids, loss curves, config", async () => {
+  const data = await makeMnistDir({ train: 96 });
+  const out = join(await Deno.makeTempDir(), "run");
+  const epochsSeen: number[] = [];
+  const { settings, result } = await trainRun({
+    preset: "tutorial",
+    generator: small,
+    discriminator: small,
+    epochs: 2,
+    batchSize: 16,
+    seed: 3,
+    dataDir: data,
+    out,
+    logEvery: 4,
+    gridSize: 9,
+    onEpoch: async (e) => {
+      epochsSeen.push(e.epoch);
+      // The epoch's files are written before onEpoch is called.
+      const grid = `epoch-${String(e.epoch).padStart(3, "0")}.png`;
+      ok((await Deno.stat(join(out, "samples", grid))).isFile);
+    },
+  });
+  deepEqual(epochsSeen, [1, 2]);
+  deepEqual({ epochs: result.epochs, steps: result.steps }, { epochs: 2, steps: 12 });
+  deepEqual(
+    [...Deno.readDirSync(out)].map((e) => e.name).sort(),
+    ["config.json", "discriminator", "generator", "log.jsonl", "loss.svg", "samples"],
+  );
+  deepEqual([...Deno.readDirSync(join(out, "samples"))].map((e) => e.name).sort(), [
+    "epoch-001.png",
+    "epoch-002.png",
+  ]);
+  // A 3×3 grid of 28×28 images, each pixel doubled, 2 pixels of padding.
+  const png = decode(await Deno.readFile(join(out, "samples", "epoch-002.png")));
+  deepEqual([png.width, png.height], [2 + 3 * (56 + 2), 2 + 3 * (56 + 2)]);
+  // log.jsonl: a step line every 4 steps (and at each epoch's end), an epoch line per epoch.
+  const lines = (await Deno.readTextFile(join(out, "log.jsonl"))).trim().split("\n").map((l) =>
+    JSON.parse(l)
+  );
+  deepEqual(lines.map((l) => `${l.kind}:${l.global_step ?? l.epoch}`), [
+    "step:4",
+    "step:6",
+    "epoch:1",
+    "step:10",
+    "step:12",
+    "epoch:2",
+  ]);
+  ok(lines.every((l) => Number.isFinite(l.loss_d) && Number.isFinite(l.loss_g)));
+  const svg = await Deno.readTextFile(join(out, "loss.svg"));
+  ok(svg.startsWith("<svg") && svg.includes("<polyline") && svg.trim().endsWith("</svg>"));
+  // config.json records what reproduces the run.
+  const config = JSON.parse(await Deno.readTextFile(join(out, "config.json")));
+  deepEqual(config.settings, JSON.parse(JSON.stringify(settings)));
+  equal(config.settings.training.seed, 3);
+  equal(config.settings.generator.hiddenUnits[0], 16);
+  equal(config.data.count, 96);
+  // The saved generator is the trained one.
+  const { model, metadata } = await loadModel(out);
+  deepEqual(metadata, {
+    ganMnist: {
+      version: config.library.split(" ")[1],
+      role: "generator",
+      preset: "tutorial",
+      epoch: 2,
+      seed: 3,
+    },
+  });
+  deepEqual(
+    (await sample(model, { n: 3 })).pixels,
+    (await sample((await trainedAgain(data, out)).generator, { n: 3 })).pixels,
+  );
+});
+
+/** Trains again from the recorded settings: config.json is enough to reproduce the weights. */
+async function trainedAgain(dataDir: string, out: string) {
+  const { settings } = JSON.parse(await Deno.readTextFile(join(out, "config.json")));
+  return await trainRun({
+    preset: settings.preset,
+    generator: settings.generator,
+    discriminator: settings.discriminator,
+    ...settings.training,
+    dataLimit: settings.data.limit,
+    dataDir,
+  });
+}
+
+Deno.test("trainRun refuses a run directory that holds files, unless forced, before any work", async () => {
+  const out = await Deno.makeTempDir();
+  await Deno.writeTextFile(join(out, "precious.txt"), "keep me");
+  const started = performance.now();
+  await assertRejects(
+    () => trainRun({ out, dataDir: "does/not/matter" }),
+    RunDirectoryError,
+    "exists and is not empty",
+  );
+  ok(performance.now() - started < 1000);
+  equal(await Deno.readTextFile(join(out, "precious.txt")), "keep me");
+  const file = join(out, "precious.txt");
+  await assertRejects(
+    () => trainRun({ out: file }),
+    RunDirectoryError,
+    "exists and is not a directory",
+  );
+  const data = await makeMnistDir({ train: 32 });
+  const { result } = await trainRun({
+    preset: "tutorial",
+    generator: small,
+    discriminator: small,
+    epochs: 1,
+    batchSize: 16,
+    dataDir: data,
+    out,
+    force: true,
+  });
+  equal(result.epochs, 1);
+  ok((await Deno.stat(join(out, "generator", "model.json"))).isFile);
+});
+
+Deno.test("resolveRunSettings takes the preset's values and the overrides", () => {
+  const lite = resolveRunSettings({ preset: "lite" });
+  deepEqual([
+    lite.training.epochs,
+    lite.training.batchSize,
+    lite.data.limit,
+    lite.generator.latentDim,
+  ], [20, 64, 10_000, 64]);
+  const all = resolveRunSettings({ preset: "lite", dataLimit: null, epochs: 3, seed: 9 });
+  deepEqual([all.training.epochs, all.training.seed, all.data.limit], [3, 9, null]);
+  deepEqual(resolveRunSettings({ preset: "standard" }).data.limit, null);
+});
+
+Deno.test("lossChartSvg draws both panels and skips non-finite points", () => {
+  const svg = lossChartSvg([
+    { globalStep: 1, lossD: 1, lossG: 2, dReal: 0.5, dFake: 0.4 },
+    { globalStep: 2, lossD: NaN, lossG: Infinity, dReal: 0.6, dFake: 0.3 },
+    { globalStep: 3, lossD: 0.8, lossG: 2.5, dReal: 0.7, dFake: 0.2 },
+  ], "a <test>");
+  equal(svg.match(/<polyline/g)?.length, 4);
+  ok(svg.includes("a &lt;test>"));
+  ok(!svg.includes("NaN") && !svg.includes("Infinity"));
+});
+
+Deno.test("a forced run removes the files of the run before it, and only those", async () => {
+  const data = await makeMnistDir({ train: 32 });
+  const out = await Deno.makeTempDir();
+  const options = {
+    preset: "tutorial" as const,
+    generator: small,
+    discriminator: small,
+    batchSize: 16,
+    dataDir: data,
+    out,
+    force: true,
+  };
+  await trainRun({ ...options, epochs: 3 });
+  await Deno.writeTextFile(join(out, "notes.txt"), "mine");
+  await trainRun({ ...options, epochs: 1 });
+  deepEqual([...Deno.readDirSync(join(out, "samples"))].map((e) => e.name), ["epoch-001.png"]);
+  equal(await Deno.readTextFile(join(out, "notes.txt")), "mine");
+  equal(JSON.parse(await Deno.readTextFile(join(out, "config.json"))).settings.training.epochs, 1);
+});
