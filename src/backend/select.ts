@@ -109,7 +109,13 @@ async function registerWebGpu(adapter: AdapterLike): Promise<void> {
       device: unknown,
       info: unknown,
     ) => tf.KernelBackend;
-    return new Backend(device, adapter.info);
+    const backend = new Backend(device, adapter.info);
+    // Release the GPU before the process exits: Deno's WebGPU can crash at exit otherwise.
+    globalThis.addEventListener?.("unload", () => {
+      backend.dispose();
+      (device as { destroy?: () => void }).destroy?.();
+    });
+    return backend;
   }, 3);
 }
 

@@ -212,7 +212,8 @@ export async function trainGAN(
   let globalStep = 0;
   let epochsDone = 0;
 
-  const step = (batch: Float32Array, noise: Float32Array): Float32Array => {
+  /** One D step and one G step; returns [lossD, lossG, D(x), D(G(z))] as a tensor. */
+  const step = (batch: Float32Array, noise: Float32Array): tf.Tensor => {
     const stats = tf.tidy(() => {
       // (B, height, width, channels): real images; (B, latentDim): noise
       const real = tf.tensor4d(batch, [o.batchSize, ...imageShape]);
@@ -245,9 +246,7 @@ export async function trainGAN(
       tf.dispose([dReal!, dFake!]);
       return stacked;
     });
-    const values = stats.dataSync() as Float32Array;
-    stats.dispose();
-    return values;
+    return stats;
   };
 
   try {
@@ -266,7 +265,10 @@ export async function trainGAN(
           batch.set(data.pixels.subarray(index * size, (index + 1) * size), i * size);
         }
         const noise = random.fillNormal(new Float32Array(o.batchSize * latentDim));
-        const [lossD, lossG, dReal, dFake] = step(batch, noise);
+        const stats = step(batch, noise);
+        // Asynchronous read: WebGPU cannot read synchronously in Deno (no canvas).
+        const [lossD, lossG, dReal, dFake] = await stats.data();
+        stats.dispose();
         globalStep++;
         steps++;
         sums[0] += lossD;
