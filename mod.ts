@@ -76,9 +76,12 @@ export {
 } from "./src/models/mlp.ts";
 export { discriminatorLoss, generatorLoss, sigmoidCrossEntropy } from "./src/train/losses.ts";
 export {
+  createGanStep,
   type EpochInfo,
+  type GanStep,
   type ResolvedTrainOptions,
   type StepInfo,
+  type StepStats,
   trainGAN,
   type TrainOptions,
   type TrainResult,
