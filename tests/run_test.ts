@@ -174,3 +174,16 @@ Deno.test("a forced run removes the files of the run before it, and only those",
   equal(await Deno.readTextFile(join(out, "notes.txt")), "mine");
   equal(JSON.parse(await Deno.readTextFile(join(out, "config.json"))).settings.training.epochs, 1);
 });
+
+Deno.test("trainRun checks the data against the batch size before it creates the run directory", async () => {
+  const data = await makeMnistDir({ train: 10 });
+  const out = join(await Deno.makeTempDir(), "run");
+  await assertRejects(
+    () => trainRun({ preset: "tutorial", dataDir: data, out }),
+    RangeError,
+    "the data holds 10 images, fewer than one batch of 32",
+  );
+  let created = true;
+  await Deno.stat(out).catch(() => (created = false));
+  equal(created, false);
+});

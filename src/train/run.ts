@@ -169,28 +169,27 @@ export function resolveRunSettings(options: TrainRunOptions = {}): RunSettings {
   };
 }
 
-/** Checks that `dir` can hold a new run, and creates it with `samples/`. */
-async function prepareRunDirectory(dir: string, force: boolean): Promise<void> {
+/** Checks, without touching anything, that `dir` can hold a new run. */
+async function checkRunDirectory(dir: string, force: boolean): Promise<void> {
+  let info: Deno.FileInfo;
   try {
-    const info = await Deno.stat(dir);
-    if (!info.isDirectory) throw new RunDirectoryError(dir, "exists and is not a directory");
-    let empty = true;
-    for await (const _ of Deno.readDir(dir)) {
-      empty = false;
-      break;
-    }
-    if (!empty && !force) {
-      throw new RunDirectoryError(
-        dir,
-        "exists and is not empty (choose another directory, or --force / { force: true } to replace its run)",
-      );
-    }
+    info = await Deno.stat(dir);
   } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) {
-      if (error instanceof RunDirectoryError) throw error;
-      throw new RunDirectoryError(dir, describeFsError(error), { cause: error });
-    }
+    if (error instanceof Deno.errors.NotFound) return;
+    throw new RunDirectoryError(dir, describeFsError(error), { cause: error });
   }
+  if (!info.isDirectory) throw new RunDirectoryError(dir, "exists and is not a directory");
+  if (force) return;
+  for await (const _ of Deno.readDir(dir)) {
+    throw new RunDirectoryError(
+      dir,
+      "exists and is not empty (choose another directory, or --force / { force: true } to replace its run)",
+    );
+  }
+}
+
+/** Creates `dir` with `samples/`, first removing an earlier run's files when forced. */
+async function createRunDirectory(dir: string, force: boolean): Promise<void> {
   if (force) await removeRunFiles(dir);
   try {
     await Deno.mkdir(join(dir, "samples"), { recursive: true });
@@ -272,7 +271,8 @@ const round = (x: number, digits = 5): number => Number(x.toPrecision(digits));
 export async function trainRun(options: TrainRunOptions = {}): Promise<TrainRunResult> {
   const settings = resolveRunSettings(options);
   const out = options.out;
-  if (out !== undefined) await prepareRunDirectory(out, options.force ?? false);
+  const force = options.force ?? false;
+  if (out !== undefined) await checkRunDirectory(out, force);
   const data = options.data ?? await loadMnist({
     split: settings.data.split,
     ...(settings.data.limit !== null ? { limit: settings.data.limit } : {}),
@@ -290,7 +290,14 @@ export async function trainRun(options: TrainRunOptions = {}): Promise<TrainRunR
   const curve: CurvePoint[] = [];
   let log: JsonLog | undefined;
 
+  if (data.count < settings.training.batchSize) {
+    throw new RangeError(
+      `trainRun: the data holds ${data.count} images, fewer than one batch of ${settings.training.batchSize}`,
+    );
+  }
+
   if (out !== undefined) {
+    await createRunDirectory(out, force);
     const config = {
       library: `@gan/mnist ${VERSION}`,
       tfjs: TFJS_VERSION,
