@@ -78,7 +78,8 @@ export class Progress {
     const fraction = info.globalStep / total;
     const elapsed = (now - this.#started) / 1000;
     const eta = (total - info.globalStep) * (this.#msPerStep / 1000);
-    const width = 20;
+    const columns = consoleColumns();
+    const width = columns >= 120 ? 20 : 10;
     const filled = Math.round(fraction * width);
     const bar = "█".repeat(filled) + "░".repeat(width - filled);
     const m = this.#smooth!;
@@ -86,7 +87,6 @@ export class Progress {
       `${(100 * fraction).toFixed(0)}% ${formatDuration(elapsed)} ETA ${formatDuration(eta)} ` +
       `loss_d ${m.lossD.toFixed(3)} loss_g ${m.lossG.toFixed(3)} ` +
       `D(x) ${m.dReal.toFixed(2)} D(G(z)) ${m.dFake.toFixed(2)}`;
-    const columns = consoleColumns();
     if (line.length > columns - 1) line = line.slice(0, columns - 1);
     Deno.stderr.writeSync(this.#encoder.encode(`\r\x1b[2K${line}`));
   }

@@ -113,7 +113,9 @@ export async function trainCommand(args: string[]): Promise<number> {
   try {
     const images = settings.data.limit === null ? "all" : `the first ${settings.data.limit}`;
     progress.message(
-      `training ${preset}: ${settings.training.epochs} epochs, batch ${settings.training.batchSize}, ` +
+      `training ${preset}: ${
+        plural(settings.training.epochs, "epoch")
+      }, batch ${settings.training.batchSize}, ` +
         `${images} images, seed ${seed}, writing ${options.out}`,
     );
     const { result } = await trainRun({
@@ -134,7 +136,7 @@ export async function trainCommand(args: string[]): Promise<number> {
       return 130;
     }
     console.log(
-      `done: ${result.epochs} epochs, ${result.steps} steps in ${when} ` +
+      `done: ${plural(result.epochs, "epoch")}, ${plural(result.steps, "step")} in ${when} ` +
         `(${(1000 * result.seconds / result.steps).toFixed(1)} ms/step); ` +
         `the run is in ${options.out} (generator/, samples/, loss.svg, log.jsonl)`,
     );
@@ -143,3 +145,5 @@ export async function trainCommand(args: string[]): Promise<number> {
     Deno.removeSignalListener("SIGINT", onInterrupt);
   }
 }
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;

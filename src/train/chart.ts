@@ -29,7 +29,13 @@ const WIDTH = 720;
 const PANEL_HEIGHT = 220;
 const MARGIN = { left: 56, right: 16, top: 28, bottom: 36 };
 
-const fmt = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(3));
+const fmt = (x: number): string => String(Number(x.toPrecision(6)));
+
+/** A round tick spacing near `rough`: 1, 2, 2.5 or 5 times a power of ten. */
+function niceStep(rough: number): number {
+  const power = 10 ** Math.floor(Math.log10(rough));
+  return power * ([1, 2, 2.5, 5, 10].find((m) => m * power >= rough) ?? 10);
+}
 const esc = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
 
 function panel(
@@ -42,6 +48,9 @@ function panel(
   const finite = series.flatMap((s) => s.values).filter(Number.isFinite);
   let [low, high] = range ?? [Math.min(0, ...finite), Math.max(...finite, 1e-6)];
   if (high - low < 1e-9) high = low + 1;
+  const tick = niceStep((high - low) / 4);
+  low = Math.floor(low / tick) * tick;
+  high = Math.ceil(high / tick) * tick;
   const x0 = MARGIN.left, x1 = WIDTH - MARGIN.right;
   const y0 = top + MARGIN.top, y1 = top + PANEL_HEIGHT - MARGIN.bottom;
   const maxStep = Math.max(1, steps[steps.length - 1] ?? 1);
@@ -55,8 +64,7 @@ function panel(
   out.push(
     `<rect x="${x0}" y="${y0}" width="${x1 - x0}" height="${y1 - y0}" fill="none" stroke="#999"/>`,
   );
-  for (let i = 0; i <= 4; i++) {
-    const v = low + ((high - low) * i) / 4;
+  for (let v = low; v <= high + tick / 2; v += tick) {
     const y = py(v);
     out.push(`<line x1="${x0}" y1="${y}" x2="${x1}" y2="${y}" stroke="#eee"/>`);
     out.push(`<text x="${x0 - 6}" y="${y + 4}" font-size="11" text-anchor="end">${fmt(v)}</text>`);

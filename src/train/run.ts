@@ -330,7 +330,8 @@ export async function trainRun(options: TrainRunOptions = {}): Promise<TrainRunR
     pending.dReal += info.dReal;
     pending.dFake += info.dFake;
     pending.ms += info.ms;
-    if (pending.steps === settings.logEvery || info.step === info.stepsPerEpoch) {
+    const lastStep = info.epoch === info.epochs && info.step === info.stepsPerEpoch;
+    if (pending.steps === settings.logEvery || lastStep) {
       const n = pending.steps;
       const point: CurvePoint = {
         globalStep: info.globalStep,
