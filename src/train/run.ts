@@ -46,35 +46,38 @@ import {
   resolveTrainOptions,
   type StepInfo,
   trainGAN,
+  type TrainOptions,
   type TrainResult,
 } from "./train.ts";
 
-/** Options of {@linkcode trainRun}: a preset and whatever to change in it. */
-export interface TrainRunOptions {
+/**
+ * Options of {@linkcode trainRun}: a preset and whatever to change in it. The training numbers
+ * (`epochs`, `batchSize`, `learningRate`, `beta1`, `beta2`) default to the preset's, the seed to 0;
+ * `signal`, `onStep` and `onEpoch` work as in {@linkcode trainGAN} (`onEpoch` runs once the
+ * epoch's files are written).
+ */
+export interface TrainRunOptions extends
+  Pick<
+    TrainOptions,
+    | "epochs"
+    | "batchSize"
+    | "learningRate"
+    | "beta1"
+    | "beta2"
+    | "seed"
+    | "signal"
+    | "onStep"
+    | "onEpoch"
+  > {
   /**
    * The recipe to start from.
    * @default {"lite"}
    */
   preset?: PresetName;
-  /**
-   * Seed of the initial weights, the data order, the noise and the sample grids.
-   * @default {0}
-   */
-  seed?: number;
   /** Generator fields to override. */
   generator?: Partial<GeneratorOptions>;
   /** Discriminator fields to override. */
   discriminator?: Partial<DiscriminatorOptions>;
-  /** Passes over the data (the preset's when absent). */
-  epochs?: number;
-  /** Images per batch (the preset's when absent). */
-  batchSize?: number;
-  /** Adam's learning rate (the preset's when absent). */
-  learningRate?: number;
-  /** Adam's β1 (the preset's when absent). */
-  beta1?: number;
-  /** Adam's β2 (the preset's when absent). */
-  beta2?: number;
   /** Train on the first N images; `null` for all; the preset's when absent (lite: 10,000). */
   dataLimit?: number | null;
   /** A directory with MNIST-format files; the bundled MNIST when absent. */
@@ -100,12 +103,6 @@ export interface TrainRunOptions {
    * @default {64}
    */
   gridSize?: number;
-  /** Stops training after the current step when aborted. */
-  signal?: AbortSignal;
-  /** Called after every step. */
-  onStep?: (info: StepInfo) => void | Promise<void>;
-  /** Called after every epoch, once its files are written. */
-  onEpoch?: (info: EpochInfo) => void | Promise<void>;
 }
 
 /** Everything that determines a run: what `config.json` holds under `"settings"`. */
