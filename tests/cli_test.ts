@@ -39,8 +39,22 @@ Deno.test("bad flags and values get one line naming the flag, exit code 2, no st
     [["train", "--data", "no/such/dir"], "--data no/such/dir: no such directory"],
     [
       ["sample", "--n", "abc", "--model", "m", "--out", "x.png"],
-      '--n: expected an integer from 1 to 1000000, got "abc"',
+      '--n: expected an integer from 1 to 100000, got "abc"',
     ],
+    [
+      ["sample", "--n", "20000", "--model", "m", "--out", "x.png"],
+      "--n 20000: a PNG grid holds at most 10000 images",
+    ],
+    [
+      ["sample", "--n", "0", "--model", "m", "--out", "x.idx"],
+      '--n: expected an integer from 1 to 100000, got "0"',
+    ],
+    [
+      ["sample", "--model", "m", "--out", "x.png", "--columns", "-1"],
+      '--columns: expected an integer from 1 to 10000, got "-1"',
+    ],
+    [["train", "--limit", "0"], '--limit: expected an integer >= 1, got "0"'],
+    [["train", "--log-every", "x"], '--log-every: expected an integer >= 1, got "x"'],
     [["sample", "--out", "x.png"], "--model is required"],
     [["sample", "--model", "m"], "--out is required"],
     [

@@ -72,7 +72,10 @@ export async function sampleCommand(args: string[]): Promise<number> {
   if (format === undefined) {
     throw new UsageError(`--out ${out}: expected a file name ending in .png, .idx or .idx.gz`);
   }
-  const n = intFlag(flags, "n", 1, 1_000_000) ?? 64;
+  const n = intFlag(flags, "n", 1, 100_000) ?? 64;
+  if (format === "png" && n > 10_000) {
+    throw new UsageError(`--n ${n}: a PNG grid holds at most 10000 images (write .idx for more)`);
+  }
   const seed = intFlag(flags, "seed", 0, 2 ** 32 - 1) ?? 0;
   const columns = intFlag(flags, "columns", 1, 10_000);
   const scale = intFlag(flags, "scale", 1, 64);
