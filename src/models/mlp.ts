@@ -5,7 +5,6 @@
  * @module
  */
 
-import type * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import type { LayersModel } from "../tf_types.ts";
 import { checkInteger, checkNumber } from "../errors.ts";
@@ -64,6 +63,7 @@ class SeedSource {
 }
 
 type TfInitializer = ReturnType<typeof tfl.initializers.zeros>;
+type TfLayer = tfl.layers.Layer;
 
 function kernelAndBias(
   initializer: Initializer,
@@ -100,7 +100,7 @@ function activationLayer(
   activation: Activation,
   alpha: number,
   name: string,
-): tf.serialization.Serializable {
+): TfLayer {
   return activation === "leaky_relu"
     ? tfl.layers.leakyReLU({ alpha, name })
     : tfl.layers.activation({ activation, name });
@@ -232,7 +232,7 @@ export function createGenerator(options: CreateGeneratorOptions = {}): LayersMod
     }
     // (B, units) -> (B, units)
     model.add(
-      activationLayer(o.activation, o.leakyReluAlpha, `g_${o.activation}_${n}`) as tfl.layers.Layer,
+      activationLayer(o.activation, o.leakyReluAlpha, `g_${o.activation}_${n}`),
     );
     fanIn = units;
   });
@@ -249,7 +249,7 @@ export function createGenerator(options: CreateGeneratorOptions = {}): LayersMod
       o.outputActivation,
       o.leakyReluAlpha,
       `g_${o.outputActivation}_out`,
-    ) as tfl.layers.Layer,
+    ),
   );
   // (B, height·width·channels) -> (B, height, width, channels)
   model.add(tfl.layers.reshape({ targetShape: [height, width, channels], name: "g_image" }));
@@ -290,7 +290,7 @@ export function createDiscriminator(options: CreateDiscriminatorOptions = {}): L
     }));
     // (B, units) -> (B, units)
     model.add(
-      activationLayer(o.activation, o.leakyReluAlpha, `d_${o.activation}_${n}`) as tfl.layers.Layer,
+      activationLayer(o.activation, o.leakyReluAlpha, `d_${o.activation}_${n}`),
     );
     if (o.dropout > 0) {
       // (B, units) -> (B, units)
