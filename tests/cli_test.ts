@@ -10,6 +10,12 @@ Deno.test("--help works for the tool and each command", async () => {
     equal(code, 0, args.join(" "));
     match(stdout, /Usage: cli\.ts/);
   }
+  const version = await runCli(["--version"]);
+  equal(version.code, 0);
+  equal(
+    version.stdout.trim(),
+    JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url))).version,
+  );
   const bare = await runCli([]);
   equal(bare.code, 2);
   match(bare.stdout, /Commands:/);
@@ -18,6 +24,7 @@ Deno.test("--help works for the tool and each command", async () => {
 Deno.test("bad flags and values get one line naming the flag, exit code 2, no stack trace", async () => {
   const cases: [string[], string][] = [
     [["dance"], 'unknown command "dance"'],
+    [["constructor"], 'unknown command "constructor"'],
     [["train", "--bogus"], "unknown flag --bogus"],
     [["train", "--epochs", "-3"], '--epochs: expected an integer from 1 to 100000, got "-3"'],
     [["train", "--epochs=abc"], '--epochs: expected an integer from 1 to 100000, got "abc"'],

@@ -18,7 +18,7 @@ Commands:
   train     train a preset (standard, lite, tutorial) and write a run directory
   sample    draw images from a trained generator into a PNG grid or an IDX file
 
-Run "cli.ts <command> --help" for a command's options.
+Run "cli.ts <command> --help" for a command's options, "cli.ts --version" for the version.
 
 Examples:
   cli.ts train --preset lite --epochs 10 --seed 1 --out runs/lite
@@ -47,7 +47,7 @@ export async function main(args: string[]): Promise<number> {
       console.log(VERSION);
       return 0;
     }
-    const run = COMMANDS[command];
+    const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
     if (!run) {
       throw new UsageError(
         `unknown command "${command}" (commands: ${Object.keys(COMMANDS).join(", ")}; see --help)`,
