@@ -30,6 +30,8 @@ export {
   type BackendSelection,
   BackendUnavailableError,
   selectBackend,
+  type SelectBackendOptions,
+  type WasmKernels,
 } from "./src/backend/select.ts";
 export { DataFileError, ModelFileError, RunDirectoryError } from "./src/errors.ts";
 export { Random, type RandomState } from "./src/random.ts";

@@ -8,7 +8,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
-import { patchWasmMatMul } from "./wasm.ts";
+import { kernelThreads, setKernelThreads } from "./kernels/pool.ts";
+import { useOurKernels, useStockKernels } from "./kernels/register.ts";
 
 /** What a user may ask for: a backend by name, or `"auto"` for the fastest that works. */
 export type BackendChoice = "auto" | "webgpu" | "wasm" | "cpu";
@@ -141,11 +142,12 @@ async function tryBackend(name: "wasm" | "cpu"): Promise<string | undefined> {
   }
 }
 
-function describe(name: BackendName): string {
+function describe(name: BackendName, kernels: WasmKernels): string {
   if (name === "wasm") {
-    const simd = tf.env().getBool("WASM_HAS_SIMD_SUPPORT");
-    const threads = tf.env().getBool("WASM_HAS_MULTITHREAD_SUPPORT") ? "threads" : "1 thread";
-    return `wasm (${simd ? "SIMD" : "no SIMD"}, ${threads})`;
+    const simd = tf.env().getBool("WASM_HAS_SIMD_SUPPORT") ? "SIMD" : "no SIMD";
+    if (kernels === "stock") return `wasm (${simd}, tf.js's kernels)`;
+    const threads = kernelThreads();
+    return `wasm (${simd}, our kernels, ${threads} thread${threads === 1 ? "" : "s"})`;
   }
   if (name === "cpu") {
     // tf.js's cpu backend greets Node users with advice about tfjs-node on first use; it does
@@ -156,15 +158,37 @@ function describe(name: BackendName): string {
   return "webgpu";
 }
 
+/** Which kernels run on the wasm backend: ours (the default) or tf.js's own. */
+export type WasmKernels = "ours" | "stock";
+
+/** Options of {@linkcode selectBackend}. */
+export interface SelectBackendOptions {
+  /**
+   * Threads for large matrix products on wasm: 2 uses a worker for half of each (Deno with
+   * shared memory only). Results are bit-for-bit the same.
+   * @default {2 where there are two cores or more, else 1}
+   */
+  threads?: 1 | 2;
+  /**
+   * Our WASM SIMD kernels, or tf.js's own (to compare).
+   * @default {"ours"}
+   */
+  kernels?: WasmKernels;
+}
+
 /**
  * Selects and initialises the tf.js backend. `"auto"` tries WebGPU (a real GPU only, not a software
  * adapter), then WASM with SIMD, then cpu, adding a notice for each it passes over. A backend
  * asked for by name must start, or this throws.
  *
+ * On wasm, our own SIMD kernels replace tf.js's for everything that dominates a training step
+ * (matrix products, Adam, activation and BatchNorm gradients; see src/backend/kernels/).
+ *
  * Call it once before creating models.
  *
  * @param choice The backend to use.
  * @default {"auto"}
+ * @param options Threads and kernels on wasm.
  * @returns The backend in use and the notices.
  * @throws {BackendUnavailableError} If a backend asked for by name cannot start.
  *
@@ -176,7 +200,10 @@ function describe(name: BackendName): string {
  * console.log(`backend: ${backend.description}`);
  * ```
  */
-export async function selectBackend(choice: BackendChoice = "auto"): Promise<BackendSelection> {
+export async function selectBackend(
+  choice: BackendChoice = "auto",
+  options: SelectBackendOptions = {},
+): Promise<BackendSelection> {
   if (!BACKEND_CHOICES.includes(choice)) {
     throw new RangeError(
       `selectBackend: backend must be one of ${BACKEND_CHOICES.join(", ")}, got "${choice}"`,
@@ -189,8 +216,17 @@ export async function selectBackend(choice: BackendChoice = "auto"): Promise<Bac
       ? await tryWebGpu(choice === "webgpu")
       : await tryBackend(name);
     if (failure === undefined) {
-      if (name === "wasm") patchWasmMatMul();
-      return { name, description: describe(name), notices };
+      const kernels = options.kernels ?? "ours";
+      if (name === "wasm" && kernels === "ours") {
+        useOurKernels();
+        const cores = (globalThis.navigator as { hardwareConcurrency?: number } | undefined)
+          ?.hardwareConcurrency ?? 1;
+        await setKernelThreads(options.threads ?? (cores >= 2 ? 2 : 1));
+      } else if (name === "wasm") {
+        useStockKernels();
+        await setKernelThreads(1);
+      }
+      return { name, description: describe(name, kernels), notices };
     }
     if (choice !== "auto") throw new BackendUnavailableError(name, failure);
     notices.push(`${name} skipped: ${failure}`);

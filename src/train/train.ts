@@ -12,6 +12,7 @@ import { type ImageSet, imageSize } from "../data/images.ts";
 import { checkInteger, checkNumber } from "../errors.ts";
 import { DEFAULT_PRESET, PRESETS } from "../models/presets.ts";
 import { Random } from "../random.ts";
+import { GanAdamOptimizer } from "./adam.ts";
 import { discriminatorLoss, generatorLoss } from "./losses.ts";
 
 /** What {@linkcode trainGAN} reports after every step. */
@@ -214,10 +215,31 @@ export function createGanStep(
   const { batchSize, learningRate, beta1, beta2 } = options;
   const latentDim = generator.inputs[0].shape[1] as number;
   const imageShape = generator.outputs[0].shape.slice(1) as [number, number, number];
-  const optimizerD = tf.train.adam(learningRate, beta1, beta2, 1e-8);
-  const optimizerG = tf.train.adam(learningRate, beta1, beta2, 1e-8);
   const varsD = trainableVariables(discriminator);
   const varsG = trainableVariables(generator);
+  const adam = { learningRate, beta1, beta2, epsilon: 1e-8 };
+  const optimizerD = new GanAdamOptimizer(varsD, adam);
+  const optimizerG = new GanAdamOptimizer(varsG, adam);
+
+  // Without BatchNorm, the discriminator judges each image on its own, so the real and the fake
+  // batch can go through it as one batch of 2B: the same numbers, in half the products.
+  const batchDependent = discriminator.layers.some((l) =>
+    l.getClassName() === "BatchNormalization"
+  );
+  const judge = (real: tf.Tensor, fake: tf.Tensor): [tf.Tensor, tf.Tensor] => {
+    if (batchDependent) {
+      return [
+        discriminator.apply(real, { training: true }) as tf.Tensor,
+        discriminator.apply(fake, { training: true }) as tf.Tensor,
+      ];
+    }
+    // (2B, height, width, channels) -> (2B, 1)
+    const logits = discriminator.apply(tf.concat([real, fake]), { training: true }) as tf.Tensor;
+    return [
+      tf.slice(logits, [0, 0], [batchSize, 1]),
+      tf.slice(logits, [batchSize, 0], [batchSize, 1]),
+    ];
+  };
 
   const update = (batch: Float32Array, noise: Float32Array): tf.Tensor =>
     tf.tidy(() => {
@@ -228,28 +250,21 @@ export function createGanStep(
       const fake = generator.apply(z, { training: true }) as tf.Tensor;
       let dReal: tf.Scalar | undefined;
       let dFake: tf.Scalar | undefined;
-      const lossD = optimizerD.minimize(
-        () => {
-          const realLogits = discriminator.apply(real, { training: true }) as tf.Tensor; // (B, 1)
-          const fakeLogits = discriminator.apply(fake, { training: true }) as tf.Tensor; // (B, 1)
-          // tf.keep: these outlive the tape's cleanup (and every tidy); disposed once stacked.
-          dReal = tf.keep(tf.mean(tf.sigmoid(realLogits)));
-          dFake = tf.keep(tf.mean(tf.sigmoid(fakeLogits)));
-          return discriminatorLoss(realLogits, fakeLogits);
-        },
-        true,
-        varsD,
-      )!;
+      const d = tf.variableGrads(() => {
+        const [realLogits, fakeLogits] = judge(real, fake); // (B, 1) each
+        // tf.keep: these outlive the tape's cleanup (and every tidy); disposed once stacked.
+        dReal = tf.keep(tf.mean(tf.sigmoid(realLogits)));
+        dFake = tf.keep(tf.mean(tf.sigmoid(fakeLogits)));
+        return discriminatorLoss(realLogits, fakeLogits);
+      }, varsD);
+      optimizerD.apply(d.grads);
       // Non-saturating: the generator maximises log D(G(z)), on the same noise.
-      const lossG = optimizerG.minimize(
-        () => {
-          const fakeForG = generator.apply(z, { training: true }) as tf.Tensor;
-          return generatorLoss(discriminator.apply(fakeForG, { training: true }) as tf.Tensor);
-        },
-        true,
-        varsG,
-      )!;
-      const stacked = tf.stack([lossD, lossG, dReal!, dFake!]);
+      const g = tf.variableGrads(() => {
+        const fakeForG = generator.apply(z, { training: true }) as tf.Tensor;
+        return generatorLoss(discriminator.apply(fakeForG, { training: true }) as tf.Tensor);
+      }, varsG);
+      optimizerG.apply(g.grads);
+      const stacked = tf.stack([d.value, g.value, dReal!, dFake!]);
       tf.dispose([dReal!, dFake!]);
       return stacked;
     });

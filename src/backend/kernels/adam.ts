@@ -1,0 +1,65 @@
+/**
+ * A fused Adam update for tf.js-wasm: one kernel call per variable, where tf.js's optimiser runs
+ * about ten operations (each a kernel call with its own allocation and bookkeeping).
+ *
+ * The kernel `GanAdam` takes the variable, its gradient and both moments and returns their new
+ * values; {@linkcode GanAdamOptimizer} (src/train/adam.ts) assigns them.
+ *
+ * @module
+ */
+
+import type * as tf from "@tensorflow/tfjs-core";
+import { heapKernels } from "./module.ts";
+
+/** The kernel's name. */
+export const GAN_ADAM = "GanAdam";
+
+/** The kernel's scalar settings, as float32 values. */
+export interface GanAdamAttrs {
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  oneMinusBeta1: number;
+  oneMinusBeta2: number;
+  oneMinusAccBeta1: number;
+  oneMinusAccBeta2: number;
+  epsilon: number;
+}
+
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+
+/**
+ * The `GanAdam` kernel for the "wasm" backend.
+ *
+ * @param args Inputs `x`, `g`, `m`, `v` (float32, one shape) and {@linkcode GanAdamAttrs}.
+ * @returns The new `x`, `m` and `v`.
+ */
+export function ganAdamKernel(args: KernelArgs): tf.TensorInfo[] {
+  const { x, g, m, v } = args.inputs as Record<"x" | "g" | "m" | "v", tf.TensorInfo>;
+  const o = args.attrs as unknown as GanAdamAttrs;
+  const backend = args.backend as unknown as {
+    makeOutput(shape: number[], dtype: string): tf.TensorInfo;
+  };
+  const kernels = heapKernels(backend);
+  const outputs = [x, m, v].map((t) => backend.makeOutput(t.shape.slice(), "float32"));
+  const n = x.shape.reduce((a, b) => a * b, 1);
+  kernels.exports.adam(
+    kernels.offset(x.dataId),
+    kernels.offset(g.dataId),
+    kernels.offset(m.dataId),
+    kernels.offset(v.dataId),
+    kernels.offset(outputs[0].dataId),
+    kernels.offset(outputs[1].dataId),
+    kernels.offset(outputs[2].dataId),
+    n,
+    o.learningRate,
+    o.beta1,
+    o.beta2,
+    o.oneMinusBeta1,
+    o.oneMinusBeta2,
+    o.oneMinusAccBeta1,
+    o.oneMinusAccBeta2,
+    o.epsilon,
+  );
+  return outputs;
+}

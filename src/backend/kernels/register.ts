@@ -1,0 +1,75 @@
+/**
+ * Registers our kernels over tf.js-wasm's, and can put tf.js's back (for side-by-side
+ * benchmarks and tests).
+ *
+ * @module
+ */
+
+import * as tf from "@tensorflow/tfjs-core";
+import { GAN_ADAM, ganAdamKernel } from "./adam.ts";
+import { useLazyDense, useStockDense } from "./dense.ts";
+import { addKernel, identityKernel, sumKernel, tanhKernel } from "./elementwise.ts";
+import { GRADIENT_KERNELS, GRADIENTS } from "./gradients.ts";
+import { matMulKernel } from "./matmul.ts";
+
+const REPLACED = [
+  { name: "BatchMatMul", make: (original: tf.KernelFunc) => matMulKernel(original, false) },
+  { name: "_FusedMatMul", make: (original: tf.KernelFunc) => matMulKernel(original, true) },
+  { name: "Identity", make: () => identityKernel },
+  { name: "Add", make: addKernel },
+  { name: "Sum", make: sumKernel },
+  { name: "Tanh", make: tanhKernel },
+];
+
+/** tf.js's gradient configurations, kept while ours are registered. */
+const originalGradients = new Map<string, tf.GradConfig>();
+
+/** tf.js's own kernels, kept while ours are registered. */
+const originals = new Map<string, tf.KernelConfig>();
+
+/** Whether our kernels are the ones registered for "wasm". */
+export function ourKernelsActive(): boolean {
+  return tf.getKernel(GAN_ADAM, "wasm") !== undefined;
+}
+
+/** Registers our kernels for the "wasm" backend. Idempotent. */
+export function useOurKernels(): void {
+  if (!tf.getKernel(GAN_ADAM, "wasm")) {
+    tf.registerKernel({ kernelName: GAN_ADAM, backendName: "wasm", kernelFunc: ganAdamKernel });
+  }
+  for (const { name, make } of REPLACED) {
+    const kernel = tf.getKernel(name, "wasm");
+    if (!kernel || originals.has(name)) continue;
+    originals.set(name, kernel);
+    tf.unregisterKernel(name, "wasm");
+    tf.registerKernel({ ...kernel, kernelFunc: make(kernel.kernelFunc) });
+  }
+  for (const { name, kernelFunc } of GRADIENT_KERNELS) {
+    if (!tf.getKernel(name, "wasm")) {
+      tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc });
+    }
+  }
+  for (const gradient of GRADIENTS) {
+    if (originalGradients.has(gradient.kernelName)) continue;
+    const original = tf.getGradient(gradient.kernelName);
+    if (original) originalGradients.set(gradient.kernelName, original);
+    tf.registerGradient(gradient);
+  }
+  useLazyDense();
+}
+
+/** Puts tf.js's own "wasm" kernels back. */
+export function useStockKernels(): void {
+  if (tf.getKernel(GAN_ADAM, "wasm")) tf.unregisterKernel(GAN_ADAM, "wasm");
+  useStockDense();
+  for (const { name } of GRADIENT_KERNELS) {
+    if (tf.getKernel(name, "wasm")) tf.unregisterKernel(name, "wasm");
+  }
+  for (const original of originalGradients.values()) tf.registerGradient(original);
+  originalGradients.clear();
+  for (const [name, kernel] of originals) {
+    tf.unregisterKernel(name, "wasm");
+    tf.registerKernel(kernel);
+  }
+  originals.clear();
+}
