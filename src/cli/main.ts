@@ -5,6 +5,7 @@
  */
 
 import { VERSION } from "../version.ts";
+import { benchCommand } from "./bench.ts";
 import { reportError, UsageError } from "./errors.ts";
 import { sampleCommand } from "./sample.ts";
 import { trainCommand } from "./train.ts";
@@ -17,6 +18,7 @@ Usage: cli.ts <command> [options]
 Commands:
   train     train a preset (standard, lite, tutorial) and write a run directory
   sample    draw images from a trained generator into a PNG grid or an IDX file
+  bench     time our training step next to stock tf.js and PyTorch, in one run
 
 Run "cli.ts <command> --help" for a command's options, "cli.ts --version" for the version.
 
@@ -28,6 +30,7 @@ Examples:
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   train: trainCommand,
   sample: sampleCommand,
+  bench: benchCommand,
 };
 
 /**

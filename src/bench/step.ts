@@ -1,0 +1,132 @@
+/**
+ * Timing training steps and matrix products in this process, for `cli.ts bench` and `deno bench`.
+ *
+ * @module
+ */
+
+import * as tf from "@tensorflow/tfjs-core";
+import { selectBackend, type WasmKernels } from "../backend/select.ts";
+import { createDiscriminator, createGenerator } from "../models/mlp.ts";
+import { getPreset, type PresetName } from "../models/presets.ts";
+import { Random } from "../random.ts";
+import { createGanStep } from "../train/train.ts";
+
+/** What to time: a preset's step on a backend, with our kernels or tf.js's. */
+export interface StepTimingOptions {
+  /** The preset whose models and batch size are used. */
+  preset: PresetName;
+  /** Steps to time (after `warmup` untimed ones). */
+  steps: number;
+  /** "wasm" or "cpu". */
+  backend: "wasm" | "cpu";
+  /** On wasm: our kernels or tf.js's. */
+  kernels?: WasmKernels;
+  /** On wasm with our kernels: threads for large products. */
+  threads?: 1 | 2;
+  /**
+   * Untimed steps first (compilation, allocation).
+   * @default {5}
+   */
+  warmup?: number;
+}
+
+/**
+ * Times training steps: one D update on a real and a fake batch and one G update, exactly what
+ * `trainGAN` runs per batch, on random real images and fresh noise each step.
+ *
+ * @param options What to time.
+ * @returns Milliseconds per step (mean over the timed steps).
+ */
+export async function timeSteps(options: StepTimingOptions): Promise<number> {
+  await selectBackend(options.backend, { kernels: options.kernels, threads: options.threads });
+  const preset = getPreset(options.preset);
+  const generator = createGenerator({ preset: preset.name, seed: 1 });
+  const discriminator = createDiscriminator({ preset: preset.name, seed: 1 });
+  const { batchSize, learningRate, beta1, beta2 } = preset.training;
+  const step = createGanStep(generator, discriminator, { batchSize, learningRate, beta1, beta2 });
+  const random = new Random(1);
+  const [h, w, c] = preset.generator.imageShape;
+  const batch = Float32Array.from(
+    { length: batchSize * h * w * c },
+    () => random.uniform() * 2 - 1,
+  );
+  const noise = new Float32Array(batchSize * preset.generator.latentDim);
+  try {
+    for (let i = 0; i < (options.warmup ?? 5); i++) await step.run(batch, random.fillNormal(noise));
+    const started = performance.now();
+    for (let i = 0; i < options.steps; i++) await step.run(batch, random.fillNormal(noise));
+    return (performance.now() - started) / options.steps;
+  } finally {
+    step.dispose();
+    generator.dispose();
+    discriminator.dispose();
+  }
+}
+
+/** A product's shape: (m × k) · (k × n), with its transposes. */
+export interface ProductShape {
+  /** Rows of the result. */
+  m: number;
+  /** Depth. */
+  k: number;
+  /** Columns of the result. */
+  n: number;
+  /** A is stored k × m. */
+  transposeA?: boolean;
+  /** B is stored n × k. */
+  transposeB?: boolean;
+}
+
+/**
+ * The products of one training step of an MLP preset (batch B): forward (B × in · in × out),
+ * input gradients (B × out · (in × out)ᵀ) and weight gradients ((B × in)ᵀ · B × out).
+ *
+ * @param preset The preset.
+ * @returns One entry per distinct shape.
+ */
+export function presetProducts(preset: PresetName): ProductShape[] {
+  const p = getPreset(preset);
+  const b = p.training.batchSize;
+  const pixels = p.generator.imageShape.reduce((x, y) => x * y, 1);
+  const layers = [
+    ...[p.generator.latentDim, ...p.generator.hiddenUnits, pixels].map((u, i, a) => [a[i - 1], u])
+      .slice(1),
+    ...[pixels, ...p.discriminator.hiddenUnits, 1].map((u, i, a) => [a[i - 1], u]).slice(1),
+  ].filter(([, out]) => out > 1);
+  const seen = new Set<string>();
+  const shapes: ProductShape[] = [];
+  for (const [fanIn, fanOut] of layers) {
+    for (
+      const s of [
+        { m: b, k: fanIn, n: fanOut },
+        { m: b, k: fanOut, n: fanIn, transposeB: true },
+        { m: fanIn, k: b, n: fanOut, transposeA: true },
+      ]
+    ) {
+      const key = JSON.stringify(s);
+      if (!seen.has(key)) (seen.add(key), shapes.push(s));
+    }
+  }
+  return shapes;
+}
+
+/**
+ * Times one product on the current backend and returns its speed.
+ *
+ * @param shape The product.
+ * @param repeats How many times to run it (after a few untimed runs).
+ * @returns GFLOPS (2·m·n·k floating-point operations per product).
+ */
+export function productGflops(shape: ProductShape, repeats = 50): number {
+  const { m, k, n, transposeA = false, transposeB = false } = shape;
+  const random = new Random(2);
+  const a = tf.tensor2d(random.fillNormal(new Float32Array(m * k)), transposeA ? [k, m] : [m, k]);
+  const b = tf.tensor2d(random.fillNormal(new Float32Array(k * n)), transposeB ? [n, k] : [k, n]);
+  const run = () => tf.matMul(a, b, transposeA, transposeB).dispose();
+  for (let i = 0; i < 5; i++) run();
+  const started = performance.now();
+  for (let i = 0; i < repeats; i++) run();
+  const ms = (performance.now() - started) / repeats;
+  tf.dispose([a, b]);
+  return (2 * m * n * k) / ms / 1e6;
+}

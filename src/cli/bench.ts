@@ -1,0 +1,184 @@
+/**
+ * `bench`: our training step next to stock tf.js-wasm, tf.js cpu and PyTorch on the CPU, all
+ * timed in one run, in alternating rounds so that a busy moment of the machine falls on all of
+ * them alike.
+ *
+ * @module
+ */
+
+import { findPeerPython, timePeerSteps } from "../bench/peer.ts";
+import { presetProducts, productGflops, timeSteps } from "../bench/step.ts";
+import { selectBackend } from "../backend/select.ts";
+import { PRESET_NAMES, type PresetName } from "../models/presets.ts";
+import { choiceFlag, intFlag, parseFlags, requirePermission } from "./args.ts";
+
+/** The command's help text. */
+export const BENCH_HELP = `Usage: cli.ts bench [options]
+
+Time our training step (one D update on a real and a fake batch, one G update) next to stock
+tf.js-wasm, tf.js cpu and PyTorch on the CPU running the same model and step, in one run.
+
+Options:
+  --preset NAME      standard | lite | tutorial                      (default: standard)
+  --steps N          timed steps of ours and of PyTorch             (default: 200)
+  --compare WHAT     all | pytorch | tfjs | none                    (default: all)
+  --threads N        1 | 2: threads of our kernels    (default: 2 where there are 2 cores)
+  --rounds N         alternating rounds the steps are spread over        (default: 4)
+  --no-gflops        skip the table of matrix-product speeds
+  --json             end with one JSON line: {"ms_per_step", "peer_ms_per_step", "ratio", …}
+  -h, --help         this help
+
+PyTorch runs bench/peer/gan_mnist_torch.py with a Python that has torch (Debian's python3-torch
+and libopenblas0: deno task peer:install); in its fastest setting here, 1 torch thread with
+OpenBLAS left free, and also with 2 threads. Without it the bench says so and reports the rest.
+stock tf.js-wasm and tf.js cpu are slow: they run min(steps, 40) and min(steps, 10) steps.
+`;
+
+const FLAGS = {
+  preset: { type: "string" },
+  steps: { type: "string" },
+  compare: { type: "string" },
+  threads: { type: "string" },
+  rounds: { type: "string" },
+  "no-gflops": { type: "boolean" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+const COMPARE = ["all", "pytorch", "tfjs", "none"] as const;
+
+interface Row {
+  name: string;
+  ms: number[];
+}
+
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+const round = (x: number, digits = 4): number => Number(x.toPrecision(digits));
+
+/**
+ * Runs `bench`.
+ *
+ * @param args The arguments after `bench`.
+ * @returns The exit code.
+ */
+export async function benchCommand(args: string[]): Promise<number> {
+  const flags = parseFlags(args, FLAGS, "bench");
+  if (flags.help) {
+    console.log(BENCH_HELP);
+    return 0;
+  }
+  const preset: PresetName = choiceFlag(flags, "preset", PRESET_NAMES) ?? "standard";
+  const steps = intFlag(flags, "steps", 1, 100_000) ?? 200;
+  const compare = choiceFlag(flags, "compare", COMPARE) ?? "all";
+  const threadsFlag = intFlag(flags, "threads", 1, 2) as 1 | 2 | undefined;
+  const rounds = Math.min(intFlag(flags, "rounds", 1, 100) ?? 4, steps);
+  requirePermission({ name: "read" }, "--allow-read");
+  const json = flags.json === true;
+  const log = (line: string) => (json ? console.error(line) : console.log(line));
+
+  const ours = await selectBackend("wasm", { threads: threadsFlag });
+  const threads = (ours.description.includes("2 threads") ? 2 : 1) as 1 | 2;
+  const perRound = (n: number) => Math.max(1, Math.round(n / rounds));
+  const rows: Row[] = [{ name: `ours: ${ours.description}`, ms: [] }];
+  const withTfjs = compare === "all" || compare === "tfjs";
+  const withPeer = compare === "all" || compare === "pytorch";
+  if (withTfjs) rows.push({ name: "stock tf.js wasm", ms: [] }, { name: "tf.js cpu", ms: [] });
+  let peer: Awaited<ReturnType<typeof findPeerPython>> | undefined;
+  if (withPeer) {
+    requirePermission({ name: "run" }, "--allow-run");
+    peer = await findPeerPython();
+    if ("python" in peer) {
+      rows.push(
+        { name: `PyTorch ${peer.torch} CPU, 1 torch thread`, ms: [] },
+        { name: `PyTorch ${peer.torch} CPU, 2 torch threads`, ms: [] },
+      );
+    } else {
+      log(`PyTorch peer: ${peer.missing}`);
+    }
+  }
+  log(
+    `bench: ${preset} preset, batch ${
+      presetBatch(preset)
+    }, ${steps} steps of ours and PyTorch in ${rounds} rounds`,
+  );
+  for (let r = 0; r < rounds; r++) {
+    rows[0].ms.push(await timeSteps({ preset, steps: perRound(steps), backend: "wasm", threads }));
+    if (withTfjs) {
+      rows[1].ms.push(
+        await timeSteps({
+          preset,
+          steps: perRound(Math.min(steps, 40)),
+          backend: "wasm",
+          kernels: "stock",
+        }),
+      );
+      rows[2].ms.push(
+        await timeSteps({
+          preset,
+          steps: perRound(Math.min(steps, 10)),
+          backend: "cpu",
+          warmup: 1,
+        }),
+      );
+    }
+    if (peer && "python" in peer) {
+      const at = withTfjs ? 3 : 1;
+      rows[at].ms.push(await timePeerSteps(peer.python, preset, perRound(steps), 1));
+      rows[at + 1].ms.push(await timePeerSteps(peer.python, preset, perRound(steps), 2));
+    }
+  }
+
+  const ourMs = mean(rows[0].ms);
+  const peerRows = rows.filter((row) => row.name.startsWith("PyTorch"));
+  const peerMs = peerRows.length ? Math.min(...peerRows.map((row) => mean(row.ms))) : null;
+  const width = Math.max(...rows.map((row) => row.name.length));
+  log("");
+  log(`${"".padEnd(width)}  ms/step   against ours`);
+  for (const row of rows) {
+    const ms = mean(row.ms);
+    const ratio = ms / ourMs;
+    const against = row === rows[0]
+      ? "1.00×"
+      : ratio >= 1
+      ? `${ratio.toFixed(2)}× slower`
+      : `${(1 / ratio).toFixed(2)}× faster`;
+    log(`${row.name.padEnd(width)}  ${ms.toFixed(2).padStart(7)}   ${against}`);
+  }
+  if (peerMs !== null) {
+    log(`\nours / PyTorch (its fastest setting): ${(ourMs / peerMs).toFixed(2)}`);
+  }
+
+  const gflops: Record<string, number> = {};
+  if (flags["no-gflops"] !== true) {
+    await selectBackend("wasm", { threads });
+    log(
+      `\nmatrix products of the ${preset} step, our kernel (${threads} thread${
+        threads === 1 ? "" : "s"
+      }):`,
+    );
+    for (const shape of presetProducts(preset)) {
+      const name =
+        `${shape.transposeA ? "(" : ""}${shape.m}×${shape.k}${shape.transposeA ? ")ᵀ" : ""} · ` +
+        `${shape.transposeB ? "(" : ""}${shape.k}×${shape.n}${shape.transposeB ? ")ᵀ" : ""}`;
+      gflops[name] = round(productGflops(shape), 3);
+      log(`  ${name.padEnd(24)} ${gflops[name].toFixed(1).padStart(6)} GFLOPS`);
+    }
+  }
+
+  if (json) {
+    console.log(JSON.stringify({
+      preset,
+      steps,
+      ms_per_step: round(ourMs),
+      peer_ms_per_step: peerMs === null ? null : round(peerMs),
+      ratio: peerMs === null ? null : round(ourMs / peerMs),
+      results: Object.fromEntries(rows.map((row) => [row.name, round(mean(row.ms))])),
+      gflops,
+    }));
+  }
+  return 0;
+}
+
+function presetBatch(preset: PresetName): number {
+  return preset === "tutorial" ? 32 : 64;
+}

@@ -1,0 +1,327 @@
+/**
+ * Our WASM kernels against tf.js's cpu backend (an independent implementation), on random shapes.
+ * Each test prints the largest error it saw.
+ */
+
+import { deepEqual, equal, ok } from "std/assert";
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-layers";
+import { selectBackend } from "../src/backend/select.ts";
+import { setKernelThreads } from "../src/backend/kernels/pool.ts";
+import {
+  KERNELS_MT_WASM_BASE64,
+  KERNELS_WASM_BASE64,
+} from "../src/backend/kernels/kernels_wasm.ts";
+import { Random } from "../src/random.ts";
+import { GanAdamOptimizer } from "../src/train/adam.ts";
+
+const random = new Random(33);
+const randomValues = (n: number, scale = 1) =>
+  Array.from(random.fillNormal(new Float32Array(n)), (v) => v * scale);
+const randomInt = (lo: number, hi: number) => lo + random.int(hi - lo + 1);
+
+/** Runs `f` on the cpu backend and on wasm with our kernels; returns both results. */
+async function both(
+  f: () => tf.Tensor | tf.Tensor[],
+): Promise<{ cpu: Float32Array[]; ours: Float32Array[] }> {
+  const run = () =>
+    tf.tidy(() => {
+      const out = f();
+      return (Array.isArray(out) ? out : [out]).map((t) => t.dataSync() as Float32Array);
+    });
+  await selectBackend("cpu");
+  const cpu = run();
+  await selectBackend("wasm", { threads: 1 });
+  const ours = run();
+  return { cpu, ours };
+}
+
+/** The largest |a - b| / max(1, |b|) over all outputs. */
+function maxError(a: Float32Array[], b: Float32Array[]): number {
+  let error = 0;
+  a.forEach((x, i) => {
+    equal(x.length, b[i].length);
+    x.forEach((v, j) => {
+      const w = b[i][j];
+      error = Math.max(
+        error,
+        Number.isNaN(v) || Number.isNaN(w)
+          ? (Number.isNaN(v) && Number.isNaN(w) ? 0 : Infinity)
+          : Math.abs(v - w) / Math.max(1, Math.abs(w)),
+      );
+    });
+  });
+  return error;
+}
+
+Deno.test("matMul on our kernel matches the cpu backend: every transpose case, batches, random shapes", async () => {
+  let worst = 0;
+  const shapes = [[1, 1, 1], [64, 784, 256], [128, 256, 1], [784, 64, 256], [3, 600, 5]];
+  for (let i = 0; i < 12; i++) shapes.push([randomInt(1, 70), randomInt(1, 300), randomInt(1, 70)]);
+  for (const [m, k, n] of shapes) {
+    for (const ta of [false, true]) {
+      for (const tb of [false, true]) {
+        const batch = m * n * k > 1e6 ? 1 : randomInt(1, 3);
+        const a = randomValues(batch * m * k), b = randomValues(batch * k * n);
+        const { cpu, ours } = await both(() =>
+          tf.matMul(
+            tf.tensor3d(a, ta ? [batch, k, m] : [batch, m, k]),
+            tf.tensor3d(b, tb ? [batch, n, k] : [batch, k, n]),
+            ta,
+            tb,
+          )
+        );
+        worst = Math.max(worst, maxError(ours, cpu));
+      }
+    }
+  }
+  console.log(`matMul: max error ${worst.toExponential(2)} (relative, absolute below 1)`);
+  ok(worst < 1e-4);
+});
+
+Deno.test("fused matMul (bias + linear, relu, relu6, leaky ReLU) on our kernel matches the cpu backend", async () => {
+  let worst = 0;
+  for (const activation of ["linear", "relu", "relu6", "leakyrelu"] as const) {
+    for (let i = 0; i < 4; i++) {
+      const [m, k, n] = [randomInt(1, 70), randomInt(1, 200), randomInt(1, 70)];
+      const ta = random.uniform() < 0.5, tb = random.uniform() < 0.5;
+      const a = randomValues(m * k), b = randomValues(k * n, 0.3), bias = randomValues(n);
+      const { cpu, ours } = await both(() =>
+        tf.fused.matMul({
+          a: tf.tensor2d(a, ta ? [k, m] : [m, k]),
+          b: tf.tensor2d(b, tb ? [n, k] : [k, n]),
+          transposeA: ta,
+          transposeB: tb,
+          bias: tf.tensor1d(bias),
+          activation,
+          leakyreluAlpha: 0.2,
+        })
+      );
+      worst = Math.max(worst, maxError(ours, cpu));
+    }
+  }
+  console.log(`fused matMul: max error ${worst.toExponential(2)}`);
+  ok(worst < 1e-4);
+});
+
+Deno.test("two threads give bit-identical products to one", async () => {
+  await selectBackend("wasm", { threads: 1 });
+  const a = tf.tensor2d(randomValues(96 * 500), [96, 500]),
+    b = tf.tensor2d(randomValues(500 * 300), [500, 300]);
+  const bias = tf.tensor1d(randomValues(300));
+  const run = () => [
+    tf.matMul(a, b).dataSync(),
+    tf.matMul(b, a, true, true).dataSync(),
+    tf.fused.matMul({ a, b, bias, activation: "relu" }).dataSync(),
+  ];
+  const one = run();
+  const threads = await setKernelThreads(2);
+  const two = run();
+  await setKernelThreads(1);
+  console.log(`threads available: ${threads}`);
+  deepEqual(two, one);
+  tf.dispose([a, b, bias]);
+});
+
+Deno.test("Add, leading-axis Sum, Tanh and Identity on our kernels match the cpu backend", async () => {
+  const x = randomValues(4 * 5 * 6 * 7, 3), y = randomValues(4 * 5 * 6 * 7);
+  const cases: [string, () => tf.Tensor, number][] = [
+    ["add", () => tf.add(tf.tensor4d(x, [4, 5, 6, 7]), tf.tensor4d(y, [4, 5, 6, 7])), 0],
+    ["sum over leading axes", () => tf.sum(tf.tensor4d(x, [4, 5, 6, 7]), [0, 1, 2]), 1e-5],
+    ["sum, keepDims", () => tf.sum(tf.tensor3d(x, [20, 6, 7]), [0, 1], true), 1e-5],
+    ["sum over axis 0 of 2D", () => tf.sum(tf.tensor2d(x, [120, 7]), 0), 1e-5],
+    ["sum over the last axis (tf.js's kernel)", () => tf.sum(tf.tensor2d(x, [120, 7]), 1), 1e-5],
+    [
+      "tanh",
+      () =>
+        tf.tanh(tf.tensor1d([...x, 0, -0, 1e-30, 0.5, -0.5, 9, -9, 20, Infinity, -Infinity, NaN])),
+      3e-7,
+    ],
+    ["identity", () => tf.clone(tf.tensor1d(x)), 0],
+  ];
+  for (const [name, f, tolerance] of cases) {
+    const { cpu, ours } = await both(f);
+    const error = maxError(ours, cpu);
+    console.log(`${name}: max error ${error.toExponential(2)}`);
+    ok(error <= tolerance, `${name}: ${error}`);
+  }
+});
+
+Deno.test("tanh is within 2 ulp of the exact value over its whole range", async () => {
+  await selectBackend("wasm", { threads: 1 });
+  const xs = Float32Array.from({ length: 200_001 }, (_, i) => (i - 100_000) / 5000);
+  const got = tf.tidy(() => tf.tanh(tf.tensor1d(xs)).dataSync());
+  let worst = 0;
+  const ulp = (v: number) => {
+    const f = new Float32Array([Math.abs(v)]);
+    new Int32Array(f.buffer)[0]++;
+    return f[0] - Math.abs(v) || 1e-45;
+  };
+  xs.forEach((
+    x,
+    i,
+  ) => (worst = Math.max(worst, Math.abs(got[i] - Math.tanh(x)) / ulp(Math.fround(Math.tanh(x))))));
+  console.log(`tanh: max error ${worst.toFixed(2)} ulp`);
+  ok(worst <= 2);
+});
+
+Deno.test("activation and BatchNorm gradients on our kernels match the cpu backend", async () => {
+  const x = randomValues(8 * 12), dy = randomValues(8 * 12);
+  const mean = randomValues(12, 0.1), variance = randomValues(12).map((a) => 1 + Math.abs(a));
+  const scale = randomValues(12), offset = randomValues(12);
+  const gradOf = (f: (t: tf.Tensor) => tf.Tensor) => () =>
+    tf.grad((t: tf.Tensor) => tf.sum(tf.mul(f(t), tf.tensor2d(dy, [8, 12]))))(
+      tf.tensor2d(x, [8, 12]),
+    );
+  const cases: [string, () => tf.Tensor | tf.Tensor[]][] = [
+    ["leakyRelu", gradOf((t) => tf.leakyRelu(t, 0.2))],
+    ["relu", gradOf((t) => tf.relu(t))],
+    ["tanh", gradOf((t) => tf.tanh(t))],
+    [
+      "batchNorm (x, mean, variance, scale, offset)",
+      () =>
+        tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, d: tf.Tensor, e: tf.Tensor) =>
+          tf.sum(tf.mul(tf.batchNorm(a, b, c, e, d, 1e-3), tf.tensor2d(dy, [8, 12])))
+        )([
+          tf.tensor2d(x, [8, 12]),
+          tf.tensor1d(mean),
+          tf.tensor1d(variance),
+          tf.tensor1d(scale),
+          tf.tensor1d(offset),
+        ]),
+    ],
+  ];
+  for (const [name, f] of cases) {
+    const { cpu, ours } = await both(f);
+    const error = maxError(ours, cpu);
+    console.log(`${name} gradient: max error ${error.toExponential(2)}`);
+    ok(error < 1e-5, `${name}: ${error}`);
+  }
+});
+
+Deno.test("Dense gradients are computed only for what the tape needs", async () => {
+  const count = async (kernels: "ours" | "stock") => {
+    await selectBackend("wasm", { kernels, threads: 1 });
+    const x = tf.randomNormal([64, 50]),
+      w = tf.variable(tf.randomNormal([50, 30])),
+      b = tf.variable(tf.zeros([30]));
+    const profile = await tf.profile(() => {
+      // Gradients for the weights only, as in a discriminator step: x needs none.
+      const { grads } = tf.variableGrads(() => tf.sum(tf.fused.matMul({ a: x, b: w, bias: b })), [
+        w,
+        b,
+      ]);
+      tf.dispose(Object.values(grads));
+    });
+    tf.dispose([x, w, b]);
+    return profile.kernels.filter((k) => k.name === "BatchMatMul").length;
+  };
+  equal(await count("stock"), 2);
+  equal(await count("ours"), 1);
+});
+
+Deno.test("GanAdamOptimizer's fused kernel gives tf.js's AdamOptimizer's numbers, bit for bit", async () => {
+  const start = randomValues(1001), goal = randomValues(1001);
+  const run = async (kernels: "ours" | "stock") => {
+    await selectBackend("wasm", { kernels, threads: 1 });
+    const x = tf.variable(tf.tensor1d(start));
+    const target = tf.tensor1d(goal);
+    const optimizer = new GanAdamOptimizer([x], {
+      learningRate: 0.01,
+      beta1: 0.5,
+      beta2: 0.999,
+      epsilon: 1e-8,
+    });
+    for (let step = 0; step < 25; step++) {
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(tf.sub(x, target))), [x]);
+      value.dispose();
+      optimizer.apply(grads);
+    }
+    const values = x.dataSync().slice();
+    optimizer.dispose();
+    tf.dispose([x, target]);
+    return values;
+  };
+  const stock = await run("stock");
+  const ours = await run("ours");
+  deepEqual(ours, stock);
+  await selectBackend("wasm");
+});
+
+Deno.test("kernels_wasm.ts holds exactly kernels.wasm and kernels_mt.wasm, which use no globals or data", async () => {
+  const dir = new URL("../src/backend/kernels/", import.meta.url);
+  for (
+    const [file, base64, shared] of [["kernels.wasm", KERNELS_WASM_BASE64, false], [
+      "kernels_mt.wasm",
+      KERNELS_MT_WASM_BASE64,
+      true,
+    ]] as const
+  ) {
+    const bytes = await Deno.readFile(new URL(file, dir));
+    deepEqual(
+      Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)),
+      bytes,
+      `${file} and kernels_wasm.ts differ: run deno task build:kernels`,
+    );
+    // Section ids: 6 = global, 11 = data. A module that has neither cannot write outside the
+    // buffers it is given, which is what lets it run on tf.js's heap.
+    const sections: number[] = [];
+    for (let at = 8; at < bytes.length;) {
+      const id = bytes[at++];
+      let size = 0, shift = 0, byte;
+      do {
+        byte = bytes[at++];
+        size |= (byte & 0x7f) << shift;
+        shift += 7;
+      } while (byte & 0x80);
+      sections.push(id);
+      at += size;
+    }
+    ok(!sections.includes(6) && !sections.includes(11), `${file} has sections ${sections}`);
+    const memory = WebAssembly.Module.imports(new WebAssembly.Module(bytes)).find((i) =>
+      i.kind === "memory"
+    );
+    equal(memory?.name, "memory");
+    // Instantiating against the wrong kind of memory fails: the shared build needs shared memory.
+    const plain = new WebAssembly.Memory({ initial: 2 });
+    let instantiates = true;
+    try {
+      new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: plain } });
+    } catch {
+      instantiates = false;
+    }
+    equal(instantiates, !shared);
+  }
+});
+
+Deno.test("training gives the same losses with our kernels as with tf.js's (float tolerance)", async () => {
+  const { createDiscriminator, createGenerator } = await import("../src/models/mlp.ts");
+  const { trainGAN } = await import("../src/train/train.ts");
+  const { loadMnist } = await import("../src/data/mnist.ts");
+  const data = await loadMnist({ limit: 320 });
+  const losses: Record<string, number[]> = {};
+  for (const kernels of ["stock", "ours"] as const) {
+    for (const preset of ["lite", "standard"] as const) {
+      await selectBackend("wasm", { kernels });
+      const generator = createGenerator({ preset, seed: 2 });
+      const discriminator = createDiscriminator({ preset, seed: 2 });
+      const key = `${kernels} ${preset}`;
+      losses[key] = [];
+      await trainGAN(generator, discriminator, data, {
+        epochs: 2,
+        seed: 2,
+        onStep: (s) => void losses[key].push(s.lossD, s.lossG, s.dReal, s.dFake),
+      });
+      generator.dispose();
+      discriminator.dispose();
+    }
+  }
+  for (const preset of ["lite", "standard"]) {
+    const ours = losses[`ours ${preset}`], stock = losses[`stock ${preset}`];
+    equal(ours.length, 40);
+    const worst = Math.max(...ours.map((v, i) => Math.abs(v - stock[i])));
+    console.log(`${preset}: max loss difference over 10 steps ${worst.toExponential(2)}`);
+    ok(worst < 1e-4, `${preset}: ${worst}`);
+  }
+  await selectBackend("wasm");
+});
