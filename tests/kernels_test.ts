@@ -43,12 +43,12 @@ function maxError(a: Float32Array[], b: Float32Array[]): number {
     equal(x.length, b[i].length);
     x.forEach((v, j) => {
       const w = b[i][j];
-      error = Math.max(
-        error,
-        Number.isNaN(v) || Number.isNaN(w)
-          ? (Number.isNaN(v) && Number.isNaN(w) ? 0 : Infinity)
-          : Math.abs(v - w) / Math.max(1, Math.abs(w)),
-      );
+      const e = v === w || (Number.isNaN(v) && Number.isNaN(w))
+        ? 0
+        : Number.isNaN(v) || Number.isNaN(w)
+        ? Infinity
+        : Math.abs(v - w) / Math.max(1, Math.abs(w));
+      error = Math.max(error, e);
     });
   });
   return error;
@@ -138,6 +138,11 @@ Deno.test("Add, leading-axis Sum, Tanh and Identity on our kernels match the cpu
       3e-7,
     ],
     ["identity", () => tf.clone(tf.tensor1d(x)), 0],
+    [
+      "leakyRelu",
+      () => tf.leakyRelu(tf.tensor1d([...x, 0, -0, NaN, Infinity, -Infinity]), 0.2),
+      2e-7,
+    ], // the cpu backend multiplies by α in float64
   ];
   for (const [name, f, tolerance] of cases) {
     const { cpu, ours } = await both(f);

@@ -103,3 +103,27 @@ export function tanhKernel(original: tf.KernelFunc): tf.KernelFunc {
     return out;
   };
 }
+
+/**
+ * `LeakyRelu` of float32 data on our SIMD kernel; tf.js's otherwise.
+ *
+ * @param original tf.js's kernel.
+ * @returns The kernel function.
+ */
+export function leakyReluKernel(original: tf.KernelFunc): tf.KernelFunc {
+  return (args: KernelArgs) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    if (x.dtype !== "float32") return original(args);
+    const backend = args.backend as unknown as WasmBackend;
+    const kernels = heapKernels(backend);
+    const out = backend.makeOutput(x.shape.slice(), "float32");
+    const alpha = (args.attrs as { alpha: number }).alpha;
+    kernels.exports.leaky_relu(
+      kernels.offset(x.dataId),
+      kernels.offset(out.dataId),
+      size(x.shape),
+      alpha,
+    );
+    return out;
+  };
+}

@@ -367,3 +367,15 @@ void tanh_f32(const f32* x, f32* out, int n) {
   for (; i + 4 <= n; i += 4) wasm_v128_store(out + i, tanh4(wasm_v128_load(x + i)));
   for (; i < n; i++) out[i] = wasm_f32x4_extract_lane(tanh4(wasm_f32x4_splat(x[i])), 0);
 }
+
+// LeakyRelu, tf.js's x < 0 ? alpha·x : x.
+__attribute__((export_name("leaky_relu")))
+void leaky_relu(const f32* x, f32* out, int n, f32 alpha_f) {
+  v128_t zero = wasm_f32x4_splat(0.f), alpha = wasm_f32x4_splat(alpha_f);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128_t xi = wasm_v128_load(x + i);
+    wasm_v128_store(out + i, wasm_v128_bitselect(wasm_f32x4_mul(xi, alpha), xi, wasm_f32x4_lt(xi, zero)));
+  }
+  for (; i < n; i++) out[i] = x[i] < 0.f ? alpha_f * x[i] : x[i];
+}

@@ -40,6 +40,8 @@ export interface KernelExports {
   relu_grad(x: number, dy: number, out: number, n: number): void;
   /** (1 - y²) · dy. */
   tanh_grad(y: number, dy: number, out: number, n: number): void;
+  /** x < 0 ? alpha·x : x. */
+  leaky_relu(x: number, out: number, n: number, alpha: number): void;
   /** tanh(x), within 2 ulp. */
   tanh_f32(x: number, out: number, n: number): void;
   /** One fused Adam update of `n` values. */

@@ -8,7 +8,13 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { GAN_ADAM, ganAdamKernel } from "./adam.ts";
 import { useLazyDense, useStockDense } from "./dense.ts";
-import { addKernel, identityKernel, sumKernel, tanhKernel } from "./elementwise.ts";
+import {
+  addKernel,
+  identityKernel,
+  leakyReluKernel,
+  sumKernel,
+  tanhKernel,
+} from "./elementwise.ts";
 import { GRADIENT_KERNELS, GRADIENTS } from "./gradients.ts";
 import { matMulKernel } from "./matmul.ts";
 
@@ -19,6 +25,7 @@ const REPLACED = [
   { name: "Add", make: addKernel },
   { name: "Sum", make: sumKernel },
   { name: "Tanh", make: tanhKernel },
+  { name: "LeakyRelu", make: leakyReluKernel },
 ];
 
 /** tf.js's gradient configurations, kept while ours are registered. */
