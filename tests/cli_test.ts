@@ -42,6 +42,12 @@ Deno.test("bad flags and values get one line naming the flag, exit code 2, no st
       '--backend: expected one of auto, webgpu, wasm, cpu, got "tpu"',
     ],
     [["train", "--force=yes"], "--force takes no value"],
+    [["train", "--threads", "3"], '--threads: expected an integer from 1 to 2, got "3"'],
+    [
+      ["bench", "--compare", "torch"],
+      '--compare: expected one of all, pytorch, tfjs, none, got "torch"',
+    ],
+    [["bench", "--steps", "0"], '--steps: expected an integer from 1 to 100000, got "0"'],
     [["train", "extra"], 'unexpected argument "extra"'],
     [["train", "--data", "no/such/dir"], "--data no/such/dir: no such directory"],
     [

@@ -36,6 +36,7 @@ Options:
   --out DIR          the run directory                      (default: runs/PRESET-sSEED)
   --force            replace a run already in --out
   --backend NAME     auto | webgpu | wasm | cpu                      (default: auto)
+  --threads N        1 | 2: threads of our wasm kernels (default: 2 with 2 cores or more)
   --log-every N      steps per line of log.jsonl and point of loss.svg (default: 50)
   --dry-run          one epoch of two batches: checks the whole pipeline in seconds
   -h, --help         this help
@@ -57,6 +58,7 @@ const FLAGS = {
   out: { type: "string" },
   force: { type: "boolean" },
   backend: { type: "string" },
+  threads: { type: "string" },
   "log-every": { type: "string" },
   "dry-run": { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -99,7 +101,8 @@ export async function trainCommand(args: string[]): Promise<number> {
   if (options.dataDir !== undefined) await requireDirectory("data", options.dataDir);
   const settings = resolveRunSettings(options);
 
-  const backend = await selectBackend(backendChoice);
+  const threads = intFlag(flags, "threads", 1, 2) as 1 | 2 | undefined;
+  const backend = await selectBackend(backendChoice, { threads });
   for (const notice of backend.notices) console.log(`notice: ${notice}`);
   console.log(`backend: ${backend.description}`);
   const progress = new Progress();

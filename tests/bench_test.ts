@@ -1,0 +1,71 @@
+import { deepEqual, equal, match, ok } from "std/assert";
+import { PEER_SCRIPT } from "../src/bench/peer_script.ts";
+import { presetProducts } from "../src/bench/step.ts";
+import { runCli } from "./helpers.ts";
+
+Deno.test("the embedded PyTorch peer is bench/peer/gan_mnist_torch.py", async () => {
+  const source = await Deno.readTextFile(
+    new URL("../bench/peer/gan_mnist_torch.py", import.meta.url),
+  );
+  ok(PEER_SCRIPT === source, "src/bench/peer_script.ts is stale: run deno task build:peer");
+});
+
+Deno.test("presetProducts lists each distinct product of a training step once", () => {
+  const products = presetProducts("standard");
+  // 6 Dense layers wider than one unit, 3 products each, 12 distinct shapes.
+  equal(products.length, 12);
+  ok(
+    products.some((p) =>
+      p.m === 64 && p.k === 784 && p.n === 256 && !p.transposeA && !p.transposeB
+    ),
+  );
+  ok(products.some((p) => p.m === 784 && p.k === 64 && p.n === 256 && p.transposeA));
+  deepEqual(new Set(products.map((p) => JSON.stringify(p))).size, products.length);
+});
+
+Deno.test("bench --compare none --json ends with one JSON line: ours timed, no peer", async () => {
+  const { code, stdout, stderr } = await runCli(
+    [
+      "bench",
+      "--preset",
+      "tutorial",
+      "--steps",
+      "4",
+      "--rounds",
+      "2",
+      "--compare",
+      "none",
+      "--no-gflops",
+      "--json",
+    ],
+    ["--allow-read", "--allow-run"],
+  );
+  equal(code, 0, stderr);
+  const last = JSON.parse(stdout.trim().split("\n").pop()!);
+  ok(last.ms_per_step > 0 && last.ms_per_step < 10_000);
+  equal(last.peer_ms_per_step, null);
+  equal(last.ratio, null);
+  match(stderr, /ms\/step/);
+});
+
+Deno.test("bench --compare tfjs times stock tf.js-wasm and tf.js cpu next to ours", async () => {
+  const { code, stdout } = await runCli(
+    [
+      "bench",
+      "--preset",
+      "tutorial",
+      "--steps",
+      "2",
+      "--rounds",
+      "1",
+      "--compare",
+      "tfjs",
+      "--no-gflops",
+    ],
+    ["--allow-read", "--allow-run"],
+  );
+  equal(code, 0);
+  match(stdout, /^ours: wasm \(SIMD, our kernels/m);
+  match(stdout, /^stock tf\.js wasm +\d+\.\d+ +\d+\.\d+× (slower|faster)/m);
+  match(stdout, /^tf\.js cpu +\d+\.\d+/m);
+});
