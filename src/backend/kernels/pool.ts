@@ -56,10 +56,13 @@ parentPort.once("message", ({ module, memory, control }) => {
   const { gemm } = new WebAssembly.Instance(module, { env: { memory } }).exports;
   const i32 = new Int32Array(control), f32 = new Float32Array(control);
   for (;;) {
-    Atomics.wait(i32, ${STATE}, ${IDLE});
-    const state = Atomics.load(i32, ${STATE});
+    let state = Atomics.load(i32, ${STATE});
+    // Sleep until there is work (GO) or the end (STOP); IDLE and DONE are both "nothing to do".
+    while (state !== ${GO} && state !== ${STOP}) {
+      Atomics.wait(i32, ${STATE}, state);
+      state = Atomics.load(i32, ${STATE});
+    }
     if (state === ${STOP}) break;
-    if (state !== ${GO}) continue;
     gemm(i32[${A}], i32[${B}], i32[${C}], i32[${M}], i32[${N}], i32[${K}], i32[${TRANS_A}],
       i32[${TRANS_B}], i32[${BIAS}], i32[${ACT}], f32[${ALPHA}], i32[${M0}], i32[${M1}], 0,
       i32[${N}], i32[${SCRATCH}]);
