@@ -8,7 +8,10 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-layers";
 import { selectBackend } from "../src/backend/select.ts";
 import { setKernelThreads } from "../src/backend/kernels/pool.ts";
+import { fmaSupport, setKernelFlavour } from "../src/backend/kernels/module.ts";
 import {
+  KERNELS_FMA_MT_WASM_BASE64,
+  KERNELS_FMA_WASM_BASE64,
   KERNELS_MT_WASM_BASE64,
   KERNELS_WASM_BASE64,
 } from "../src/backend/kernels/kernels_wasm.ts";
@@ -253,49 +256,56 @@ Deno.test("GanAdamOptimizer's fused kernel gives tf.js's AdamOptimizer's numbers
   await selectBackend("wasm");
 });
 
-Deno.test("kernels_wasm.ts holds exactly kernels.wasm and kernels_mt.wasm, which use no globals or data", async () => {
+Deno.test("kernels_wasm.ts holds the four builds, which write nothing but the buffers they are given", async () => {
   const dir = new URL("../src/backend/kernels/", import.meta.url);
-  for (
-    const [file, base64, shared] of [["kernels.wasm", KERNELS_WASM_BASE64, false], [
-      "kernels_mt.wasm",
-      KERNELS_MT_WASM_BASE64,
-      true,
-    ]] as const
-  ) {
+  const builds = [
+    ["kernels.wasm", KERNELS_WASM_BASE64, false],
+    ["kernels_mt.wasm", KERNELS_MT_WASM_BASE64, true],
+    ["kernels_fma.wasm", KERNELS_FMA_WASM_BASE64, false],
+    ["kernels_fma_mt.wasm", KERNELS_FMA_MT_WASM_BASE64, true],
+  ] as const;
+  for (const [file, base64, shared] of builds) {
     const bytes = await Deno.readFile(new URL(file, dir));
     deepEqual(
       Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)),
       bytes,
       `${file} and kernels_wasm.ts differ: run deno task build:kernels`,
     );
-    // Section ids: 6 = global, 11 = data. A module that has neither cannot write outside the
-    // buffers it is given, which is what lets it run on tf.js's heap.
-    const sections: number[] = [];
-    for (let at = 8; at < bytes.length;) {
-      const id = bytes[at++];
-      let size = 0, shift = 0, byte;
-      do {
-        byte = bytes[at++];
-        size |= (byte & 0x7f) << shift;
-        shift += 7;
-      } while (byte & 0x80);
-      sections.push(id);
-      at += size;
+    if (file.includes("fma") && !WebAssembly.validate(bytes)) continue;
+    // On tf.js's heap everything outside the given buffers belongs to tf.js: poison the whole
+    // memory, multiply, and check that only C and the scratch changed.
+    const memory = new WebAssembly.Memory({ initial: 64, maximum: 64, shared });
+    const module = new WebAssembly.Module(bytes);
+    const e = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as {
+      gemm: (...args: number[]) => void;
+      gemm_scratch_floats: (rows: number) => number;
+    };
+    const heap = new Uint8Array(memory.buffer);
+    heap.fill(0xa5);
+    const f32 = new Float32Array(memory.buffer);
+    const [m, k, n] = [37, 300, 29];
+    const a = 1 << 20, b = a + m * k * 4, c = b + k * n * 4, scratch = c + m * n * 4 + 64;
+    f32.set(randomValues(m * k), a / 4);
+    f32.set(randomValues(k * n), b / 4);
+    const before = heap.slice();
+    e.gemm(a, b, c, m, n, k, 0, 1, 0, 0, 0, 0, m, 0, n, scratch);
+    const end = scratch + e.gemm_scratch_floats(m) * 4;
+    let outside = 0;
+    for (let i = 0; i < heap.length; i++) {
+      if ((i < c || i >= c + m * n * 4) && (i < scratch || i >= end) && heap[i] !== before[i]) {
+        outside++;
+      }
     }
-    ok(!sections.includes(6) && !sections.includes(11), `${file} has sections ${sections}`);
-    const memory = WebAssembly.Module.imports(new WebAssembly.Module(bytes)).find((i) =>
-      i.kind === "memory"
-    );
-    equal(memory?.name, "memory");
-    // Instantiating against the wrong kind of memory fails: the shared build needs shared memory.
-    const plain = new WebAssembly.Memory({ initial: 2 });
+    equal(outside, 0, `${file} wrote ${outside} bytes outside its buffers`);
+    // The plain-memory builds do not instantiate on shared memory, and the reverse.
+    const other = new WebAssembly.Memory({ initial: 2, maximum: 2, shared: !shared });
     let instantiates = true;
     try {
-      new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: plain } });
+      new WebAssembly.Instance(module, { env: { memory: other } });
     } catch {
       instantiates = false;
     }
-    equal(instantiates, !shared);
+    equal(instantiates, false, file);
   }
 });
 
@@ -329,4 +339,33 @@ Deno.test("training gives the same losses with our kernels as with tf.js's (floa
     ok(worst < 1e-4, `${preset}: ${worst}`);
   }
   await selectBackend("wasm");
+});
+
+Deno.test("the plain build (no relaxed SIMD) matches the cpu backend too", async () => {
+  setKernelFlavour("plain");
+  try {
+    let worst = 0;
+    for (const [m, k, n] of [[64, 784, 256], [5, 33, 9]]) {
+      for (const [ta, tb] of [[false, false], [true, false], [false, true]]) {
+        const a = randomValues(m * k), b = randomValues(k * n);
+        const { cpu, ours } = await both(() =>
+          tf.matMul(
+            tf.tensor2d(a, ta ? [k, m] : [m, k]),
+            tf.tensor2d(b, tb ? [n, k] : [k, n]),
+            ta,
+            tb,
+          )
+        );
+        worst = Math.max(worst, maxError(ours, cpu));
+      }
+    }
+    console.log(
+      `plain build matMul: max error ${
+        worst.toExponential(2)
+      }; fma build in use elsewhere: ${fmaSupport()}`,
+    );
+    ok(worst < 1e-4);
+  } finally {
+    setKernelFlavour("fma");
+  }
 });

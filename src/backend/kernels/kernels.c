@@ -84,8 +84,16 @@ static void pack_b(const f32* b, int trans_b, int ldb, int n, int j0, int k0, in
   MADD(c##r##0, x, b0);                          \
   MADD(c##r##1, x, b1);
 
+#ifdef GAN_RELAXED_SIMD
+// The same tile with fused multiply-adds: hand-written in micro_kernel.wat (relaxed SIMD).
+void micro_kernel_fma(const f32* ap, const f32* bp, int kc, f32* tile);
+#define MICRO_KERNEL micro_kernel_fma
+#else
+#define MICRO_KERNEL micro_kernel
+#endif
+
 // tile[MR][NR] = Apanel · Bpanel over depth kc
-static void micro_kernel(const f32* ap, const f32* bp, int kc, f32* tile) {
+__attribute__((unused)) static void micro_kernel(const f32* ap, const f32* bp, int kc, f32* tile) {
   v128_t c00, c01, c10, c11, c20, c21, c30, c31;
   c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = wasm_f32x4_splat(0.f);
   for (int k = 0; k < kc; k++, ap += MR, bp += NR) {
@@ -196,7 +204,7 @@ void gemm(const f32* a, const f32* b, f32* c, int m, int n, int k, int trans_a, 
       for (int p = 0; p < panels; p++) {
         int i0 = m0 + p * MR;
         int h = m1 - i0 < MR ? m1 - i0 : MR;
-        micro_kernel(apack + p * MR * KC, bpack, kc, tile);
+        MICRO_KERNEL(apack + p * MR * KC, bpack, kc, tile);
         store_tile(tile, c, n, i0, j0, h, w, k0 > 0, last, bias, act, alpha);
       }
     }

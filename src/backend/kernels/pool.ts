@@ -13,8 +13,7 @@
  * @module
  */
 
-import { KERNELS_MT_WASM_BASE64 } from "./kernels_wasm.ts";
-import type { HeapKernels } from "./module.ts";
+import { type HeapKernels, type KernelFlavour, kernelFlavour, kernelsModule } from "./module.ts";
 
 /** One product: byte offsets on tf.js's heap, sizes, and the epilogue. */
 export interface GemmJob {
@@ -86,12 +85,16 @@ class WorkerPool {
   readonly #i32: Int32Array;
   readonly #f32: Float32Array;
   readonly #scratchFloats: (rows: number) => number;
+  /** The kernels build the worker runs. */
+  readonly flavour: KernelFlavour;
   #broken = false;
 
   constructor(
     Worker: new (source: string, options: { eval: true }) => NodeWorker,
     module: WebAssembly.Module,
+    flavour: KernelFlavour,
   ) {
+    this.flavour = flavour;
     this.#memory = new WebAssembly.Memory({ initial: 64, maximum: 32768, shared: true });
     const control = new SharedArrayBuffer(SLOTS * 4);
     this.#i32 = new Int32Array(control);
@@ -193,14 +196,14 @@ export async function setKernelThreads(count: 1 | 2): Promise<number> {
     threads = 1;
     return threads;
   }
-  if (!pool?.usable) {
+  if (!pool?.usable || pool.flavour !== kernelFlavour()) {
+    pool?.close();
     try {
       // Imported here: node:worker_threads exists in Deno, not in a browser.
       const { Worker } = await import("node:worker_threads") as unknown as {
         Worker: new (source: string, options: { eval: true }) => NodeWorker;
       };
-      const bytes = Uint8Array.from(atob(KERNELS_MT_WASM_BASE64), (c) => c.charCodeAt(0));
-      pool = new WorkerPool(Worker, new WebAssembly.Module(bytes));
+      pool = new WorkerPool(Worker, kernelsModule(true), kernelFlavour());
     } catch {
       pool = undefined;
       threads = 1;
