@@ -7,11 +7,11 @@ Deno.test("selectBackend('wasm') runs tf.js's WASM backend with SIMD", async () 
   const selection = await selectBackend("wasm");
   equal(selection.name, "wasm");
   equal(tf.getBackend(), "wasm");
-  match(selection.description, /^wasm \(SIMD, our kernels, [12] threads?\)$/);
+  match(selection.description, /^wasm \(SIMD, our kernels( with FMA)?, [12] threads?\)$/);
   const stock = await selectBackend("wasm", { kernels: "stock" });
   equal(stock.description, "wasm (SIMD, tf.js's kernels)");
   const one = await selectBackend("wasm", { threads: 1 });
-  equal(one.description, "wasm (SIMD, our kernels, 1 thread)");
+  match(one.description, /^wasm \(SIMD, our kernels( with FMA)?, 1 thread\)$/);
   equal(tf.tidy(() => tf.add(tf.scalar(2), tf.scalar(3)).dataSync()[0]), 5);
 });
 

@@ -115,7 +115,7 @@ Deno.test("train then sample from the command line, with the narrow permissions"
     "2",
   ]);
   equal(train.code, 0, train.stderr);
-  match(train.stdout, /backend: wasm \(SIMD, our kernels, [12] threads?\)/);
+  match(train.stdout, /backend: wasm \(SIMD, our kernels( with FMA)?, [12] threads?\)/);
   // Not a terminal: one plain line per epoch.
   equal(train.stdout.match(/^\[\d\/2\]\[4\/4\] loss_d \d+\.\d+ loss_g/mg)?.length, 2);
   match(train.stdout, /done: 2 epochs, 8 steps/);

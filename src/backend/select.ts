@@ -8,6 +8,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
+import { kernelFlavour } from "./kernels/module.ts";
 import { kernelThreads, setKernelThreads } from "./kernels/pool.ts";
 import { useOurKernels, useStockKernels } from "./kernels/register.ts";
 
@@ -147,7 +148,8 @@ function describe(name: BackendName, kernels: WasmKernels): string {
     const simd = tf.env().getBool("WASM_HAS_SIMD_SUPPORT") ? "SIMD" : "no SIMD";
     if (kernels === "stock") return `wasm (${simd}, tf.js's kernels)`;
     const threads = kernelThreads();
-    return `wasm (${simd}, our kernels, ${threads} thread${threads === 1 ? "" : "s"})`;
+    const fma = kernelFlavour() === "fma" ? " with FMA" : "";
+    return `wasm (${simd}, our kernels${fma}, ${threads} thread${threads === 1 ? "" : "s"})`;
   }
   if (name === "cpu") {
     // tf.js's cpu backend greets Node users with advice about tfjs-node on first use; it does
