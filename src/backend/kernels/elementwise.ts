@@ -9,7 +9,7 @@
  */
 
 import type * as tf from "@tensorflow/tfjs-core";
-import { heapKernels } from "./module.ts";
+import { type HeapKernels, heapKernels } from "./module.ts";
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
@@ -85,45 +85,48 @@ export function sumKernel(original: tf.KernelFunc): tf.KernelFunc {
   };
 }
 
-/**
- * `Tanh` of float32 data on our SIMD kernel (within 2 ulp of the exact value, where tf.js-wasm
- * calls the scalar `tanhf` per element); tf.js's otherwise.
- *
- * @param original tf.js's kernel.
- * @returns The kernel function.
- */
-export function tanhKernel(original: tf.KernelFunc): tf.KernelFunc {
+/** An elementwise kernel of one float32 input on our module; tf.js's for other types. */
+function unaryKernel(
+  original: tf.KernelFunc,
+  run: (kernels: HeapKernels, x: number, out: number, n: number, attrs: tf.NamedAttrMap) => void,
+): tf.KernelFunc {
   return (args: KernelArgs) => {
     const x = args.inputs.x as tf.TensorInfo;
     if (x.dtype !== "float32") return original(args);
     const backend = args.backend as unknown as WasmBackend;
     const kernels = heapKernels(backend);
     const out = backend.makeOutput(x.shape.slice(), "float32");
-    kernels.exports.tanh_f32(kernels.offset(x.dataId), kernels.offset(out.dataId), size(x.shape));
+    run(
+      kernels,
+      kernels.offset(x.dataId),
+      kernels.offset(out.dataId),
+      size(x.shape),
+      args.attrs ?? {},
+    );
     return out;
   };
 }
 
 /**
- * `LeakyRelu` of float32 data on our SIMD kernel; tf.js's otherwise.
+ * `Tanh` on our SIMD kernel (within 2 ulp of the exact value, where tf.js-wasm calls the scalar
+ * `tanhf` per element).
  *
- * @param original tf.js's kernel.
+ * @param original tf.js's kernel, for non-float32 data.
+ * @returns The kernel function.
+ */
+export function tanhKernel(original: tf.KernelFunc): tf.KernelFunc {
+  return unaryKernel(original, (k, x, out, n) => k.exports.tanh_f32(x, out, n));
+}
+
+/**
+ * `LeakyRelu` on our SIMD kernel.
+ *
+ * @param original tf.js's kernel, for non-float32 data.
  * @returns The kernel function.
  */
 export function leakyReluKernel(original: tf.KernelFunc): tf.KernelFunc {
-  return (args: KernelArgs) => {
-    const x = args.inputs.x as tf.TensorInfo;
-    if (x.dtype !== "float32") return original(args);
-    const backend = args.backend as unknown as WasmBackend;
-    const kernels = heapKernels(backend);
-    const out = backend.makeOutput(x.shape.slice(), "float32");
-    const alpha = (args.attrs as { alpha: number }).alpha;
-    kernels.exports.leaky_relu(
-      kernels.offset(x.dataId),
-      kernels.offset(out.dataId),
-      size(x.shape),
-      alpha,
-    );
-    return out;
-  };
+  return unaryKernel(
+    original,
+    (k, x, out, n, attrs) => k.exports.leaky_relu(x, out, n, attrs.alpha as number),
+  );
 }
