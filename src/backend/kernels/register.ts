@@ -28,22 +28,20 @@ const REPLACED = [
   { name: "LeakyRelu", make: leakyReluKernel },
 ];
 
+/** Kernels of our own, registered for "wasm" beside tf.js's. */
+const ADDED: { name: string; kernelFunc: tf.KernelFunc }[] = [
+  { name: GAN_ADAM, kernelFunc: ganAdamKernel },
+  ...GRADIENT_KERNELS,
+];
+
 /** tf.js's gradient configurations, kept while ours are registered. */
 const originalGradients = new Map<string, tf.GradConfig>();
 
 /** tf.js's own kernels, kept while ours are registered. */
 const originals = new Map<string, tf.KernelConfig>();
 
-/** Whether our kernels are the ones registered for "wasm". */
-export function ourKernelsActive(): boolean {
-  return tf.getKernel(GAN_ADAM, "wasm") !== undefined;
-}
-
 /** Registers our kernels for the "wasm" backend. Idempotent. */
 export function useOurKernels(): void {
-  if (!tf.getKernel(GAN_ADAM, "wasm")) {
-    tf.registerKernel({ kernelName: GAN_ADAM, backendName: "wasm", kernelFunc: ganAdamKernel });
-  }
   for (const { name, make } of REPLACED) {
     const kernel = tf.getKernel(name, "wasm");
     if (!kernel || originals.has(name)) continue;
@@ -51,7 +49,7 @@ export function useOurKernels(): void {
     tf.unregisterKernel(name, "wasm");
     tf.registerKernel({ ...kernel, kernelFunc: make(kernel.kernelFunc) });
   }
-  for (const { name, kernelFunc } of GRADIENT_KERNELS) {
+  for (const { name, kernelFunc } of ADDED) {
     if (!tf.getKernel(name, "wasm")) {
       tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc });
     }
@@ -67,9 +65,8 @@ export function useOurKernels(): void {
 
 /** Puts tf.js's own "wasm" kernels back. */
 export function useStockKernels(): void {
-  if (tf.getKernel(GAN_ADAM, "wasm")) tf.unregisterKernel(GAN_ADAM, "wasm");
   useStockDense();
-  for (const { name } of GRADIENT_KERNELS) {
+  for (const { name } of ADDED) {
     if (tf.getKernel(name, "wasm")) tf.unregisterKernel(name, "wasm");
   }
   for (const original of originalGradients.values()) tf.registerGradient(original);
