@@ -9,7 +9,7 @@
 import { findPeerPython, timePeerSteps } from "../bench/peer.ts";
 import { presetProducts, productGflops, timeSteps } from "../bench/step.ts";
 import { selectBackend } from "../backend/select.ts";
-import { PRESET_NAMES, type PresetName } from "../models/presets.ts";
+import { getPreset, PRESET_NAMES, type PresetName } from "../models/presets.ts";
 import { choiceFlag, intFlag, parseFlags, requirePermission } from "./args.ts";
 
 /** The command's help text. */
@@ -98,7 +98,7 @@ export async function benchCommand(args: string[]): Promise<number> {
   }
   log(
     `bench: ${preset} preset, batch ${
-      presetBatch(preset)
+      getPreset(preset).training.batchSize
     }, ${steps} steps of ours and PyTorch in ${rounds} rounds`,
   );
   for (let r = 0; r < rounds; r++) {
@@ -177,8 +177,4 @@ export async function benchCommand(args: string[]): Promise<number> {
     }));
   }
   return 0;
-}
-
-function presetBatch(preset: PresetName): number {
-  return preset === "tutorial" ? 32 : 64;
 }
