@@ -1,7 +1,7 @@
 import { equal, match, ok } from "std/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import { BackendUnavailableError, selectBackend } from "../src/backend/select.ts";
-import { assertRejects } from "./helpers.ts";
+import { assertRejects, trainingTrace } from "./helpers.ts";
 
 Deno.test("selectBackend('wasm') runs tf.js's WASM backend with SIMD", async () => {
   const selection = await selectBackend("wasm");
@@ -70,8 +70,6 @@ Deno.test("selectBackend rejects an unknown backend name", async () => {
 });
 
 Deno.test("training gives the same losses on wasm, cpu and (where an adapter exists) webgpu", async () => {
-  const { createDiscriminator, createGenerator } = await import("../src/models/mlp.ts");
-  const { trainGAN } = await import("../src/train/train.ts");
   const { loadMnist } = await import("../src/data/mnist.ts");
   const data = await loadMnist({ limit: 128 });
   const gpu = (navigator as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
@@ -83,16 +81,7 @@ Deno.test("training gives the same losses on wasm, cpu and (where an adapter exi
   const losses: Record<string, number[]> = {};
   for (const backend of backends) {
     await selectBackend(backend);
-    const generator = createGenerator({ preset: "lite", seed: 1 });
-    const discriminator = createDiscriminator({ preset: "lite", seed: 1 });
-    losses[backend] = [];
-    await trainGAN(generator, discriminator, data, {
-      epochs: 1,
-      seed: 1,
-      onStep: (s) => void losses[backend].push(s.lossD, s.lossG, s.dReal, s.dFake),
-    });
-    generator.dispose();
-    discriminator.dispose();
+    losses[backend] = await trainingTrace("lite", data, { epochs: 1, seed: 1 });
   }
   for (const backend of backends) {
     equal(losses[backend].length, 8);

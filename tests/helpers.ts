@@ -186,3 +186,26 @@ export async function assertRejects<E extends Error>(
   }
   throw new Error(`expected ${ErrorClass.name}, the promise resolved`);
 }
+
+/**
+ * Trains a preset's models on `data` with the current backend and returns every step's
+ * [loss_d, loss_g, D(x), D(G(z))], flattened; the models are disposed.
+ */
+export async function trainingTrace(
+  preset: "standard" | "lite" | "tutorial",
+  data: import("../src/data/images.ts").ImageSet,
+  options: { epochs: number; seed: number },
+): Promise<number[]> {
+  const { createDiscriminator, createGenerator } = await import("../src/models/mlp.ts");
+  const { trainGAN } = await import("../src/train/train.ts");
+  const generator = createGenerator({ preset, seed: options.seed });
+  const discriminator = createDiscriminator({ preset, seed: options.seed });
+  const trace: number[] = [];
+  await trainGAN(generator, discriminator, data, {
+    ...options,
+    onStep: (s) => void trace.push(s.lossD, s.lossG, s.dReal, s.dFake),
+  });
+  generator.dispose();
+  discriminator.dispose();
+  return trace;
+}

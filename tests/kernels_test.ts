@@ -17,6 +17,7 @@ import {
 } from "../src/backend/kernels/kernels_wasm.ts";
 import { Random } from "../src/random.ts";
 import { GanAdamOptimizer } from "../src/train/adam.ts";
+import { trainingTrace } from "./helpers.ts";
 
 const random = new Random(33);
 const randomValues = (n: number, scale = 1) =>
@@ -310,25 +311,13 @@ Deno.test("kernels_wasm.ts holds the four builds, which write nothing but the bu
 });
 
 Deno.test("training gives the same losses with our kernels as with tf.js's (float tolerance)", async () => {
-  const { createDiscriminator, createGenerator } = await import("../src/models/mlp.ts");
-  const { trainGAN } = await import("../src/train/train.ts");
   const { loadMnist } = await import("../src/data/mnist.ts");
   const data = await loadMnist({ limit: 320 });
   const losses: Record<string, number[]> = {};
   for (const kernels of ["stock", "ours"] as const) {
     for (const preset of ["lite", "standard"] as const) {
       await selectBackend("wasm", { kernels });
-      const generator = createGenerator({ preset, seed: 2 });
-      const discriminator = createDiscriminator({ preset, seed: 2 });
-      const key = `${kernels} ${preset}`;
-      losses[key] = [];
-      await trainGAN(generator, discriminator, data, {
-        epochs: 2,
-        seed: 2,
-        onStep: (s) => void losses[key].push(s.lossD, s.lossG, s.dReal, s.dFake),
-      });
-      generator.dispose();
-      discriminator.dispose();
+      losses[`${kernels} ${preset}`] = await trainingTrace(preset, data, { epochs: 2, seed: 2 });
     }
   }
   for (const preset of ["lite", "standard"]) {
