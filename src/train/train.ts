@@ -263,25 +263,30 @@ export function createGanStep(
       // (B, height, width, channels): real images; (B, latentDim): noise
       const real = tf.tensor4d(batch, [batchSize, ...imageShape]);
       const z = tf.tensor2d(noise, [batchSize, latentDim]);
-      // Computed outside the discriminator's gradient tape: its step does not reach G.
-      const fake = G(z);
       let dReal: tf.Scalar | undefined;
       let dFake: tf.Scalar | undefined;
-      const d = tf.variableGrads(() => {
-        const [realLogits, fakeLogits] = judge(real, fake); // (B, 1) each
-        // tf.keep: these outlive the tape's cleanup (and every tidy); disposed once stacked.
-        dReal = tf.keep(tf.mean(tf.sigmoid(realLogits)));
-        dFake = tf.keep(tf.mean(tf.sigmoid(fakeLogits)));
-        return discriminatorLoss(realLogits, fakeLogits);
-      }, varsD);
-      optimizerD.apply(d.grads);
-      // Non-saturating: the generator maximises log D(G(z)), on the same noise.
+      let lossD: tf.Scalar | undefined;
+      // One generator forward pass serves both steps, as in PyTorch's examples: it is recorded on
+      // the generator's tape, the discriminator's step runs on its output in between (its own
+      // tape nested inside; nothing of it leads to the generator's loss, so the generator's
+      // gradient ignores it), and the generator's loss then uses the updated discriminator.
       const g = tf.variableGrads(() => {
-        return generatorLoss(D(G(z)));
+        const fake = G(z);
+        const d = tf.variableGrads(() => {
+          const [realLogits, fakeLogits] = judge(real, fake); // (B, 1) each
+          // tf.keep: these outlive the tapes' cleanup (and every tidy); disposed once stacked.
+          dReal = tf.keep(tf.mean(tf.sigmoid(realLogits)));
+          dFake = tf.keep(tf.mean(tf.sigmoid(fakeLogits)));
+          return discriminatorLoss(realLogits, fakeLogits);
+        }, varsD);
+        optimizerD.apply(d.grads);
+        lossD = tf.keep(d.value);
+        // Non-saturating: the generator maximises log D(G(z)).
+        return generatorLoss(D(fake));
       }, varsG);
       optimizerG.apply(g.grads);
-      const stacked = tf.stack([d.value, g.value, dReal!, dFake!]);
-      tf.dispose([dReal!, dFake!]);
+      const stacked = tf.stack([lossD!, g.value, dReal!, dFake!]);
+      tf.dispose([lossD!, dReal!, dFake!]);
       return stacked;
     });
 
