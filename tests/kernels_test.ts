@@ -3,12 +3,18 @@
  * Each test prints the largest error it saw.
  */
 
-import { deepEqual, equal, ok } from "std/assert";
+import { deepEqual, equal, ok, throws } from "std/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-layers";
 import { selectBackend } from "../src/backend/select.ts";
-import { setKernelThreads } from "../src/backend/kernels/pool.ts";
-import { fmaSupport, setKernelFlavour } from "../src/backend/kernels/module.ts";
+import { kernelThreads, setKernelThreads } from "../src/backend/kernels/pool.ts";
+import {
+  fmaSupport,
+  heapKernels,
+  setKernelFlavour,
+  type WasmBackendInternals,
+} from "../src/backend/kernels/module.ts";
+import { isShared, withSharedMemory } from "../src/backend/kernels/shared_heap.ts";
 import {
   KERNELS_FMA_MT_WASM_BASE64,
   KERNELS_FMA_WASM_BASE64,
@@ -119,12 +125,59 @@ Deno.test("two threads give bit-identical products to one", async () => {
     tf.fused.matMul({ a, b, bias, activation: "relu" }).dataSync(),
   ];
   const one = run();
-  const threads = await setKernelThreads(2);
+  await setKernelThreads(2);
+  // In Deno, tf.js's heap is shared and the worker computes on it.
+  const threads = kernelThreads(heapKernels(tf.backend()));
   const two = run();
   await setKernelThreads(1);
-  console.log(`threads available: ${threads}`);
+  console.log(`threads in use: ${threads}`);
+  equal(threads, 2);
   deepEqual(two, one);
   tf.dispose([a, b, bias]);
+});
+
+Deno.test("withSharedMemory declares a module's memory shared and leaves the rest alone", () => {
+  // (module (memory 1 5) (export "memory" (memory 0)))
+  const module = new Uint8Array([
+    0,
+    97,
+    115,
+    109,
+    1,
+    0,
+    0,
+    0,
+    5,
+    4,
+    1,
+    1,
+    1,
+    5,
+    7,
+    10,
+    1,
+    6,
+    109,
+    101,
+    109,
+    111,
+    114,
+    121,
+    2,
+    0,
+  ]);
+  const plain = new WebAssembly.Instance(new WebAssembly.Module(module)).exports;
+  ok(!((plain.memory as WebAssembly.Memory).buffer instanceof SharedArrayBuffer));
+  const shared = withSharedMemory(module)!;
+  const memory = new WebAssembly.Instance(new WebAssembly.Module(shared as BufferSource)).exports
+    .memory as WebAssembly.Memory;
+  ok(memory.buffer instanceof SharedArrayBuffer);
+  equal(memory.buffer.byteLength, 65536);
+  memory.grow(4);
+  throws(() => memory.grow(1)); // the maximum (5 pages) is kept
+  equal(withSharedMemory(shared), undefined); // already shared
+  equal(withSharedMemory(module.subarray(0, 8)), undefined); // no memory
+  ok(isShared((tf.backend() as unknown as WasmBackendInternals).wasm.asm.memory));
 });
 
 Deno.test("Add, leading-axis Sum, Tanh and Identity on our kernels match the cpu backend", async () => {

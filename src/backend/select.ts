@@ -8,9 +8,10 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
-import { kernelFlavour } from "./kernels/module.ts";
+import { heapKernels, kernelFlavour } from "./kernels/module.ts";
 import { kernelThreads, setKernelThreads } from "./kernels/pool.ts";
 import { useOurKernels, useStockKernels } from "./kernels/register.ts";
+import { withSharedHeap } from "./kernels/shared_heap.ts";
 
 /** What a user may ask for: a backend by name, or `"auto"` for the fastest that works. */
 export type BackendChoice = "auto" | "webgpu" | "wasm" | "cpu";
@@ -136,7 +137,8 @@ async function tryWebGpu(allowFallback: boolean): Promise<string | undefined> {
 async function tryBackend(name: "wasm" | "cpu"): Promise<string | undefined> {
   try {
     // setBackend logs and returns false when initialisation fails; keep that quiet and say why.
-    const ok = await tf.setBackend(name);
+    // A shared heap lets a worker compute on the tensors (see kernels/shared_heap.ts).
+    const ok = await withSharedHeap(() => tf.setBackend(name));
     return ok ? undefined : "tf.js could not initialise it (with Deno: --allow-read --allow-env)";
   } catch (error) {
     return `it failed to start (${String(error).split("\n")[0]})`;
@@ -147,7 +149,7 @@ function describe(name: BackendName, kernels: WasmKernels): string {
   if (name === "wasm") {
     const simd = tf.env().getBool("WASM_HAS_SIMD_SUPPORT") ? "SIMD" : "no SIMD";
     if (kernels === "stock") return `wasm (${simd}, tf.js's kernels)`;
-    const threads = kernelThreads();
+    const threads = kernelThreads(heapKernels(tf.backend()));
     const fma = kernelFlavour() === "fma" ? " with FMA" : "";
     return `wasm (${simd}, our kernels${fma}, ${threads} thread${threads === 1 ? "" : "s"})`;
   }

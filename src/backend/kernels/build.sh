@@ -15,7 +15,7 @@ trap 'rm -rf "$work"' EXIT
 
 cflags=(--target=wasm32 -O3 -msimd128 -mbulk-memory -fno-builtin -c)
 plain=(--no-entry --import-memory --strip-debug)
-shared=("${plain[@]}" --shared-memory --max-memory=2147483648)
+shared=("${plain[@]}" --shared-memory --max-memory=4294967296)
 
 clang "${cflags[@]}" kernels.c -o "$work/k.o"
 clang "${cflags[@]}" -matomics kernels.c -o "$work/k_mt.o"

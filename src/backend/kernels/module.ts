@@ -11,6 +11,7 @@ import {
   KERNELS_MT_WASM_BASE64,
   KERNELS_WASM_BASE64,
 } from "./kernels_wasm.ts";
+import { isShared } from "./shared_heap.ts";
 
 /** The functions kernels.c exports; pointers are byte offsets into tf.js-wasm's heap. */
 export interface KernelExports {
@@ -141,21 +142,25 @@ export function kernelsModule(shared = false): WebAssembly.Module {
   return compile(`${fma ? "fma" : "plain"}${shared ? "-mt" : ""}`, base64);
 }
 
-/** Our kernels bound to one tf.js-wasm heap, with a scratch buffer on that heap. */
+/** Our kernels bound to one tf.js-wasm heap, with scratch buffers on that heap. */
 export class HeapKernels {
   readonly exports: KernelExports;
+  /** The heap: tf.js's memory. */
+  readonly memory: WebAssembly.Memory;
+  /** The build instantiated on it (the "mt" build when the heap is shared). */
+  readonly module: WebAssembly.Module;
   readonly #backend: WasmBackendInternals;
-  #scratch = 0;
-  #scratchBytes = 0;
+  /** One scratch buffer per thread: [offset, bytes]. */
+  readonly #scratch: [number, number][] = [[0, 0], [0, 0]];
 
   /**
    * @param backend tf.js's wasm backend object.
    */
   constructor(backend: WasmBackendInternals) {
     this.#backend = backend;
-    const instance = new WebAssembly.Instance(kernelsModule(), {
-      env: { memory: backend.wasm.asm.memory },
-    });
+    this.memory = backend.wasm.asm.memory;
+    this.module = kernelsModule(isShared(this.memory));
+    const instance = new WebAssembly.Instance(this.module, { env: { memory: this.memory } });
     this.exports = instance.exports as unknown as KernelExports;
   }
 
@@ -163,26 +168,19 @@ export class HeapKernels {
    * A scratch buffer of at least `floats` floats on the heap, reused between calls.
    *
    * @param floats How many floats.
+   * @param thread 0 for this thread's buffer, 1 for the worker's.
    * @returns Its byte offset.
    */
-  scratch(floats: number): number {
+  scratch(floats: number, thread: 0 | 1 = 0): number {
     const bytes = floats * 4;
-    if (bytes > this.#scratchBytes) {
-      if (this.#scratch) this.#backend.wasm._free(this.#scratch);
+    const buffer = this.#scratch[thread];
+    if (bytes > buffer[1]) {
+      if (buffer[0]) this.#backend.wasm._free(buffer[0]);
       // Grow geometrically so that a run settles on one buffer.
-      this.#scratchBytes = Math.max(bytes, this.#scratchBytes * 2, 1 << 20);
-      this.#scratch = this.#backend.wasm._malloc(this.#scratchBytes) >>> 0;
+      buffer[1] = Math.max(bytes, buffer[1] * 2, 1 << 20);
+      buffer[0] = this.#backend.wasm._malloc(buffer[1]) >>> 0;
     }
-    return this.#scratch;
-  }
-
-  /**
-   * A byte view of the heap, current (tf.js replaces it when the heap grows).
-   *
-   * @returns tf.js's `HEAPU8`.
-   */
-  heap(): Uint8Array {
-    return this.#backend.wasm.HEAPU8;
+    return buffer[0];
   }
 
   /**

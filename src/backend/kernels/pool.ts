@@ -1,19 +1,20 @@
 /**
  * The second core: a worker that computes the lower rows of large matrix products.
  *
- * tf.js-wasm's heap is not shared memory, so the worker works on copies: the operands go into a
- * shared `WebAssembly.Memory`, the worker runs the same kernel (kernels_mt.wasm) on its rows
- * there while this thread computes the upper rows in place on tf.js's heap, and the worker's rows
- * are copied back. Every element of the product is computed exactly as on one thread, so the
- * results are bit-for-bit the same.
+ * tf.js-wasm's heap is shared memory (see shared_heap.ts), so the worker runs the same kernel
+ * (kernels_mt.wasm) on the same heap: it reads the operands and writes its rows of the product
+ * where they lie, while this thread computes the upper rows. Every element of the product is
+ * computed exactly as on one thread, so the results are bit-for-bit the same.
  *
  * The worker is a `node:worker_threads` worker (in Deno), unreferenced so that it never keeps a
- * program alive; where there is none (a browser) or only one core, everything runs here.
+ * program alive; where there is none (a browser), only one core, or a heap that is not shared
+ * (tf.js's wasm backend was started before {@linkcode selectBackend}), everything runs here.
  *
  * @module
  */
 
-import { type HeapKernels, type KernelFlavour, kernelFlavour, kernelsModule } from "./module.ts";
+import type { HeapKernels } from "./module.ts";
+import { isShared } from "./shared_heap.ts";
 
 /** One product: byte offsets on tf.js's heap, sizes, and the epilogue. */
 export interface GemmJob {
@@ -36,11 +37,10 @@ export interface GemmJob {
 /** Products with fewer multiply-adds than this run on one thread: the hand-off costs more. */
 const SPLIT_MIN_MADDS = 1 << 20;
 /**
- * The worker's share of the rows. Measured in a training step on the 2-core test machine, both
- * threads compute a row in the same time; the worker starts only once the operands are copied,
- * so it takes a little less than half.
+ * The worker's share of the rows. Both threads compute a row in the same time, but the worker
+ * starts a little later (it has to wake up).
  */
-const WORKER_SHARE = 0.45;
+const WORKER_SHARE = 0.48;
 /** How long this thread waits for the worker before giving up on it (ms). */
 const WORKER_TIMEOUT_MS = 10_000;
 
@@ -79,33 +79,24 @@ interface NodeWorker {
   on(event: "error", listener: (error: unknown) => void): void;
 }
 
-/** The worker and the shared memory it computes in. */
+type WorkerClass = new (source: string, options: { eval: true }) => NodeWorker;
+
+/** The worker, bound to one heap. */
 class WorkerPool {
+  readonly kernels: HeapKernels;
   readonly #worker: NodeWorker;
-  readonly #memory: WebAssembly.Memory;
   readonly #i32: Int32Array;
   readonly #f32: Float32Array;
-  readonly #scratchFloats: (rows: number) => number;
-  /** The kernels build the worker runs. */
-  readonly flavour: KernelFlavour;
   #broken = false;
 
-  constructor(
-    Worker: new (source: string, options: { eval: true }) => NodeWorker,
-    module: WebAssembly.Module,
-    flavour: KernelFlavour,
-  ) {
-    this.flavour = flavour;
-    this.#memory = new WebAssembly.Memory({ initial: 64, maximum: 32768, shared: true });
+  constructor(Worker: WorkerClass, kernels: HeapKernels) {
+    this.kernels = kernels;
     const control = new SharedArrayBuffer(SLOTS * 4);
     this.#i32 = new Int32Array(control);
     this.#f32 = new Float32Array(control);
-    const local = new WebAssembly.Instance(module, { env: { memory: this.#memory } });
-    const scratchFloats = local.exports.gemm_scratch_floats as (rows: number) => number;
-    this.#scratchFloats = scratchFloats;
     this.#worker = new Worker(WORKER_SOURCE, { eval: true });
     this.#worker.on("error", () => (this.#broken = true));
-    this.#worker.postMessage({ module, memory: this.#memory, control });
+    this.#worker.postMessage({ module: kernels.module, memory: kernels.memory, control });
     this.#worker.unref();
   }
 
@@ -113,42 +104,20 @@ class WorkerPool {
     return !this.#broken;
   }
 
-  /** Grows the shared memory to hold at least `bytes`. */
-  #reserve(bytes: number): void {
-    const have = this.#memory.buffer.byteLength;
-    if (bytes > have) this.#memory.grow(Math.ceil((bytes - have) / 65536));
-  }
-
   /**
-   * Runs rows [split, m) of the product on the worker and rows [0, split) here, on the heap.
+   * Runs rows [split, m) of the product on the worker and rows [0, split) here.
    *
    * @returns false if the worker did not answer (the caller then computes its rows).
    */
-  run(job: GemmJob, split: number, heap: () => Uint8Array, here: () => void): boolean {
-    const { m, n, k } = job;
-    const aBytes = m * k * 4,
-      bBytes = k * n * 4,
-      cBytes = m * n * 4,
-      biasBytes = job.bias ? n * 4 : 0;
-    const aAt = 0, bAt = aAt + aBytes, biasAt = bAt + bBytes, cAt = align(biasAt + biasBytes);
-    const scratchAt = align(cAt + cBytes);
-    this.#reserve(scratchAt + this.#scratchFloats(m - split) * 4);
-    const shared = new Uint8Array(this.#memory.buffer);
-    const source = heap();
-    if (job.transA) {
-      shared.set(source.subarray(job.a, job.a + aBytes), aAt);
-    } else {
-      // The worker reads only its rows of an upright A.
-      const from = split * k * 4;
-      shared.set(source.subarray(job.a + from, job.a + aBytes), aAt + from);
-    }
-    shared.set(source.subarray(job.b, job.b + bBytes), bAt);
-    if (biasBytes) shared.set(source.subarray(job.bias, job.bias + biasBytes), biasAt);
+  run(job: GemmJob, split: number, here: () => void): boolean {
+    const e = this.kernels.exports;
+    // Taken before the worker starts: allocating may grow the heap.
+    const scratch = this.kernels.scratch(e.gemm_scratch_floats(job.m - split), 1);
     const i32 = this.#i32;
-    i32[A] = aAt, i32[B] = bAt, i32[C] = cAt, i32[M] = m, i32[N] = n, i32[K] = k;
-    i32[TRANS_A] = job.transA ? 1 : 0, i32[TRANS_B] = job.transB ? 1 : 0;
-    i32[BIAS] = biasBytes ? biasAt : 0, i32[ACT] = job.act, this.#f32[ALPHA] = job.alpha;
-    i32[M0] = split, i32[M1] = m, i32[SCRATCH] = scratchAt;
+    i32[A] = job.a, i32[B] = job.b, i32[C] = job.c, i32[M] = job.m, i32[N] = job.n;
+    i32[K] = job.k, i32[TRANS_A] = job.transA ? 1 : 0, i32[TRANS_B] = job.transB ? 1 : 0;
+    i32[BIAS] = job.bias, i32[ACT] = job.act, this.#f32[ALPHA] = job.alpha;
+    i32[M0] = split, i32[M1] = job.m, i32[SCRATCH] = scratch;
     Atomics.store(i32, STATE, GO);
     Atomics.notify(i32, STATE);
     here();
@@ -161,12 +130,6 @@ class WorkerPool {
       Atomics.wait(i32, STATE, GO, 100);
     }
     Atomics.store(i32, STATE, IDLE);
-    const rows = cAt + split * n * 4;
-    // heap() again: tf.js's heap may have grown (and its view changed) meanwhile.
-    heap().set(
-      new Uint8Array(this.#memory.buffer, rows, (m - split) * n * 4),
-      job.c + split * n * 4,
-    );
     return true;
   }
 
@@ -178,46 +141,64 @@ class WorkerPool {
   }
 }
 
-const align = (bytes: number): number => Math.ceil(bytes / 64) * 64;
-
+let Worker: WorkerClass | undefined;
 let pool: WorkerPool | undefined;
 let threads = 1;
 
 /**
  * Sets how many threads large products use: 1, or 2 (this thread and one worker). Two needs
- * Deno's node:worker_threads and shared memory; where either is missing this stays at 1.
+ * Deno's node:worker_threads and a shared heap; where either is missing products run on one.
  *
  * @param count 1 or 2.
- * @returns The count in effect.
+ * @returns The count asked for and possible here ({@linkcode kernelThreads} says what is used).
  */
 export async function setKernelThreads(count: 1 | 2): Promise<number> {
-  if (count === 1 || typeof SharedArrayBuffer === "undefined") {
-    pool?.close();
-    pool = undefined;
-    threads = 1;
-    return threads;
-  }
-  if (!pool?.usable || pool.flavour !== kernelFlavour()) {
-    pool?.close();
+  if (count === 2 && typeof SharedArrayBuffer !== "undefined" && !Worker) {
     try {
       // Imported here: node:worker_threads exists in Deno, not in a browser.
-      const { Worker } = await import("node:worker_threads") as unknown as {
-        Worker: new (source: string, options: { eval: true }) => NodeWorker;
-      };
-      pool = new WorkerPool(Worker, kernelsModule(true), kernelFlavour());
+      ({ Worker } = await import("node:worker_threads") as unknown as { Worker: WorkerClass });
     } catch {
-      pool = undefined;
-      threads = 1;
-      return threads;
+      Worker = undefined;
     }
   }
-  threads = 2;
+  threads = count === 2 && Worker ? 2 : 1;
+  if (threads === 1) {
+    pool?.close();
+    pool = undefined;
+  }
   return threads;
 }
 
-/** The number of threads large products use now. */
-export function kernelThreads(): number {
-  return pool?.usable ? threads : 1;
+/**
+ * The worker for a heap, started on first use; undefined where there can be none.
+ *
+ * @param kernels Our kernels on the heap.
+ * @returns The worker bound to that heap, or undefined.
+ */
+function poolFor(kernels: HeapKernels): WorkerPool | undefined {
+  if (threads !== 2 || !Worker || !isShared(kernels.memory)) return undefined;
+  if (pool?.kernels !== kernels || !pool.usable) {
+    pool?.close();
+    try {
+      pool = new WorkerPool(Worker, kernels);
+    } catch {
+      pool = undefined;
+      threads = 1;
+    }
+  }
+  return pool;
+}
+
+/**
+ * The number of threads large products use now.
+ *
+ * @param kernels Our kernels on the heap in use: a heap that is not shared means one thread.
+ * @returns 1 or 2.
+ */
+export function kernelThreads(kernels?: HeapKernels): number {
+  if (threads !== 2 || !Worker) return 1;
+  if (kernels && !isShared(kernels.memory)) return 1;
+  return pool?.usable === false ? 1 : 2;
 }
 
 /**
@@ -249,10 +230,11 @@ export function splitGemm(kernels: HeapKernels, job: GemmJob): void {
     );
   const split = Math.ceil((job.m * (1 - WORKER_SHARE)) / 4) * 4;
   const large = job.m * job.n * job.k >= SPLIT_MIN_MADDS && split > 0 && split < job.m;
-  if (threads === 2 && large && pool?.usable) {
-    // The scratch is taken before the worker starts: allocating may grow tf.js's heap.
+  const worker = large ? poolFor(kernels) : undefined;
+  if (worker) {
+    // This thread's scratch too is taken before the worker starts.
     kernels.scratch(e.gemm_scratch_floats(split));
-    if (pool.run(job, split, () => kernels.heap(), () => rows(0, split))) return;
+    if (worker.run(job, split, () => rows(0, split))) return;
     rows(split, job.m);
     return;
   }
