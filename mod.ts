@@ -68,6 +68,7 @@ export {
   PRESET_NAMES,
   type PresetName,
   PRESETS,
+  SEED_PRESETS,
   type TrainingSettings,
 } from "./src/models/presets.ts";
 export {

@@ -26,11 +26,14 @@ Deno.test("the presets have the seed systems' exact trainable parameter counts",
     tutorial: { g: dense([32, 128, 784]), d: dense([784, 64, 1]) },
   };
   for (const preset of PRESET_NAMES) {
-    equal(trainable(createGenerator({ preset })), expected[preset].g, preset);
-    equal(trainable(createDiscriminator({ preset })), expected[preset].d, preset);
+    equal(trainable(createGenerator({ preset, faithful: true })), expected[preset].g, preset);
+    equal(trainable(createDiscriminator({ preset, faithful: true })), expected[preset].d, preset);
   }
   equal(expected.lite.g, 576_912);
   equal(expected.standard.g, 293_136);
+  // Our standard adds BatchNorm to G: 2 · (256 + 256); D is the seed's.
+  equal(trainable(createGenerator({ preset: "standard" })), 293_136 + 2 * 512);
+  equal(trainable(createDiscriminator({ preset: "standard" })), expected.standard.d);
 });
 
 Deno.test("each preset's layers have the seed's sizes and activations", () => {
@@ -41,10 +44,21 @@ Deno.test("each preset's layers have the seed's sizes and activations", () => {
         c.activation && c.activation !== "linear" ? `:${c.activation}` : ""
       }${c.alpha !== undefined ? `:${Number(c.alpha).toFixed(2)}` : ""}`;
     });
-  deepEqual(layers(createGenerator({ preset: "standard" })), [
+  deepEqual(layers(createGenerator({ preset: "standard", faithful: true })), [
     "Dense:256",
     "Activation:relu",
     "Dense:256",
+    "Activation:relu",
+    "Dense:784",
+    "Activation:tanh",
+    "Reshape",
+  ]);
+  deepEqual(layers(createGenerator({ preset: "standard" })), [
+    "Dense:256",
+    "BatchNormalization",
+    "Activation:relu",
+    "Dense:256",
+    "BatchNormalization",
     "Activation:relu",
     "Dense:784",
     "Activation:tanh",

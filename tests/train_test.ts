@@ -5,7 +5,7 @@ import { bytesToPixels, type ImageSet } from "../src/data/images.ts";
 import { createDiscriminator, createGenerator } from "../src/models/mlp.ts";
 import { Random } from "../src/random.ts";
 import { sample } from "../src/sample/sample.ts";
-import { type StepInfo, trainGAN } from "../src/train/train.ts";
+import { createGanStep, type StepInfo, trainGAN } from "../src/train/train.ts";
 import { assertRejects, fakeDigit } from "./helpers.ts";
 
 const SIZE = 8;
@@ -56,24 +56,59 @@ for (const backend of ["wasm", "cpu"] as const) {
   });
 }
 
-Deno.test("tf.memory().numTensors is the same after step 10 and step 1000", async () => {
-  await selectBackend("wasm");
-  const { generator, discriminator } = tinyGan(1);
-  const counts = new Map<number, number>();
-  await trainGAN(generator, discriminator, tinyData(80), {
-    epochs: 100,
-    batchSize: 8,
-    seed: 1,
-    onStep: (s) => {
-      if (s.globalStep === 10 || s.globalStep === 1000) {
-        counts.set(s.globalStep, tf.memory().numTensors);
-      }
-    },
+for (const generatorSteps of [1, 2]) {
+  Deno.test(`tf.memory().numTensors is the same after step 10 and step 1000 (${generatorSteps} G updates per step)`, async () => {
+    await selectBackend("wasm");
+    const { generator, discriminator } = tinyGan(1);
+    const counts = new Map<number, number>();
+    await trainGAN(generator, discriminator, tinyData(80), {
+      epochs: 100,
+      batchSize: 8,
+      seed: 1,
+      generatorSteps,
+      onStep: (s) => {
+        if (s.globalStep === 10 || s.globalStep === 1000) {
+          counts.set(s.globalStep, tf.memory().numTensors);
+        }
+      },
+    });
+    equal(counts.size, 2);
+    equal(counts.get(1000), counts.get(10));
+    generator.dispose();
+    discriminator.dispose();
   });
-  equal(counts.size, 2);
-  equal(counts.get(1000), counts.get(10));
-  generator.dispose();
-  discriminator.dispose();
+}
+
+Deno.test("generatorSteps 2: the same D update, then a second G update on the fresh noise", async () => {
+  await selectBackend("wasm");
+  const batch = tinyData(8).pixels;
+  const noise = new Random(5).fillNormal(new Float32Array(2 * 8 * 4));
+  const afterOneStep = async (generatorSteps: number, noise: Float32Array) => {
+    const { generator, discriminator } = tinyGan(3);
+    const step = createGanStep(generator, discriminator, {
+      batchSize: 8,
+      learningRate: 1e-2,
+      beta1: 0.5,
+      beta2: 0.999,
+      generatorSteps,
+    });
+    const stats = await step.run(batch, noise);
+    const read = (m: typeof generator) => m.getWeights().map((w) => Array.from(w.dataSync()));
+    const weights = { stats, g: read(generator), d: read(discriminator) };
+    step.dispose();
+    generator.dispose();
+    discriminator.dispose();
+    return weights;
+  };
+  const one = await afterOneStep(1, noise.subarray(0, 32));
+  const two = await afterOneStep(2, noise);
+  const otherNoise = noise.slice();
+  otherNoise.fill(0.5, 32);
+  const twoOther = await afterOneStep(2, otherNoise);
+  deepEqual(two.d, one.d); // D updates once, before the generator
+  deepEqual(two.stats, one.stats); // losses are those of the first G update
+  notDeepEqual(two.g, one.g); // the second G update moved G further
+  notDeepEqual(twoOther.g, two.g); // ...on the second noise batch
 });
 
 Deno.test("training leaves no tensors behind once the models are disposed", async () => {

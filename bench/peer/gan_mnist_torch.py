@@ -4,7 +4,9 @@
 It reproduces @gan/mnist's recipes in plain PyTorch so that both can be timed and judged in
 one run. Same architectures (sizes, activations, BatchNorm placement, PyTorch default init),
 same loss (BCE on logits: one D step on a real and a fake batch, one non-saturating G step on
-the same noise), same Adam settings, same batches (the last incomplete one dropped).
+the same noise, then g_steps - 1 more G steps on fresh noise), same Adam settings, same batches
+(the last incomplete one dropped). --faithful: the seed's recipe as written (standard without
+BatchNorm in G and with one G step), as `cli.ts train --faithful`.
 
 Needs Debian's python3-torch and libopenblas0 (`deno task peer:install`).
 
@@ -25,15 +27,16 @@ import torch
 from torch import nn
 
 PRESETS = {
-    "standard": dict(latent=100, g_hidden=[256, 256], g_act="relu", g_alpha=0.2, g_bn=False,
+    # --faithful turns standard back into the seed's recipe: g_bn=False, g_steps=1.
+    "standard": dict(latent=100, g_hidden=[256, 256], g_act="relu", g_alpha=0.2, g_bn=True,
                      d_hidden=[256, 256], d_act="leaky_relu", d_alpha=0.2,
-                     epochs=50, batch=64, lr=2e-4, limit=None),
+                     epochs=50, batch=64, lr=2e-4, limit=None, g_steps=2),
     "lite": dict(latent=64, g_hidden=[128, 256, 512], g_act="relu", g_alpha=0.2, g_bn=True,
                  d_hidden=[512, 256], d_act="leaky_relu", d_alpha=0.2,
-                 epochs=20, batch=64, lr=2e-4, limit=10000),
+                 epochs=20, batch=64, lr=2e-4, limit=10000, g_steps=1),
     "tutorial": dict(latent=32, g_hidden=[128], g_act="leaky_relu", g_alpha=0.01, g_bn=False,
                      d_hidden=[64], d_act="leaky_relu", d_alpha=0.01,
-                     epochs=25, batch=32, lr=2e-4, limit=None),
+                     epochs=25, batch=32, lr=2e-4, limit=None, g_steps=1),
 }
 
 
@@ -110,11 +113,22 @@ class Trainer:
         loss_g = self.bce(self.D(fake), ones)
         loss_g.backward()
         self.opt_g.step()
+        for _ in range(self.p["g_steps"] - 1):
+            self.opt_g.zero_grad(set_to_none=True)
+            self.bce(self.D(self.G(torch.randn(b, self.p["latent"]))), ones).backward()
+            self.opt_g.step()
         return loss_d.item(), loss_g.item()
 
 
-def train(args):
+def preset(args):
     p = dict(PRESETS[args.preset])
+    if args.faithful:
+        p.update(g_bn=False, g_steps=1)
+    return p
+
+
+def train(args):
+    p = preset(args)
     if args.epochs:
         p["epochs"] = args.epochs
     x = load(args.data, p["limit"])
@@ -142,7 +156,7 @@ def train(args):
 
 def time_steps(args):
     torch.set_num_threads(args.threads)
-    p = dict(PRESETS[args.preset])
+    p = preset(args)
     if args.batch_size:
         p["batch"] = args.batch_size
     t = Trainer(p, args.seed)
@@ -162,6 +176,7 @@ def main():
     sub = parser.add_subparsers(dest="command", required=True)
     tr = sub.add_parser("train")
     tr.add_argument("--preset", choices=PRESETS, default="lite")
+    tr.add_argument("--faithful", action="store_true")
     tr.add_argument("--epochs", type=int)
     tr.add_argument("--seed", type=int, default=0)
     tr.add_argument("--data", required=True)
@@ -170,6 +185,7 @@ def main():
     tr.add_argument("--threads", type=int, default=1)
     tm = sub.add_parser("time")
     tm.add_argument("--preset", choices=PRESETS, default="standard")
+    tm.add_argument("--faithful", action="store_true")
     tm.add_argument("--steps", type=int, default=200)
     tm.add_argument("--warmup", type=int, default=10)
     tm.add_argument("--batch-size", type=int)

@@ -43,6 +43,7 @@ export async function findPeerPython(): Promise<PeerPython> {
  *
  * @param python The Python to run.
  * @param preset The preset.
+ * @param faithful The seed's recipe as written (`--faithful`), or the preset as we train it.
  * @param steps Steps to time.
  * @param threads torch's thread count (OpenBLAS's is left as it is).
  * @returns Milliseconds per step.
@@ -50,11 +51,22 @@ export async function findPeerPython(): Promise<PeerPython> {
 export async function timePeerSteps(
   python: string,
   preset: PresetName,
+  faithful: boolean,
   steps: number,
   threads: number,
 ): Promise<number> {
   const child = new Deno.Command(python, {
-    args: ["-", "time", "--preset", preset, "--steps", String(steps), "--threads", String(threads)],
+    args: [
+      "-",
+      "time",
+      "--preset",
+      preset,
+      ...(faithful ? ["--faithful"] : []),
+      "--steps",
+      String(steps),
+      "--threads",
+      String(threads),
+    ],
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",

@@ -15,6 +15,12 @@ import { createGanStep } from "../train/train.ts";
 export interface StepTimingOptions {
   /** The preset whose models and batch size are used. */
   preset: PresetName;
+  /**
+   * The seed's recipe as written (`SEED_PRESETS`: for standard, no BatchNorm in G and one G
+   * update per step), or the preset as `train` runs it.
+   * @default {true}
+   */
+  faithful?: boolean;
   /** Steps to time (after `warmup` untimed ones). */
   steps: number;
   /** "wasm" or "cpu". */
@@ -31,7 +37,7 @@ export interface StepTimingOptions {
 }
 
 /**
- * Times training steps: one D update on a real and a fake batch and one G update, exactly what
+ * Times training steps: one D update on a real and a fake batch and the G update(s), exactly what
  * `trainGAN` runs per batch, on random real images and fresh noise each step.
  *
  * @param options What to time.
@@ -39,18 +45,19 @@ export interface StepTimingOptions {
  */
 export async function timeSteps(options: StepTimingOptions): Promise<number> {
   await selectBackend(options.backend, { kernels: options.kernels, threads: options.threads });
-  const preset = getPreset(options.preset);
-  const generator = createGenerator({ preset: preset.name, seed: 1 });
-  const discriminator = createDiscriminator({ preset: preset.name, seed: 1 });
-  const { batchSize, learningRate, beta1, beta2 } = preset.training;
-  const step = createGanStep(generator, discriminator, { batchSize, learningRate, beta1, beta2 });
+  const faithful = options.faithful ?? true;
+  const preset = getPreset(options.preset, faithful);
+  const generator = createGenerator({ preset: preset.name, faithful, seed: 1 });
+  const discriminator = createDiscriminator({ preset: preset.name, faithful, seed: 1 });
+  const step = createGanStep(generator, discriminator, preset.training);
+  const { batchSize, generatorSteps } = preset.training;
   const random = new Random(1);
   const [h, w, c] = preset.generator.imageShape;
   const batch = Float32Array.from(
     { length: batchSize * h * w * c },
     () => random.uniform() * 2 - 1,
   );
-  const noise = new Float32Array(batchSize * preset.generator.latentDim);
+  const noise = new Float32Array(generatorSteps * batchSize * preset.generator.latentDim);
   try {
     for (let i = 0; i < (options.warmup ?? 5); i++) await step.run(batch, random.fillNormal(noise));
     const started = performance.now();
@@ -85,7 +92,7 @@ export interface ProductShape {
  * @returns One entry per distinct shape.
  */
 export function presetProducts(preset: PresetName): ProductShape[] {
-  const p = getPreset(preset);
+  const p = getPreset(preset, true);
   const b = p.training.batchSize;
   const pixels = p.generator.imageShape.reduce((x, y) => x * y, 1);
   const layers = [

@@ -20,6 +20,9 @@ tf.js-wasm, tf.js cpu and PyTorch on the CPU running the same model and step, in
 
 Options:
   --preset NAME      standard | lite | tutorial                      (default: standard)
+  --recipe WHICH     seed: the preset as the seed wrote it (train --faithful; for standard
+                     no BatchNorm in G, 1 G update per step); trained: as train runs it
+                     (standard: BatchNorm in G, 2 G updates per step)    (default: seed)
   --steps N          timed steps of ours and of PyTorch             (default: 200)
   --compare WHAT     all | pytorch | tfjs | none                    (default: all)
   --threads N        1 | 2: threads of our kernels    (default: 2 where there are 2 cores)
@@ -36,6 +39,7 @@ stock tf.js-wasm and tf.js cpu are slow: they run min(steps, 40) and min(steps, 
 
 const FLAGS = {
   preset: { type: "string" },
+  recipe: { type: "string" },
   steps: { type: "string" },
   compare: { type: "string" },
   threads: { type: "string" },
@@ -46,6 +50,7 @@ const FLAGS = {
 } as const;
 
 const COMPARE = ["all", "pytorch", "tfjs", "none"] as const;
+const RECIPES = ["seed", "trained"] as const;
 
 interface Row {
   name: string;
@@ -68,6 +73,7 @@ export async function benchCommand(args: string[]): Promise<number> {
     return 0;
   }
   const preset: PresetName = choiceFlag(flags, "preset", PRESET_NAMES) ?? "standard";
+  const faithful = (choiceFlag(flags, "recipe", RECIPES) ?? "seed") === "seed";
   const steps = intFlag(flags, "steps", 1, 100_000) ?? 200;
   const compare = choiceFlag(flags, "compare", COMPARE) ?? "all";
   const threadsFlag = intFlag(flags, "threads", 1, 2) as 1 | 2 | undefined;
@@ -97,16 +103,25 @@ export async function benchCommand(args: string[]): Promise<number> {
     }
   }
   log(
-    `bench: ${preset} preset, batch ${
-      getPreset(preset).training.batchSize
+    `bench: ${preset} preset, batch ${getPreset(preset).training.batchSize}, ${
+      faithful ? "the seed's recipe" : "the recipe train uses"
     }, ${steps} steps of ours and PyTorch in ${rounds} rounds`,
   );
   for (let r = 0; r < rounds; r++) {
-    rows[0].ms.push(await timeSteps({ preset, steps: perRound(steps), backend: "wasm", threads }));
+    rows[0].ms.push(
+      await timeSteps({
+        preset,
+        faithful,
+        steps: perRound(steps),
+        backend: "wasm",
+        threads,
+      }),
+    );
     if (withTfjs) {
       rows[1].ms.push(
         await timeSteps({
           preset,
+          faithful,
           steps: perRound(Math.min(steps, 40)),
           backend: "wasm",
           kernels: "stock",
@@ -115,6 +130,7 @@ export async function benchCommand(args: string[]): Promise<number> {
       rows[2].ms.push(
         await timeSteps({
           preset,
+          faithful,
           steps: perRound(Math.min(steps, 10)),
           backend: "cpu",
           warmup: 1,
@@ -123,8 +139,8 @@ export async function benchCommand(args: string[]): Promise<number> {
     }
     if (peer && "python" in peer) {
       const at = withTfjs ? 3 : 1;
-      rows[at].ms.push(await timePeerSteps(peer.python, preset, perRound(steps), 1));
-      rows[at + 1].ms.push(await timePeerSteps(peer.python, preset, perRound(steps), 2));
+      rows[at].ms.push(await timePeerSteps(peer.python, preset, faithful, perRound(steps), 1));
+      rows[at + 1].ms.push(await timePeerSteps(peer.python, preset, faithful, perRound(steps), 2));
     }
   }
 

@@ -26,9 +26,13 @@ models after every epoch, log.jsonl, loss.svg, samples/epoch-NNN.png, config.jso
 
 Options:
   --preset NAME      standard | lite | tutorial                      (default: lite)
+  --faithful         the seed's recipe exactly as written; for standard: no BatchNorm
+                     in G, one G update per D update (it collapses; see the README)
   --epochs N         passes over the data            (default: the preset's: 50, 20, 25)
   --batch-size N     images per batch                (default: the preset's: 64, 64, 32)
   --lr X             Adam learning rate, both networks               (default: 0.0002)
+  --g-steps N        generator updates per discriminator update
+                                            (default: the preset's: standard 2, others 1)
   --seed N           seed of weights, data order, noise and grids    (default: 0)
   --data DIR         directory with train-images-idx3-ubyte etc. (.gz too),
                      e.g. Fashion-MNIST or KMNIST         (default: the bundled MNIST)
@@ -49,6 +53,8 @@ Examples:
 
 const FLAGS = {
   preset: { type: "string" },
+  faithful: { type: "boolean" },
+  "g-steps": { type: "string" },
   epochs: { type: "string" },
   "batch-size": { type: "string" },
   lr: { type: "string" },
@@ -82,6 +88,8 @@ export async function trainCommand(args: string[]): Promise<number> {
   const dryRun = flags["dry-run"] === true;
   const options = {
     preset,
+    faithful: flags.faithful === true,
+    generatorSteps: intFlag(flags, "g-steps", 1, 16),
     seed,
     epochs: dryRun ? 1 : intFlag(flags, "epochs", 1, 100_000),
     batchSize,
@@ -116,7 +124,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   try {
     const images = settings.data.limit === null ? "all" : `the first ${settings.data.limit}`;
     progress.message(
-      `training ${preset}: ${
+      `training ${preset}${settings.faithful ? " (the seed's recipe as written)" : ""}: ${
         plural(settings.training.epochs, "epoch")
       }, batch ${settings.training.batchSize}, ` +
         `${images} images, seed ${seed}, writing ${options.out}`,

@@ -26,6 +26,11 @@ export interface CreateGeneratorOptions extends Partial<GeneratorOptions> {
    * @default {"lite"}
    */
   preset?: PresetName;
+  /**
+   * Start from the seed's recipe exactly as written (`SEED_PRESETS`).
+   * @default {false}
+   */
+  faithful?: boolean;
   /** Seed of the initial weights; unseeded (different every time) when absent. */
   seed?: number;
 }
@@ -37,6 +42,11 @@ export interface CreateDiscriminatorOptions extends Partial<DiscriminatorOptions
    * @default {"lite"}
    */
   preset?: PresetName;
+  /**
+   * Start from the seed's recipe exactly as written (`SEED_PRESETS`).
+   * @default {false}
+   */
+  faithful?: boolean;
   /** Seed of the initial weights; unseeded (different every time) when absent. */
   seed?: number;
 }
@@ -144,9 +154,9 @@ function checkShared(
  * @returns Every field, checked.
  */
 export function resolveGeneratorOptions(options: CreateGeneratorOptions = {}): GeneratorOptions {
-  const { preset = DEFAULT_PRESET, seed: _seed, ...overrides } = options;
+  const { preset = DEFAULT_PRESET, faithful, seed: _seed, ...overrides } = options;
   const resolved: GeneratorOptions = {
-    ...getPreset(preset).generator,
+    ...getPreset(preset, faithful).generator,
     ...withoutUndefined(overrides),
   };
   checkShared("createGenerator", resolved);
@@ -174,9 +184,9 @@ export function resolveGeneratorOptions(options: CreateGeneratorOptions = {}): G
 export function resolveDiscriminatorOptions(
   options: CreateDiscriminatorOptions = {},
 ): DiscriminatorOptions {
-  const { preset = DEFAULT_PRESET, seed: _seed, ...overrides } = options;
+  const { preset = DEFAULT_PRESET, faithful, seed: _seed, ...overrides } = options;
   const resolved: DiscriminatorOptions = {
-    ...getPreset(preset).discriminator,
+    ...getPreset(preset, faithful).discriminator,
     ...withoutUndefined(overrides),
   };
   checkShared("createDiscriminator", resolved);

@@ -64,6 +64,7 @@ export interface TrainRunOptions extends
     | "learningRate"
     | "beta1"
     | "beta2"
+    | "generatorSteps"
     | "seed"
     | "signal"
     | "onStep"
@@ -74,6 +75,12 @@ export interface TrainRunOptions extends
    * @default {"lite"}
    */
   preset?: PresetName;
+  /**
+   * Start from the seed's recipe exactly as written (`SEED_PRESETS`): for `standard`, no
+   * BatchNorm in G and one G update per D update.
+   * @default {false}
+   */
+  faithful?: boolean;
   /** Generator fields to override. */
   generator?: Partial<GeneratorOptions>;
   /** Discriminator fields to override. */
@@ -109,6 +116,8 @@ export interface TrainRunOptions extends
 export interface RunSettings {
   /** The preset the run started from. */
   preset: PresetName;
+  /** Whether it is the seed's recipe exactly as written. */
+  faithful: boolean;
   /** The generator's architecture. */
   generator: GeneratorOptions;
   /** The discriminator's architecture. */
@@ -142,13 +151,15 @@ export interface TrainRunResult {
  * @returns The settings `config.json` records.
  */
 export function resolveRunSettings(options: TrainRunOptions = {}): RunSettings {
-  const preset = getPreset(options.preset ?? DEFAULT_PRESET);
+  const faithful = options.faithful ?? false;
+  const preset = getPreset(options.preset ?? DEFAULT_PRESET, faithful);
   const training = resolveTrainOptions({
     epochs: options.epochs ?? preset.training.epochs,
     batchSize: options.batchSize ?? preset.training.batchSize,
     learningRate: options.learningRate ?? preset.training.learningRate,
     beta1: options.beta1 ?? preset.training.beta1,
     beta2: options.beta2 ?? preset.training.beta2,
+    generatorSteps: options.generatorSteps ?? preset.training.generatorSteps,
     seed: options.seed ?? 0,
   });
   const limit = options.dataLimit === undefined
@@ -157,8 +168,13 @@ export function resolveRunSettings(options: TrainRunOptions = {}): RunSettings {
   if (limit !== null) checkInteger("trainRun", "dataLimit", limit);
   return {
     preset: preset.name,
-    generator: resolveGeneratorOptions({ preset: preset.name, ...options.generator }),
-    discriminator: resolveDiscriminatorOptions({ preset: preset.name, ...options.discriminator }),
+    faithful,
+    generator: resolveGeneratorOptions({ preset: preset.name, faithful, ...options.generator }),
+    discriminator: resolveDiscriminatorOptions({
+      preset: preset.name,
+      faithful,
+      ...options.discriminator,
+    }),
     training,
     data: { dir: options.dataDir ?? null, split: options.split ?? "train", limit },
     logEvery: checkInteger("trainRun", "logEvery", options.logEvery ?? 50),

@@ -1,6 +1,6 @@
 /**
  * The GAN training loop: per batch, one discriminator step on a real and a generated batch, then
- * one generator step with the non-saturating loss. Plain tf.js, no file access: it runs in Deno
+ * one generator step (or more) with the non-saturating loss. Plain tf.js, no file access: it runs in Deno
  * and in a browser alike.
  *
  * @module
@@ -87,6 +87,12 @@ export interface TrainOptions {
    */
   beta2?: number;
   /**
+   * Generator updates per discriminator update: the first on the batch the discriminator just
+   * judged, each further one on fresh noise.
+   * @default {1}
+   */
+  generatorSteps?: number;
+  /**
    * Seed of the data order and the noise; with the same seed, models and backend, training is
    * bit-for-bit repeatable.
    * @default {0}
@@ -114,7 +120,10 @@ export interface TrainResult {
 
 /** The full, checked training settings. */
 export type ResolvedTrainOptions = Required<
-  Pick<TrainOptions, "epochs" | "batchSize" | "learningRate" | "beta1" | "beta2" | "seed">
+  Pick<
+    TrainOptions,
+    "epochs" | "batchSize" | "learningRate" | "beta1" | "beta2" | "generatorSteps" | "seed"
+  >
 >;
 
 /**
@@ -139,6 +148,13 @@ export function resolveTrainOptions(options: TrainOptions = {}): ResolvedTrainOp
     ),
     beta1: checkNumber(where, "beta1", options.beta1 ?? preset.beta1, 0, 1, "[)"),
     beta2: checkNumber(where, "beta2", options.beta2 ?? preset.beta2, 0, 1, "[)"),
+    generatorSteps: checkInteger(
+      where,
+      "generatorSteps",
+      options.generatorSteps ?? preset.generatorSteps,
+      1,
+      16,
+    ),
     seed: checkInteger(where, "seed", options.seed ?? 0, 0, 2 ** 32 - 1),
   };
 }
@@ -189,10 +205,11 @@ export interface StepStats {
 /** One training step, with its optimisers: what {@linkcode trainGAN} runs for every batch. */
 export interface GanStep {
   /**
-   * One discriminator update on a real and a generated batch, then one generator update.
+   * One discriminator update on a real and a generated batch, then the generator's updates.
    *
    * @param batch `batchSize × height × width × channels` real pixels.
-   * @param noise `batchSize × latentDim` noise values.
+   * @param noise `generatorSteps × batchSize × latentDim` noise values: the first batch for the
+   * discriminator's update and the first generator update, one more for each further update.
    * @returns The losses and D outputs, read back from the backend.
    */
   run(batch: Float32Array, noise: Float32Array): Promise<StepStats>;
@@ -205,7 +222,7 @@ export interface GanStep {
  *
  * @param generator The generator, `(B, latentDim)` → `(B, height, width, channels)`.
  * @param discriminator The discriminator, images → `(B, 1)` logits.
- * @param options Batch size and optimiser settings.
+ * @param options Batch size, optimiser settings and generator updates per step (default 1).
  * @returns The step.
  *
  * @example Time one step of the standard preset
@@ -226,9 +243,11 @@ export interface GanStep {
 export function createGanStep(
   generator: LayersModel,
   discriminator: LayersModel,
-  options: Pick<ResolvedTrainOptions, "batchSize" | "learningRate" | "beta1" | "beta2">,
+  options:
+    & Pick<ResolvedTrainOptions, "batchSize" | "learningRate" | "beta1" | "beta2">
+    & Partial<Pick<ResolvedTrainOptions, "generatorSteps">>,
 ): GanStep {
-  const { batchSize, learningRate, beta1, beta2 } = options;
+  const { batchSize, learningRate, beta1, beta2, generatorSteps = 1 } = options;
   const latentDim = generator.inputs[0].shape[1] as number;
   const imageShape = generator.outputs[0].shape.slice(1) as [number, number, number];
   const varsD = trainableVariables(discriminator);
@@ -262,7 +281,12 @@ export function createGanStep(
     tf.tidy(() => {
       // (B, height, width, channels): real images; (B, latentDim): noise
       const real = tf.tensor4d(batch, [batchSize, ...imageShape]);
-      const z = tf.tensor2d(noise, [batchSize, latentDim]);
+      const noiseBatch = (k: number) =>
+        tf.tensor2d(
+          noise.subarray(k * batchSize * latentDim, (k + 1) * batchSize * latentDim),
+          [batchSize, latentDim],
+        );
+      const z = noiseBatch(0);
       let dReal: tf.Scalar | undefined;
       let dFake: tf.Scalar | undefined;
       let lossD: tf.Scalar | undefined;
@@ -285,6 +309,10 @@ export function createGanStep(
         return generatorLoss(D(fake));
       }, varsG);
       optimizerG.apply(g.grads);
+      for (let k = 1; k < generatorSteps; k++) {
+        const z = noiseBatch(k);
+        optimizerG.apply(tf.variableGrads(() => generatorLoss(D(G(z))), varsG).grads);
+      }
       const stacked = tf.stack([lossD!, g.value, dReal!, dFake!]);
       tf.dispose([lossD!, dReal!, dFake!]);
       return stacked;
@@ -307,7 +335,8 @@ export function createGanStep(
 
 /**
  * Trains a GAN. Per batch: one discriminator step on a real batch (label 1) and a generated batch
- * (label 0), then one generator step with the non-saturating loss on the same noise, each with its
+ * (label 0), then one generator step with the non-saturating loss on the same noise (and, with
+ * `generatorSteps` above 1, more generator steps on fresh noise), each network with its
  * own Adam optimiser. Both models are trained in place.
  *
  * @param generator Maps `(B, latentDim)` noise to `(B, height, width, channels)` images in [-1, 1].
@@ -371,7 +400,9 @@ export async function trainGAN(
           const index = order[s * o.batchSize + i];
           batch.set(data.pixels.subarray(index * size, (index + 1) * size), i * size);
         }
-        const noise = random.fillNormal(new Float32Array(o.batchSize * latentDim));
+        const noise = random.fillNormal(
+          new Float32Array(o.generatorSteps * o.batchSize * latentDim),
+        );
         const { lossD, lossG, dReal, dFake } = await ganStep.run(batch, noise);
         globalStep++;
         steps++;
