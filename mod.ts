@@ -96,6 +96,13 @@ export {
   type TrainRunResult,
 } from "./src/train/run.ts";
 export { type CurvePoint, lossChartSvg } from "./src/train/chart.ts";
+export {
+  type HealthIssue,
+  type HealthMetrics,
+  HealthMonitor,
+  type HealthOptions,
+  type HealthWarning,
+} from "./src/train/health.ts";
 export { sample, type SampleOptions } from "./src/sample/sample.ts";
 export { encodePngGrid, gridImage, type GridOptions, type RasterImage } from "./src/sample/grid.ts";
 export { writeImagesIdx, writePngGrid } from "./src/sample/files.ts";

@@ -1,0 +1,221 @@
+/**
+ * Health checks while a GAN trains: non-finite losses or weights, a discriminator that has won,
+ * and a generator whose samples lose classes. Plain data in, warnings out: no file access.
+ *
+ * @module
+ */
+
+import type { StepInfo } from "./train.ts";
+
+/** The kinds of trouble {@linkcode HealthMonitor} reports. */
+export type HealthIssue = "non-finite" | "discriminator-collapse" | "mode-collapse";
+
+/** One warning: what went wrong, when, and a sentence for people. */
+export interface HealthWarning {
+  /** The kind of trouble. */
+  kind: HealthIssue;
+  /** The epoch it was seen in, from 1. */
+  epoch: number;
+  /** The global step it was seen at, from 1. */
+  globalStep: number;
+  /** One line, e.g. `mode collapse: 4 classes hold ≥ 5% of samples (best so far 10)`. */
+  message: string;
+  /** Whether training cannot usefully go on (non-finite values). */
+  fatal: boolean;
+}
+
+/** Thresholds of {@linkcode HealthMonitor}. */
+export interface HealthOptions {
+  /**
+   * Steps per block: the discriminator check compares block means.
+   * @default {100}
+   */
+  blockSteps?: number;
+  /**
+   * Consecutive blocks that must all look collapsed before the discriminator check warns.
+   * @default {5}
+   */
+  blocks?: number;
+  /**
+   * The discriminator has won when its mean loss stays below this (both D(x) → 1 and
+   * D(G(z)) → 0; a balanced GAN sits near 2·ln 2 ≈ 1.39).
+   * @default {0.1}
+   */
+  dLossFloor?: number;
+  /**
+   * Mode collapse: coverage (classes with ≥ 5% of samples) this many classes below the best so
+   * far, or below `minCoverage`.
+   * @default {2}
+   */
+  coverageDrop?: number;
+  /**
+   * Mode collapse: coverage below this, whatever came before.
+   * @default {8}
+   */
+  minCoverage?: number;
+}
+
+/** What an evaluation tells the monitor. */
+export interface HealthMetrics {
+  /** Classes holding at least 5% of the samples. */
+  coverage: number;
+  /** Fréchet distance to the test set. */
+  fid: number;
+}
+
+/**
+ * Watches a training run and says when it goes wrong. Feed it every step, every evaluation and,
+ * now and then, the weights; each method returns a warning the first time a condition is seen
+ * (and again only after it has cleared).
+ *
+ * - **non-finite**: a loss or a weight is NaN or ±Infinity (fatal: nothing useful follows);
+ * - **discriminator collapse**: D's loss stays near 0 while G's loss keeps growing, for
+ *   `blocks × blockSteps` steps: D has won and G gets no useful gradient;
+ * - **mode collapse**: the samples' class coverage falls well below its best, or below 8 classes.
+ *
+ * @example Watch a run
+ * ```ts
+ * import { HealthMonitor } from "@gan/mnist";
+ *
+ * const health = new HealthMonitor();
+ * const warning = health.evaluation({ coverage: 3, fid: 120 }, { epoch: 4, globalStep: 3748 });
+ * console.log(warning?.message); // mode collapse: only 3 classes hold ≥ 5% of samples …
+ * ```
+ */
+export class HealthMonitor {
+  readonly #blockSteps: number;
+  readonly #blocks: number;
+  readonly #dLossFloor: number;
+  readonly #coverageDrop: number;
+  readonly #minCoverage: number;
+  #block = { steps: 0, lossD: 0, lossG: 0 };
+  /** Means of the last `blocks` full blocks: [lossD, lossG]. */
+  #recent: [number, number][] = [];
+  #bestCoverage = 0;
+  #warned = new Set<HealthIssue>();
+
+  /**
+   * Makes a monitor with the given thresholds.
+   *
+   * @param options Thresholds.
+   */
+  constructor(options: HealthOptions = {}) {
+    this.#blockSteps = options.blockSteps ?? 100;
+    this.#blocks = options.blocks ?? 5;
+    this.#dLossFloor = options.dLossFloor ?? 0.1;
+    this.#coverageDrop = options.coverageDrop ?? 2;
+    this.#minCoverage = options.minCoverage ?? 8;
+  }
+
+  /**
+   * Checks one training step.
+   *
+   * @param info The step's losses and position.
+   * @returns A warning, or undefined.
+   */
+  step(
+    info: Pick<StepInfo, "epoch" | "globalStep" | "lossD" | "lossG">,
+  ): HealthWarning | undefined {
+    if (!Number.isFinite(info.lossD) || !Number.isFinite(info.lossG)) {
+      return this.#raise(
+        "non-finite",
+        info,
+        true,
+        `non-finite loss at step ${info.globalStep}: loss_d ${info.lossD}, loss_g ${info.lossG}`,
+      );
+    }
+    const b = this.#block;
+    b.steps++, b.lossD += info.lossD, b.lossG += info.lossG;
+    if (b.steps < this.#blockSteps) return undefined;
+    this.#recent.push([b.lossD / b.steps, b.lossG / b.steps]);
+    if (this.#recent.length > this.#blocks) this.#recent.shift();
+    this.#block = { steps: 0, lossD: 0, lossG: 0 };
+    const full = this.#recent.length === this.#blocks;
+    const dWon = full && this.#recent.every(([lossD]) => lossD < this.#dLossFloor);
+    const gGrowing = full && this.#recent[this.#blocks - 1][1] > this.#recent[0][1];
+    if (!(dWon && gGrowing)) {
+      this.#warned.delete("discriminator-collapse");
+      return undefined;
+    }
+    const [lossD, lossG] = this.#recent[this.#blocks - 1];
+    return this.#raise(
+      "discriminator-collapse",
+      info,
+      false,
+      `discriminator collapse: loss_d ${lossD.toFixed(3)} < ${this.#dLossFloor} for ${
+        this.#blocks * this.#blockSteps
+      } steps while loss_g grew ${this.#recent[0][1].toFixed(2)} → ${lossG.toFixed(2)}`,
+    );
+  }
+
+  /**
+   * Checks an evaluation of the generator's samples.
+   *
+   * @param metrics Coverage and FID.
+   * @param at When it was taken.
+   * @returns A warning, or undefined.
+   */
+  evaluation(
+    metrics: HealthMetrics,
+    at: Pick<StepInfo, "epoch" | "globalStep">,
+  ): HealthWarning | undefined {
+    if (!Number.isFinite(metrics.fid)) {
+      return this.#raise(
+        "non-finite",
+        at,
+        true,
+        `non-finite FID at epoch ${at.epoch}: the samples hold NaN or Infinity`,
+      );
+    }
+    const best = this.#bestCoverage = Math.max(this.#bestCoverage, metrics.coverage);
+    const low = metrics.coverage < this.#minCoverage;
+    const dropped = metrics.coverage <= best - this.#coverageDrop;
+    if (!low && !dropped) {
+      this.#warned.delete("mode-collapse");
+      return undefined;
+    }
+    return this.#raise(
+      "mode-collapse",
+      at,
+      false,
+      `mode collapse: only ${metrics.coverage} classes hold ≥ 5% of samples (best so far ${best})`,
+    );
+  }
+
+  /**
+   * Checks weights for NaN and ±Infinity.
+   *
+   * @param weights Each weight's values, e.g. from `model.getWeights()` read back.
+   * @param at When they were read.
+   * @returns A warning, or undefined.
+   */
+  weights(
+    weights: Iterable<ArrayLike<number>>,
+    at: Pick<StepInfo, "epoch" | "globalStep">,
+  ): HealthWarning | undefined {
+    for (const values of weights) {
+      for (let i = 0; i < values.length; i++) {
+        if (!Number.isFinite(values[i])) {
+          return this.#raise(
+            "non-finite",
+            at,
+            true,
+            `non-finite weight at step ${at.globalStep} (${values[i]})`,
+          );
+        }
+      }
+    }
+    return undefined;
+  }
+
+  #raise(
+    kind: HealthIssue,
+    at: Pick<StepInfo, "epoch" | "globalStep">,
+    fatal: boolean,
+    message: string,
+  ): HealthWarning | undefined {
+    if (this.#warned.has(kind)) return undefined;
+    this.#warned.add(kind);
+    return { kind, epoch: at.epoch, globalStep: at.globalStep, message, fatal };
+  }
+}
