@@ -4,6 +4,7 @@ import { decode } from "fast-png";
 import { selectBackend } from "../src/backend/select.ts";
 import { RunDirectoryError } from "../src/errors.ts";
 import { loadModel } from "../src/io/model_files.ts";
+import { loadMnist } from "../src/data/mnist.ts";
 import { sample } from "../src/sample/sample.ts";
 import { resolveRunSettings, trainRun } from "../src/train/run.ts";
 import { lossChartSvg } from "../src/train/chart.ts";
@@ -185,4 +186,132 @@ Deno.test("trainRun checks the data against the batch size before it creates the
   let created = true;
   await Deno.stat(out).catch(() => (created = false));
   equal(created, false);
+});
+
+Deno.test("trainRun evaluates every N epochs, keeps the best generator, and stops on collapse", async () => {
+  const data = await makeMnistDir({ train: 64 });
+  const out = join(await Deno.makeTempDir(), "run");
+  // A scripted evaluator: FID 50, 30, 40, then coverage falls to 3 at epoch 4.
+  const script = [
+    { fid: 50, coverage: 10 },
+    { fid: 30, coverage: 10 },
+    { fid: 40, coverage: 9 },
+    { fid: 45, coverage: 3 },
+    { fid: 45, coverage: 3 },
+  ];
+  let calls = 0;
+  const seen: { n: number; seed: number }[] = [];
+  const evaluator = (_g: unknown, options: { n: number; seed: number }) => {
+    seen.push(options);
+    const { fid, coverage } = script[calls++];
+    return Promise.resolve({
+      fid,
+      coverage,
+      is: 5,
+      precision: 0.5,
+      recall: 0.5,
+      confidence: 0.9,
+      classShare: Array(10).fill(0.1),
+    });
+  };
+  const warnings: string[] = [];
+  const { result, stoppedBy, best, warnings: all } = await trainRun({
+    preset: "tutorial",
+    generator: small,
+    discriminator: small,
+    epochs: 5,
+    batchSize: 16,
+    seed: 1,
+    dataDir: data,
+    out,
+    evalEvery: 1,
+    evalSamples: 100,
+    evaluator,
+    stopOnCollapse: true,
+    onWarning: (w) => {
+      warnings.push(w.kind);
+    },
+  });
+  equal(calls, 4);
+  deepEqual(seen[0], seen[3]); // the same samples every time: evaluations compare
+  equal(seen[0].n, 100);
+  deepEqual(warnings, ["mode-collapse"]);
+  equal(all[0].epoch, 4);
+  equal(stoppedBy, "mode-collapse");
+  equal(result.epochs, 4);
+  ok(result.aborted);
+  equal(best?.epoch, 2);
+  equal(best?.fid, 30);
+  // R/best holds epoch 2's generator: the same samples as the generator saved then.
+  const saved = await loadModel(join(out, "best"));
+  equal((saved.metadata as { ganMnist: { epoch: number } }).ganMnist.epoch, 2);
+  const lines = (await Deno.readTextFile(join(out, "log.jsonl"))).trim().split("\n").map((l) =>
+    JSON.parse(l)
+  );
+  deepEqual(lines.filter((l) => l.kind === "eval").map((l) => l.fid), [50, 30, 40, 45]);
+  const warning = lines.find((l) => l.kind === "warning");
+  equal(warning.issue, "mode-collapse");
+  ok(warning.message.includes("3 classes"));
+  const svg = await Deno.readTextFile(join(out, "loss.svg"));
+  ok(svg.includes("FID") && svg.includes("recall"));
+});
+
+Deno.test("trainRun without stopOnCollapse warns and goes on; every N epochs means N", async () => {
+  const data = await makeMnistDir({ train: 32 });
+  const epochs: number[] = [];
+  const { result, warnings, stoppedBy } = await trainRun({
+    preset: "tutorial",
+    generator: small,
+    discriminator: small,
+    epochs: 5,
+    batchSize: 16,
+    dataDir: data,
+    evalEvery: 2,
+    evalSamples: 10,
+    evaluator: () =>
+      Promise.resolve({
+        fid: 1,
+        coverage: 2,
+        is: 1,
+        precision: 0,
+        recall: 0,
+        confidence: 1,
+        classShare: [1, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+      }),
+    onEvaluation: (e) => {
+      epochs.push(e.epoch);
+    },
+  });
+  deepEqual(epochs, [2, 4, 5]); // and after the last
+  equal(result.epochs, 5);
+  equal(stoppedBy, null);
+  deepEqual(warnings.map((w) => w.kind), ["mode-collapse"]);
+});
+
+Deno.test("a non-finite loss stops training at once and keeps the last good models", async () => {
+  const images = await loadMnist({ dir: await makeMnistDir({ train: 32 }) });
+  const out = join(await Deno.makeTempDir(), "run");
+  const { result, stoppedBy, warnings } = await trainRun({
+    preset: "tutorial",
+    generator: small,
+    discriminator: small,
+    epochs: 3,
+    batchSize: 16,
+    data: images,
+    out,
+    // After epoch 1 the data turns to NaN: epoch 2's first step has a NaN loss.
+    onEpoch: () => {
+      images.pixels.fill(NaN);
+    },
+  });
+  equal(stoppedBy, "non-finite");
+  equal(warnings.length, 1);
+  equal(warnings[0].globalStep, 3);
+  ok(warnings[0].fatal);
+  equal(result.epochs, 1);
+  equal(result.steps, 3);
+  const saved = await loadModel(join(out, "generator"));
+  equal((saved.metadata as { ganMnist: { epoch: number } }).ganMnist.epoch, 1);
+  const weights = saved.model.getWeights().flatMap((w) => Array.from(w.dataSync()));
+  ok(weights.every(Number.isFinite));
 });

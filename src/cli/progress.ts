@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { HealthWarning } from "../train/health.ts";
+import type { RunEvaluation } from "../train/run.ts";
 import type { EpochInfo, StepInfo } from "../train/train.ts";
 
 /**
@@ -44,6 +46,8 @@ export class Progress {
   #started = performance.now();
   #smooth: { lossD: number; lossG: number; dReal: number; dFake: number } | undefined;
   #msPerStep: number | undefined;
+  #fid: number | undefined;
+  #warning: string | undefined;
 
   /**
    * @param tty Draw a live line (on stderr) rather than plain lines.
@@ -86,7 +90,9 @@ export class Progress {
     let line = `[${info.epoch}/${info.epochs}][${info.step}/${info.stepsPerEpoch}] ${bar} ` +
       `${(100 * fraction).toFixed(0)}% ${formatDuration(elapsed)} ETA ${formatDuration(eta)} ` +
       `loss_d ${m.lossD.toFixed(3)} loss_g ${m.lossG.toFixed(3)} ` +
-      `D(x) ${m.dReal.toFixed(2)} D(G(z)) ${m.dFake.toFixed(2)}`;
+      `D(x) ${m.dReal.toFixed(2)} D(G(z)) ${m.dFake.toFixed(2)}` +
+      (this.#fid !== undefined ? ` FID ${this.#fid.toFixed(1)}` : "") +
+      (this.#warning ? ` ⚠ ${this.#warning}` : "");
     if (line.length > columns - 1) line = line.slice(0, columns - 1);
     Deno.stderr.writeSync(this.#encoder.encode(`\r\x1b[2K${line}`));
   }
@@ -98,6 +104,32 @@ export class Progress {
    */
   epoch(info: EpochInfo): void {
     this.message(epochLine(info));
+  }
+
+  /**
+   * Prints an evaluation's line and keeps its FID on the live line.
+   *
+   * @param e The evaluation.
+   */
+  evaluation(e: RunEvaluation): void {
+    this.#fid = e.fid;
+    this.message(
+      `[${e.epoch}] eval: FID ${e.fid.toFixed(2)} IS ${
+        e.is.toFixed(2)
+      } coverage ${e.coverage}/10 ` +
+        `precision ${e.precision.toFixed(2)} recall ${e.recall.toFixed(2)} ` +
+        `confidence ${e.confidence.toFixed(2)}`,
+    );
+  }
+
+  /**
+   * Prints a health warning and keeps its kind on the live line.
+   *
+   * @param w The warning.
+   */
+  warning(w: HealthWarning): void {
+    this.#warning = w.kind;
+    this.message(`warning: [${w.epoch}] ${w.message}`);
   }
 
   /**

@@ -17,6 +17,7 @@ import {
   stringFlag,
 } from "./args.ts";
 import { formatDuration, Progress } from "./progress.ts";
+import { join } from "std/path";
 
 /** The command's help text. */
 export const TRAIN_HELP = `Usage: cli.ts train [options]
@@ -42,6 +43,12 @@ Options:
   --backend NAME     auto | webgpu | wasm | cpu                      (default: auto)
   --threads N        1 | 2: threads of our wasm kernels (default: 2 with 2 cores or more)
   --log-every N      steps per line of log.jsonl and point of loss.svg (default: 50)
+  --eval-every N     evaluate the generator every N epochs (and after the last): FID, IS,
+                     coverage, precision, recall into log.jsonl and loss.svg; the best
+                     generator by FID is kept in OUT/best/                 (default: off)
+  --eval-samples N   samples per evaluation                            (default: 2000)
+  --stop-on-collapse stop when the discriminator wins or the samples lose classes; the
+                     best model (OUT/best/) and the last epoch's stay on disk
   --dry-run          one epoch of two batches: checks the whole pipeline in seconds
   -h, --help         this help
 
@@ -66,6 +73,9 @@ const FLAGS = {
   backend: { type: "string" },
   threads: { type: "string" },
   "log-every": { type: "string" },
+  "eval-every": { type: "string" },
+  "eval-samples": { type: "string" },
+  "stop-on-collapse": { type: "boolean" },
   "dry-run": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -99,6 +109,9 @@ export async function trainCommand(args: string[]): Promise<number> {
     out: stringFlag(flags, "out") ?? `runs/${preset}-s${seed}`,
     force: flags.force === true,
     logEvery: intFlag(flags, "log-every"),
+    evalEvery: intFlag(flags, "eval-every", 0, 100_000),
+    evalSamples: intFlag(flags, "eval-samples", 10, 100_000),
+    stopOnCollapse: flags["stop-on-collapse"] === true,
   };
   const backendChoice = choiceFlag(flags, "backend", BACKEND_CHOICES) ?? "auto";
   requirePermission({ name: "read" }, "--allow-read");
@@ -129,14 +142,31 @@ export async function trainCommand(args: string[]): Promise<number> {
       }, batch ${settings.training.batchSize}, ` +
         `${images} images, seed ${seed}, writing ${options.out}`,
     );
-    const { result } = await trainRun({
+    const { result, stoppedBy, best } = await trainRun({
       ...options,
       signal: controller.signal,
       onStep: (info) => progress.step(info),
       onEpoch: (info) => progress.epoch(info),
+      onEvaluation: (e) => progress.evaluation(e),
+      onWarning: (w) => progress.warning(w),
     });
     progress.done();
     const when = formatDuration(result.seconds);
+    const bestLine = best
+      ? `; the best generator (epoch ${best.epoch}, FID ${best.fid.toFixed(2)}) is in ${
+        join(options.out, "best")
+      }`
+      : "";
+    if (stoppedBy) {
+      console.log(
+        `stopped by the health check (${stoppedBy}) after ${result.steps} steps (${when}); ` +
+          (result.epochs > 0
+            ? `the models of epoch ${result.epochs} are in ${options.out}`
+            : `no epoch finished, so no model was saved`) +
+          bestLine,
+      );
+      return 1;
+    }
     if (result.aborted) {
       console.log(
         `stopped after ${result.steps} steps (${when}); ` +
@@ -149,7 +179,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     console.log(
       `done: ${plural(result.epochs, "epoch")}, ${plural(result.steps, "step")} in ${when} ` +
         `(${(1000 * result.seconds / result.steps).toFixed(1)} ms/step); ` +
-        `the run is in ${options.out} (generator/, samples/, loss.svg, log.jsonl)`,
+        `the run is in ${options.out} (generator/, samples/, loss.svg, log.jsonl)` + bestLine,
     );
     return 0;
   } finally {

@@ -19,6 +19,20 @@ export interface CurvePoint {
   dFake: number;
 }
 
+/** One evaluation of the generator's samples, for the quality panels. */
+export interface MetricPoint {
+  /** Steps since the start of the run. */
+  globalStep: number;
+  /** Fréchet distance to the MNIST test set (lower is better). */
+  fid: number;
+  /** Classes holding at least 5% of the samples, 0–10. */
+  coverage: number;
+  /** Precision of the sample distribution, 0–1. */
+  precision: number;
+  /** Recall of the sample distribution, 0–1. */
+  recall: number;
+}
+
 interface Series {
   label: string;
   color: string;
@@ -90,7 +104,7 @@ function panel(
         }"/>`,
       );
     }
-    const lx = x1 - 150 + k * 75;
+    const lx = x1 - 75 * series.length + k * 75;
     out.push(`<rect x="${lx}" y="${top + 8}" width="12" height="12" fill="${s.color}"/>`);
     out.push(`<text x="${lx + 16}" y="${top + 18}" font-size="12">${esc(s.label)}</text>`);
   });
@@ -98,10 +112,12 @@ function panel(
 }
 
 /**
- * Draws loss curves and discriminator outputs against training steps.
+ * Draws loss curves and discriminator outputs against training steps, and, when the run was
+ * evaluated, FID and coverage, precision and recall below them.
  *
  * @param points The curve points, in step order.
  * @param title A title for the chart.
+ * @param metrics Evaluations, in step order (no quality panels when empty).
  * @returns A complete SVG document.
  *
  * @example
@@ -115,9 +131,25 @@ function panel(
  * console.log(svg.startsWith("<svg"));
  * ```
  */
-export function lossChartSvg(points: CurvePoint[], title = "training"): string {
+export function lossChartSvg(
+  points: CurvePoint[],
+  title = "training",
+  metrics: MetricPoint[] = [],
+): string {
   const steps = points.map((p) => p.globalStep);
-  const height = 2 * PANEL_HEIGHT;
+  // The quality panels share the loss panels' step axis.
+  const evalSteps = [...metrics.map((m) => m.globalStep), ...steps.slice(-1)];
+  const quality = metrics.length === 0 ? [] : [
+    panel(2 * PANEL_HEIGHT, "FID (evaluator; lower is better)", evalSteps, [
+      { label: "FID", color: "#9467bd", values: metrics.map((m) => m.fid) },
+    ]),
+    panel(3 * PANEL_HEIGHT, "Coverage / 10, precision, recall", evalSteps, [
+      { label: "cov/10", color: "#8c564b", values: metrics.map((m) => m.coverage / 10) },
+      { label: "prec", color: "#e377c2", values: metrics.map((m) => m.precision) },
+      { label: "recall", color: "#17becf", values: metrics.map((m) => m.recall) },
+    ], [0, 1]),
+  ];
+  const height = (2 + quality.length) * PANEL_HEIGHT;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif">`,
     `<rect width="100%" height="100%" fill="white"/>`,
@@ -129,6 +161,7 @@ export function lossChartSvg(points: CurvePoint[], title = "training"): string {
       { label: "D(x)", color: "#2ca02c", values: points.map((p) => p.dReal) },
       { label: "D(G(z))", color: "#ff7f0e", values: points.map((p) => p.dFake) },
     ], [0, 1]),
+    ...quality,
     "</svg>",
     "",
   ].join("\n");

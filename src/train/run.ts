@@ -6,10 +6,11 @@
  * ```
  * R/config.json                 every setting, the seed, the versions
  * R/log.jsonl                   one JSON line per logging step and per epoch
- * R/loss.svg                    loss curves, redrawn every epoch
+ * R/loss.svg                    loss curves (and quality, when evaluated), redrawn every epoch
  * R/samples/epoch-001.png       a grid from a fixed noise batch, every epoch
  * R/generator/model.json        tf.js layers format, saved every epoch
  * R/discriminator/model.json
+ * R/best/model.json             with evaluation on: the generator with the best FID so far
  * ```
  *
  * @module
@@ -37,9 +38,14 @@ import {
   type PresetName,
 } from "../models/presets.ts";
 import { sample } from "../sample/sample.ts";
+// TODO(evaluator): import the built-in evaluator once src/eval lands.
+const evaluateGenerator: GeneratorEvaluator = () => {
+  throw new Error("the built-in evaluator is not there yet");
+};
 import { writePngGrid } from "../sample/files.ts";
 import { TFJS_VERSION, VERSION } from "../version.ts";
-import { type CurvePoint, lossChartSvg } from "./chart.ts";
+import { type CurvePoint, lossChartSvg, type MetricPoint } from "./chart.ts";
+import { type HealthIssue, HealthMonitor, type HealthWarning } from "./health.ts";
 import {
   type EpochInfo,
   type ResolvedTrainOptions,
@@ -110,7 +116,57 @@ export interface TrainRunOptions extends
    * @default {64}
    */
   gridSize?: number;
+  /**
+   * Evaluate the generator every N epochs (and after the last): the metrics go to `log.jsonl`
+   * and `loss.svg`, the generator with the best FID to `R/best/`. 0 for never.
+   * @default {0}
+   */
+  evalEvery?: number;
+  /**
+   * Samples per evaluation.
+   * @default {2000}
+   */
+  evalSamples?: number;
+  /** The evaluator; the built-in one ({@linkcode evaluateGenerator}) when absent. */
+  evaluator?: GeneratorEvaluator;
+  /**
+   * Stop when the discriminator or the samples collapse (non-finite values always stop).
+   * @default {false}
+   */
+  stopOnCollapse?: boolean;
+  /** Called with each health warning (they are also logged to `log.jsonl`). */
+  onWarning?: (warning: HealthWarning) => void | Promise<void>;
+  /** Called after each evaluation. */
+  onEvaluation?: (evaluation: RunEvaluation) => void | Promise<void>;
 }
+
+/** What one evaluation during training measured. */
+export interface RunEvaluation {
+  /** The epoch after which it ran. */
+  epoch: number;
+  /** Steps since the start of the run. */
+  globalStep: number;
+  /** Fréchet distance to the MNIST test set on the evaluator's features (lower is better). */
+  fid: number;
+  /** Classifier-based Inception Score (higher is better, at most 10). */
+  is: number;
+  /** Classes holding at least 5% of the samples. */
+  coverage: number;
+  /** Precision of the samples (k-NN manifold estimate). */
+  precision: number;
+  /** Recall of the samples (k-NN manifold estimate). */
+  recall: number;
+  /** Mean top-class probability. */
+  confidence: number;
+  /** The fraction of samples in each class, 0–9. */
+  classShare: number[];
+}
+
+/** Evaluates a generator from `n` samples drawn with `seed`. */
+export type GeneratorEvaluator = (
+  generator: LayersModel,
+  options: { n: number; seed: number },
+) => Promise<Omit<RunEvaluation, "epoch" | "globalStep">>;
 
 /** Everything that determines a run: what `config.json` holds under `"settings"`. */
 export interface RunSettings {
@@ -130,6 +186,12 @@ export interface RunSettings {
   logEvery: number;
   /** Images per sample grid. */
   gridSize: number;
+  /** Epochs between evaluations (0: none). */
+  evalEvery: number;
+  /** Samples per evaluation. */
+  evalSamples: number;
+  /** Whether a collapse stops training. */
+  stopOnCollapse: boolean;
 }
 
 /** What {@linkcode trainRun} returns. */
@@ -142,6 +204,12 @@ export interface TrainRunResult {
   settings: RunSettings;
   /** How far training got. */
   result: TrainResult;
+  /** Every health warning, in order. */
+  warnings: HealthWarning[];
+  /** What stopped training early, if a health check did. */
+  stoppedBy: HealthIssue | null;
+  /** The best evaluation (lowest FID), whose generator is in `R/best/`; null without any. */
+  best: RunEvaluation | null;
 }
 
 /**
@@ -179,6 +247,9 @@ export function resolveRunSettings(options: TrainRunOptions = {}): RunSettings {
     data: { dir: options.dataDir ?? null, split: options.split ?? "train", limit },
     logEvery: checkInteger("trainRun", "logEvery", options.logEvery ?? 50),
     gridSize: checkInteger("trainRun", "gridSize", options.gridSize ?? 64, 1, 1024),
+    evalEvery: checkInteger("trainRun", "evalEvery", options.evalEvery ?? 0, 0),
+    evalSamples: checkInteger("trainRun", "evalSamples", options.evalSamples ?? 2000, 10, 100_000),
+    stopOnCollapse: options.stopOnCollapse ?? false,
   };
 }
 
@@ -227,7 +298,7 @@ async function removeRunFiles(dir: string): Promise<void> {
     }
   };
   await inside("samples", /^epoch-\d+\.png$/);
-  for (const role of ["generator", "discriminator"]) {
+  for (const role of ["generator", "discriminator", "best"]) {
     await inside(role, /^(model\.json|weights-[0-9a-f]{8}\.bin)$/);
   }
 }
@@ -301,7 +372,34 @@ export async function trainRun(options: TrainRunOptions = {}): Promise<TrainRunR
   // The fixed noise batch of the sample grids: its own stream, unrelated to the training noise.
   const gridSeed = (seed ^ 0x5eed6a1d) >>> 0;
   const curve: CurvePoint[] = [];
+  const quality: MetricPoint[] = [];
   let log: JsonLog | undefined;
+  const evaluator = settings.evalEvery > 0 ? options.evaluator ?? evaluateGenerator : undefined;
+  // Evaluation samples: their own stream too, the same every time, so evaluations compare.
+  const evalSeed = (seed ^ 0x0e7a1) >>> 0;
+  const health = new HealthMonitor();
+  const warnings: HealthWarning[] = [];
+  let stoppedBy: HealthIssue | null = null;
+  let best: RunEvaluation | null = null;
+  // Stops trainGAN for a health check; the caller's signal stops it too.
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  const warn = async (warning: HealthWarning | undefined) => {
+    if (!warning) return;
+    warnings.push(warning);
+    await log?.write({
+      kind: "warning",
+      issue: warning.kind,
+      epoch: warning.epoch,
+      global_step: warning.globalStep,
+      message: warning.message,
+    });
+    await options.onWarning?.(warning);
+    if (warning.fatal || settings.stopOnCollapse) {
+      stoppedBy ??= warning.kind;
+      stop.abort();
+    }
+  };
 
   if (data.count < settings.training.batchSize) {
     throw new RangeError(
@@ -337,6 +435,7 @@ export async function trainRun(options: TrainRunOptions = {}): Promise<TrainRunR
   const pending = { steps: 0, lossD: 0, lossG: 0, dReal: 0, dFake: 0, ms: 0 };
   const started = performance.now();
   const onStep = async (info: StepInfo) => {
+    await warn(health.step(info));
     pending.steps++;
     pending.lossD += info.lossD;
     pending.lossG += info.lossG;
@@ -372,7 +471,12 @@ export async function trainRun(options: TrainRunOptions = {}): Promise<TrainRunR
   };
 
   const onEpoch = async (info: EpochInfo) => {
-    if (out !== undefined) {
+    const at = { epoch: info.epoch, globalStep: info.epoch * info.steps };
+    const weights = [...generator.getWeights(), ...discriminator.getWeights()];
+    await warn(health.weights(weights.map((w) => w.dataSync()), at));
+    // Models with NaN or Infinity in them are not saved over the last good ones.
+    const finite = stoppedBy !== "non-finite";
+    if (out !== undefined && finite) {
       const metadata = (role: string) => ({
         ganMnist: { version: VERSION, role, preset: settings.preset, epoch: info.epoch, seed },
       });
@@ -383,9 +487,54 @@ export async function trainRun(options: TrainRunOptions = {}): Promise<TrainRunR
       const grid = await sample(generator, { n: settings.gridSize, seed: gridSeed });
       const name = `epoch-${String(info.epoch).padStart(3, "0")}.png`;
       await writePngGrid(join(out, "samples", name), grid, { scale: 2 });
+    }
+    const due = settings.evalEvery > 0 &&
+      (info.epoch % settings.evalEvery === 0 || info.epoch === info.epochs);
+    if (evaluator && finite && due) {
+      const metrics = await evaluator(generator, { n: settings.evalSamples, seed: evalSeed });
+      const evaluation: RunEvaluation = {
+        epoch: info.epoch,
+        globalStep: at.globalStep,
+        ...metrics,
+      };
+      quality.push(evaluation);
+      await log?.write({
+        kind: "eval",
+        epoch: info.epoch,
+        global_step: at.globalStep,
+        samples: settings.evalSamples,
+        fid: round(metrics.fid),
+        is: round(metrics.is),
+        coverage: metrics.coverage,
+        precision: round(metrics.precision),
+        recall: round(metrics.recall),
+        confidence: round(metrics.confidence),
+        class_share: metrics.classShare.map((x) => round(x, 4)),
+      });
+      if (best === null || metrics.fid < best.fid) {
+        best = evaluation;
+        if (out !== undefined) {
+          await saveModel(generator, join(out, "best"), {
+            metadata: {
+              ganMnist: {
+                version: VERSION,
+                role: "generator",
+                preset: settings.preset,
+                epoch: info.epoch,
+                seed,
+                fid: metrics.fid,
+              },
+            },
+          });
+        }
+      }
+      await options.onEvaluation?.(evaluation);
+      await warn(health.evaluation(metrics, at));
+    }
+    if (out !== undefined) {
       await writeFileAtomic(
         join(out, "loss.svg"),
-        new TextEncoder().encode(lossChartSvg(curve, `${settings.preset}, seed ${seed}`)),
+        new TextEncoder().encode(lossChartSvg(curve, `${settings.preset}, seed ${seed}`, quality)),
       );
       await log?.write({
         kind: "epoch",
@@ -405,11 +554,11 @@ export async function trainRun(options: TrainRunOptions = {}): Promise<TrainRunR
   try {
     const result = await trainGAN(generator, discriminator, data, {
       ...settings.training,
-      signal: options.signal,
+      signal,
       onStep,
       onEpoch,
     });
-    return { generator, discriminator, settings, result };
+    return { generator, discriminator, settings, result, warnings, stoppedBy, best };
   } finally {
     log?.close();
   }
