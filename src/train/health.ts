@@ -38,8 +38,9 @@ export interface HealthOptions {
   blocks?: number;
   /**
    * The discriminator has won when its mean loss stays below this (both D(x) → 1 and
-   * D(G(z)) → 0; a balanced GAN sits near 2·ln 2 ≈ 1.39).
-   * @default {0.1}
+   * D(G(z)) → 0; a balanced GAN sits near 2·ln 2 ≈ 1.39; the seed's collapsing standard recipe
+   * crosses 0.15 around epoch 6).
+   * @default {0.15}
    */
   dLossFloor?: number;
   /**
@@ -102,7 +103,7 @@ export class HealthMonitor {
   constructor(options: HealthOptions = {}) {
     this.#blockSteps = options.blockSteps ?? 100;
     this.#blocks = options.blocks ?? 5;
-    this.#dLossFloor = options.dLossFloor ?? 0.1;
+    this.#dLossFloor = options.dLossFloor ?? 0.15;
     this.#coverageDrop = options.coverageDrop ?? 2;
     this.#minCoverage = options.minCoverage ?? 8;
   }
