@@ -5,7 +5,7 @@
 
 import { deepEqual, equal, ok, throws } from "std/assert";
 import * as tf from "@tensorflow/tfjs-core";
-import "@tensorflow/tfjs-layers";
+import * as tfl from "@tensorflow/tfjs-layers";
 import { selectBackend } from "../src/backend/select.ts";
 import { kernelThreads, setKernelThreads } from "../src/backend/kernels/pool.ts";
 import {
@@ -15,6 +15,7 @@ import {
   type WasmBackendInternals,
 } from "../src/backend/kernels/module.ts";
 import { isShared, withSharedMemory } from "../src/backend/kernels/shared_heap.ts";
+import { fusedBatchNormCall } from "../src/backend/kernels/batch_norm.ts";
 import {
   KERNELS_FMA_MT_WASM_BASE64,
   KERNELS_FMA_WASM_BASE64,
@@ -134,6 +135,46 @@ Deno.test("two threads give bit-identical products to one", async () => {
   equal(threads, 2);
   deepEqual(two, one);
   tf.dispose([a, b, bias]);
+});
+
+Deno.test("fused BatchNorm in training mode matches tf.js's layer on the cpu backend: output, moving statistics, gradients", async () => {
+  let worst = 0;
+  for (const [rows, cols] of [[64, 256], [7, 13], [2, 1], [128, 3]]) {
+    // Per-column offsets and scales, as pre-activations have.
+    const x = randomValues(rows * cols).map((v, i) => v * (1 + (i % 5)) + 0.1 * (i % cols));
+    const gamma = randomValues(cols), beta = randomValues(cols), dy = randomValues(rows * cols);
+    const layerRun = (fused: boolean) => {
+      const layer = tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5 });
+      layer.build([null, cols]);
+      layer.setWeights([
+        tf.tensor1d(gamma),
+        tf.tensor1d(beta),
+        tf.zeros([cols]),
+        tf.ones([cols]),
+      ]);
+      const call = fused
+        ? fusedBatchNormCall(layer)!
+        : (t: tf.Tensor) => layer.call(t, { training: true }) as tf.Tensor;
+      const input = tf.tensor2d(x, [rows, cols]);
+      const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+      const { value, grads } = tf.variableGrads(
+        () => tf.sum(tf.mul(call(input), tf.tensor2d(dy, [rows, cols]))),
+        vars,
+      );
+      const dx = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(call(t), tf.tensor2d(dy, [rows, cols]))))(
+        input,
+      );
+      const y = call(input);
+      const [, , movingMean, movingVariance] = layer.getWeights();
+      return [y, dx, ...vars.map((v) => grads[v.name]), movingMean, movingVariance, value];
+    };
+    const { cpu } = await both(() => layerRun(false));
+    const { ours } = await both(() => layerRun(true));
+    worst = Math.max(worst, maxError(ours, cpu));
+  }
+  console.log(`fused batchNorm: max error ${worst.toExponential(2)}`);
+  ok(worst < 1e-4, `${worst}`); // float32 rounding: two summation orders of 64 rows
+  ok(tf.getKernel("GanBatchNormTrain", "wasm") !== undefined);
 });
 
 Deno.test("withSharedMemory declares a module's memory shared and leaves the rest alone", () => {

@@ -13,6 +13,7 @@ import { checkInteger, checkNumber } from "../errors.ts";
 import { DEFAULT_PRESET, PRESETS } from "../models/presets.ts";
 import { Random } from "../random.ts";
 import { GanAdamOptimizer } from "./adam.ts";
+import { fusedBatchNormCall } from "../backend/kernels/batch_norm.ts";
 import { discriminatorLoss, generatorLoss } from "./losses.ts";
 
 /** What {@linkcode trainGAN} reports after every step. */
@@ -161,16 +162,19 @@ export function resolveTrainOptions(options: TrainOptions = {}): ResolvedTrainOp
 
 /**
  * A model's forward pass in training mode. A Sequential model's layers are called one after the
- * other directly, skipping `apply`'s graph bookkeeping (a sixth of a small step); other models go
- * through `apply`.
+ * other directly, skipping `apply`'s graph bookkeeping (a sixth of a small step), BatchNorm layers
+ * on our fused kernels where they apply; other models go through `apply`.
  */
 function runner(model: LayersModel): (x: tf.Tensor) => tf.Tensor {
   const sequential = model.getClassName() === "Sequential";
-  const layers = model.layers;
+  const calls = model.layers.map((layer) =>
+    fusedBatchNormCall(layer) ??
+      ((x: tf.Tensor) => layer.call(x, { training: true }) as tf.Tensor)
+  );
   return (x) => {
     if (!sequential) return model.apply(x, { training: true }) as tf.Tensor;
     let y = x;
-    for (const layer of layers) y = layer.call(y, { training: true }) as tf.Tensor;
+    for (const call of calls) y = call(y);
     return y;
   };
 }

@@ -50,6 +50,32 @@ export interface KernelExports {
   leaky_relu(x: number, out: number, n: number, alpha: number): void;
   /** tanh(x), within 2 ulp. */
   tanh_f32(x: number, out: number, n: number): void;
+  /** BatchNorm in training mode over the rows: y, and the batch mean and biased variance. */
+  batch_norm_train(
+    x: number,
+    gamma: number,
+    beta: number,
+    y: number,
+    mean: number,
+    variance: number,
+    rows: number,
+    cols: number,
+    epsilon: number,
+  ): void;
+  /** The gradient of `batch_norm_train` for x, gamma and beta. */
+  batch_norm_train_grad(
+    x: number,
+    dy: number,
+    gamma: number,
+    mean: number,
+    variance: number,
+    dx: number,
+    dgamma: number,
+    dbeta: number,
+    rows: number,
+    cols: number,
+    epsilon: number,
+  ): void;
   /** One fused Adam update of `n` values. */
   adam(
     x: number,

@@ -7,6 +7,7 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import { GAN_ADAM, ganAdamKernel } from "./adam.ts";
+import { BATCH_NORM_KERNELS } from "./batch_norm.ts";
 import { useLazyDense, useStockDense } from "./dense.ts";
 import {
   addKernel,
@@ -32,6 +33,7 @@ const REPLACED = [
 const ADDED: { name: string; kernelFunc: tf.KernelFunc }[] = [
   { name: GAN_ADAM, kernelFunc: ganAdamKernel },
   ...GRADIENT_KERNELS,
+  ...BATCH_NORM_KERNELS,
 ];
 
 /** tf.js's gradient configurations, kept while ours are registered. */
