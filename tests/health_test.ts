@@ -70,6 +70,12 @@ Deno.test("HealthMonitor reports mode collapse when coverage drops or is low", (
   equal(health.evaluation({ coverage: 6, fid: 70 }, at), undefined); // said once
   equal(health.evaluation({ coverage: 10, fid: 30 }, at), undefined); // cleared
   equal(health.evaluation({ coverage: 8, fid: 30 }, at)?.kind, "mode-collapse"); // 2 below best
-  equal(new HealthMonitor().evaluation({ coverage: 3, fid: 200 }, at)?.kind, "mode-collapse");
+  // Low coverage early in training, before it was ever high, is not collapse...
+  const early = new HealthMonitor();
+  equal(early.evaluation({ coverage: 2, fid: 600 }, at), undefined);
+  equal(early.evaluation({ coverage: 3, fid: 500 }, at), undefined);
+  // ...but falling below 8 after reaching it is, even by one class.
+  equal(early.evaluation({ coverage: 8, fid: 90 }, at), undefined);
+  equal(early.evaluation({ coverage: 7, fid: 95 }, at)?.kind, "mode-collapse");
   equal(new HealthMonitor().evaluation({ coverage: 10, fid: NaN }, at)?.kind, "non-finite");
 });

@@ -268,10 +268,11 @@ Deno.test("trainRun without stopOnCollapse warns and goes on; every N epochs mea
     dataDir: data,
     evalEvery: 2,
     evalSamples: 10,
+    // Coverage 10, then 2: a collapse.
     evaluator: () =>
       Promise.resolve({
         fid: 1,
-        coverage: 2,
+        coverage: epochs.length === 0 ? 10 : 2,
         is: 1,
         precision: 0,
         recall: 0,

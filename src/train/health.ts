@@ -45,12 +45,13 @@ export interface HealthOptions {
   dLossFloor?: number;
   /**
    * Mode collapse: coverage (classes with ≥ 5% of samples) this many classes below the best so
-   * far, or below `minCoverage`.
+   * far.
    * @default {2}
    */
   coverageDrop?: number;
   /**
-   * Mode collapse: coverage below this, whatever came before.
+   * Mode collapse: coverage falling below this after it had reached it (early in training,
+   * before the generator has found every class, low coverage is no collapse).
    * @default {8}
    */
   minCoverage?: number;
@@ -72,13 +73,15 @@ export interface HealthMetrics {
  * - **non-finite**: a loss or a weight is NaN or ±Infinity (fatal: nothing useful follows);
  * - **discriminator collapse**: D's loss stays near 0 while G's loss keeps growing, for
  *   `blocks × blockSteps` steps: D has won and G gets no useful gradient;
- * - **mode collapse**: the samples' class coverage falls well below its best, or below 8 classes.
+ * - **mode collapse**: the samples' class coverage falls well below its best, or below 8 classes
+ *   after it had reached 8.
  *
  * @example Watch a run
  * ```ts
  * import { HealthMonitor } from "@gan/mnist";
  *
  * const health = new HealthMonitor();
+ * health.evaluation({ coverage: 10, fid: 40 }, { epoch: 2, globalStep: 1874 });
  * const warning = health.evaluation({ coverage: 3, fid: 120 }, { epoch: 4, globalStep: 3748 });
  * console.log(warning?.message); // mode collapse: only 3 classes hold ≥ 5% of samples …
  * ```
@@ -169,7 +172,7 @@ export class HealthMonitor {
       );
     }
     const best = this.#bestCoverage = Math.max(this.#bestCoverage, metrics.coverage);
-    const low = metrics.coverage < this.#minCoverage;
+    const low = best >= this.#minCoverage && metrics.coverage < this.#minCoverage;
     const dropped = metrics.coverage <= best - this.#coverageDrop;
     if (!low && !dropped) {
       this.#warned.delete("mode-collapse");
