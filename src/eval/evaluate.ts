@@ -1,0 +1,322 @@
+/**
+ * The sample-quality evaluator: FID, a classifier-based Inception Score, class coverage and
+ * histogram, mean confidence, and k-NN precision and recall, all judged by the shipped MNIST
+ * classifier against the MNIST test set.
+ *
+ * @module
+ */
+
+import type { ImageSet } from "../data/images.ts";
+import { loadMnist } from "../data/mnist.ts";
+import { checkInteger, checkNumber } from "../errors.ts";
+import { sample } from "../sample/sample.ts";
+import type { LayersModel } from "../tf_types.ts";
+import {
+  checkImageShape,
+  classifyImages,
+  FEATURE_DIM,
+  fromBase64,
+  loadClassifier,
+} from "./classifier.ts";
+import { TEST_FEATURE_STATISTICS } from "./classifier_weights.ts";
+import { type FeatureStatistics, featureStatistics, frechetDistance } from "./fid.ts";
+import { type FeatureManifold, featureManifold, precisionRecall } from "./precision_recall.ts";
+import { classScores } from "./scores.ts";
+
+/**
+ * Options of {@linkcode evaluate}.
+ *
+ * @example Precision and recall to the 5th neighbour, against 2,000 training digits
+ * ```ts
+ * import { evaluate, type EvaluateOptions, loadMnist } from "@gan/mnist";
+ *
+ * const options: EvaluateOptions = { k: 5, reference: await loadMnist({ limit: 2000 }) };
+ * const result = await evaluate(await loadMnist({ split: "test", limit: 1000 }), options);
+ * console.log(result.precision, result.recall);
+ * ```
+ */
+export interface EvaluateOptions {
+  /**
+   * The neighbour the k-NN balls of precision and recall reach.
+   * @default {3}
+   */
+  k?: number;
+  /**
+   * The real images to compare with. By default the bundled MNIST test set: FID against its
+   * shipped feature statistics, precision and recall against a fixed random subset of it of the
+   * samples' number (at most `maxReference`). Given, FID and precision/recall use these images.
+   */
+  reference?: ImageSet;
+  /**
+   * At most this many reference images for precision and recall.
+   * @default {10000}
+   */
+  maxReference?: number;
+  /**
+   * The share of the images a class needs to count as covered.
+   * @default {0.05}
+   */
+  coverageThreshold?: number;
+}
+
+/**
+ * What the evaluator measured on a set of images.
+ *
+ * @example Print the headline numbers
+ * ```ts
+ * import { evaluate, type Evaluation, loadMnist } from "@gan/mnist";
+ *
+ * const result: Evaluation = await evaluate(await loadMnist({ limit: 500 }));
+ * console.log(result.fid.toFixed(2), result.is.toFixed(2), result.coverage);
+ * ```
+ */
+export interface Evaluation {
+  /** The number of images evaluated. */
+  count: number;
+  /** Fréchet distance of their classifier features to the reference's (lower is better; 0 = alike). */
+  fid: number;
+  /** Classifier-based Inception Score, `exp(E[KL(p(y|x) ‖ p(y))])`: 1 to 10, higher is better. */
+  is: number;
+  /** The number of classes holding at least `coverageThreshold` (5%) of the images. */
+  coverage: number;
+  /** k-NN precision: the share of images inside the reference's feature manifold. */
+  precision: number;
+  /** k-NN recall: the share of reference images inside the images' feature manifold. */
+  recall: number;
+  /** The mean over images of the classifier's largest class probability. */
+  confidence: number;
+  /** The share of images the classifier assigns to each digit 0–9; sums to 1. */
+  classShare: number[];
+  /** The `k` of precision and recall. */
+  k: number;
+  /** The number of reference images precision and recall compared with. */
+  referenceCount: number;
+}
+
+const MNIST_TEST_SIZE = 10_000;
+
+/** A classifier with the statistics of its features on the MNIST test set. */
+export interface Judge {
+  /** The classifier (see `createClassifier`). */
+  model: LayersModel;
+  /** Mean and covariance of its features on the 10,000 test digits. */
+  statistics: FeatureStatistics;
+}
+
+let shipped: Promise<Judge> | undefined;
+
+/** The shipped classifier and statistics, built once. */
+function shippedJudge(): Promise<Judge> {
+  shipped ??= loadClassifier().then((model) => {
+    const decode = (base64: string) => {
+      const view = new DataView(fromBase64(base64).buffer);
+      return Float64Array.from(
+        { length: view.byteLength / 8 },
+        (_, i) => view.getFloat64(i * 8, true),
+      );
+    };
+    const { count, dim, meanBase64, covarianceBase64 } = TEST_FEATURE_STATISTICS;
+    const statistics = {
+      count,
+      dim,
+      mean: decode(meanBase64),
+      covariance: decode(covarianceBase64),
+    };
+    return { model, statistics };
+  });
+  return shipped;
+}
+
+/** Per classifier: its features of the MNIST test set in a fixed random order, and manifolds of
+ * the first n of them by n and k (the few sizes a session uses). */
+const testCache = new WeakMap<
+  LayersModel,
+  { features: Promise<Float32Array>; manifolds: Map<string, Promise<FeatureManifold>> }
+>();
+
+async function mnistTestManifold(
+  model: LayersModel,
+  count: number,
+  k: number,
+): Promise<FeatureManifold> {
+  let cache = testCache.get(model);
+  if (!cache) {
+    const features = loadMnist({ split: "test", shuffleSeed: 0 })
+      .then((test) => classifyImages(model, test))
+      .then((output) => output.features);
+    cache = { features, manifolds: new Map() };
+    testCache.set(model, cache);
+  }
+  const key = `${count}/${k}`;
+  let manifold = cache.manifolds.get(key);
+  if (!manifold) {
+    manifold = cache.features.then((features) =>
+      featureManifold(features.subarray(0, count * FEATURE_DIM), FEATURE_DIM, { k })
+    );
+    if (cache.manifolds.size >= 4) cache.manifolds.delete(cache.manifolds.keys().next().value!);
+    cache.manifolds.set(key, manifold);
+  }
+  try {
+    return await manifold;
+  } catch (error) {
+    testCache.delete(model);
+    throw error;
+  }
+}
+
+/**
+ * Evaluates a set of 28×28 grey images (pixels in [-1, 1], as `sample` and `loadMnist` give them)
+ * with the shipped MNIST classifier: FID on its 64 penultimate features against the MNIST test set,
+ * a classifier-based Inception Score, class coverage and shares, mean confidence, and k-NN
+ * precision and recall (Kynkäänniemi et al. 2019) on the same features.
+ *
+ * Runs on the current tf.js backend (call `selectBackend` first). The first call builds the
+ * classifier and, for precision and recall, reads the bundled MNIST test set; both stay in memory
+ * for later calls. Every other tensor is disposed.
+ *
+ * @param images The images; at least `k + 1` of them (and 2 for FID).
+ * @param options `k`, the reference images, the coverage threshold.
+ * @returns The metrics.
+ * @throws {RangeError} If the images are not 28×28×1 or too few.
+ * @throws {DataFileError} If the bundled MNIST test set cannot be read.
+ *
+ * @example Real digits score like real digits
+ * ```ts
+ * import { evaluate, loadMnist, selectBackend } from "@gan/mnist";
+ *
+ * await selectBackend("wasm");
+ * const digits = await loadMnist({ split: "train", limit: 1000 });
+ * const { fid, is, coverage, precision, recall } = await evaluate(digits);
+ * console.log({ fid, is, coverage, precision, recall });
+ * ```
+ */
+export async function evaluate(
+  images: ImageSet,
+  options: EvaluateOptions = {},
+): Promise<Evaluation> {
+  // Checked before the classifier is built, so that bad input fails fast.
+  checkOptions(images, options);
+  return await evaluateWith(await shippedJudge(), images, options);
+}
+
+/** Checks the images and options of {@linkcode evaluate}; returns `k`. */
+function checkOptions(images: ImageSet, options: EvaluateOptions): number {
+  checkImageShape("evaluate", images);
+  const k = checkInteger("evaluate", "k", options.k ?? 3);
+  checkInteger("evaluate", "maxReference", options.maxReference ?? 10_000, 2);
+  checkNumber("evaluate", "coverageThreshold", options.coverageThreshold ?? 0.05, 0, 1);
+  const needed = Math.max(2, k + 1);
+  if (images.count < needed) {
+    throw new RangeError(
+      `evaluate: need at least ${needed} images (k = ${k}), got ${images.count}`,
+    );
+  }
+  if (options.reference) {
+    checkImageShape("evaluate (reference)", options.reference);
+    if (options.reference.count <= k) {
+      throw new RangeError(
+        `evaluate: need more than k = ${k} reference images, got ${options.reference.count}`,
+      );
+    }
+  }
+  return k;
+}
+
+/**
+ * {@linkcode evaluate} with a given classifier and test-set statistics (what the classifier's
+ * training script uses to score real digits before the classifier ships).
+ *
+ * @param judge The classifier and its features' statistics on the test set.
+ * @param images The images.
+ * @param options As for {@linkcode evaluate}.
+ * @returns The metrics.
+ */
+export async function evaluateWith(
+  judge: Judge,
+  images: ImageSet,
+  options: EvaluateOptions = {},
+): Promise<Evaluation> {
+  const k = checkOptions(images, options);
+  const maxReference = options.maxReference ?? 10_000;
+  const { features, probabilities } = await classifyImages(judge.model, images);
+  const scores = classScores(probabilities, { coverageThreshold: options.coverageThreshold });
+  let referenceStatistics = judge.statistics;
+  let reference: FeatureManifold;
+  if (options.reference) {
+    const count = Math.min(images.count, maxReference, options.reference.count);
+    const real = await classifyImages(judge.model, options.reference);
+    referenceStatistics = featureStatistics(real.features, FEATURE_DIM);
+    const subset = real.features.subarray(0, count * FEATURE_DIM);
+    reference = await featureManifold(subset, FEATURE_DIM, { k });
+  } else {
+    const count = Math.min(images.count, maxReference, MNIST_TEST_SIZE);
+    reference = await mnistTestManifold(judge.model, count, k);
+  }
+  const fid = frechetDistance(featureStatistics(features, FEATURE_DIM), referenceStatistics);
+  const samples = await featureManifold(features, FEATURE_DIM, { k });
+  const { precision, recall } = await precisionRecall(reference, samples);
+  return {
+    count: images.count,
+    fid,
+    is: scores.inceptionScore,
+    coverage: scores.coverage,
+    precision,
+    recall,
+    confidence: scores.confidence,
+    classShare: scores.classShare,
+    k,
+    referenceCount: reference.count,
+  };
+}
+
+/**
+ * Options of {@linkcode evaluateGenerator}.
+ *
+ * @example 2,000 samples, as training uses
+ * ```ts
+ * import { createGenerator, evaluateGenerator, type EvaluateGeneratorOptions } from "@gan/mnist";
+ *
+ * const options: EvaluateGeneratorOptions = { n: 2000, seed: 1 };
+ * console.log((await evaluateGenerator(createGenerator({ seed: 1 }), options)).fid);
+ * ```
+ */
+export interface EvaluateGeneratorOptions extends EvaluateOptions {
+  /**
+   * How many samples to draw and evaluate.
+   * @default {10000}
+   */
+  n?: number;
+  /**
+   * Seed of the noise: the same seed and generator give the same samples and metrics.
+   * @default {0}
+   */
+  seed?: number;
+}
+
+/**
+ * Draws `n` samples from a generator (with `sample`) and evaluates them (with
+ * {@linkcode evaluate}); what training calls every few epochs. About 2 seconds for 2,000 samples
+ * on 2 CPU cores once the classifier and the reference are in memory.
+ *
+ * @param generator A model from `(B, latentDim)` noise to `(B, 28, 28, 1)` images.
+ * @param options How many samples, their seed, and the options of {@linkcode evaluate}.
+ * @returns The metrics.
+ *
+ * @example Evaluate an untrained generator (it scores badly)
+ * ```ts
+ * import { createGenerator, evaluateGenerator, selectBackend } from "@gan/mnist";
+ *
+ * await selectBackend("wasm");
+ * const generator = createGenerator({ preset: "lite", seed: 1 });
+ * const { fid, coverage } = await evaluateGenerator(generator, { n: 500, seed: 2 });
+ * console.log(fid, coverage);
+ * ```
+ */
+export async function evaluateGenerator(
+  generator: LayersModel,
+  options: EvaluateGeneratorOptions = {},
+): Promise<Evaluation> {
+  const { n = 10_000, seed = 0, ...rest } = options;
+  const images = await sample(generator, { n, seed });
+  return await evaluate(images, rest);
+}

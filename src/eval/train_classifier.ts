@@ -1,0 +1,380 @@
+/**
+ * `deno task train-classifier`: trains the evaluator's MNIST classifier from a fixed seed on the
+ * bundled training digits, scales its features to unit mean variance on the test digits, and
+ * writes `src/eval/classifier_weights.ts`: its weights (tf.js layers format, base64) and the mean
+ * and covariance of its features on the 10,000 test digits.
+ *
+ * It trains on the wasm backend. tf.js-wasm 4.22 has no `Conv2DBackpropFilter` kernel, so the
+ * convolutions here carry their own gradient made of forward convolutions, which it has:
+ * the filter gradient is the correlation of the input with the output gradient (batch as the
+ * channel axis), the input gradient the full convolution of the output gradient with the flipped
+ * filter. The trained weights are those of the plain layers model `createClassifier` makes.
+ *
+ * @module
+ */
+
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-layers";
+import { selectBackend } from "../backend/select.ts";
+import type { ImageSet } from "../data/images.ts";
+import { loadMnist } from "../data/mnist.ts";
+import { Random } from "../random.ts";
+import type { LayersModel } from "../tf_types.ts";
+import {
+  CLASS_COUNT,
+  classifierFiles,
+  classifyImages,
+  createClassifier,
+  FEATURE_DIM,
+  toBase64,
+} from "./classifier.ts";
+import { evaluateWith } from "./evaluate.ts";
+import { featureStatistics } from "./fid.ts";
+import { classScores } from "./scores.ts";
+
+/** Options of {@linkcode trainClassifier}. */
+export interface TrainClassifierOptions {
+  /** @default {6} */
+  epochs?: number;
+  /** @default {64} */
+  batchSize?: number;
+  /** Adam's step size in the first epoch; × 0.6 every epoch after. @default {0.001} */
+  learningRate?: number;
+  /** Seed of the weights, the data order and the shifts. @default {1} */
+  seed?: number;
+  /** Shift each training image by up to this many pixels in x and y. @default {2} */
+  maxShift?: number;
+  /** Called every `logEvery` steps and at the end of each epoch. */
+  onStep?: (
+    info: { epoch: number; step: number; steps: number; loss: number; accuracy: number },
+  ) => void;
+  /** @default {100} */
+  logEvery?: number;
+}
+
+type ConvFunction = (x: tf.Tensor4D, filter: tf.Tensor4D) => tf.Tensor4D;
+
+/**
+ * A valid, stride-1 convolution whose gradients use only forward convolutions.
+ *
+ * @param inputGradient Whether the input's gradient is needed (not for the first layer).
+ */
+function trainableConv(inputGradient: boolean): ConvFunction {
+  return tf.customGrad((x, filter, save) => {
+    (save as tf.GradSaveFunc)([x as tf.Tensor4D, filter as tf.Tensor4D]);
+    return {
+      value: tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, 1, "valid"),
+      gradFunc: (dy, saved) => {
+        const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
+        const k = filter.shape[0];
+        const grad = dy as tf.Tensor4D;
+        // (cin, H, W, B) ⋆ (oh, ow, B, cout) -> (cin, k, k, cout) -> (k, k, cin, cout)
+        const filterGrad = tf.transpose(
+          tf.conv2d(
+            tf.transpose(x, [3, 1, 2, 0]) as tf.Tensor4D,
+            tf.transpose(grad, [1, 2, 0, 3]) as tf.Tensor4D,
+            1,
+            "valid",
+          ),
+          [1, 2, 0, 3],
+        );
+        if (!inputGradient) return [tf.zerosLike(x), filterGrad];
+        // (B, oh + 2(k-1), ow + 2(k-1), cout) ⋆ (k, k, cout, cin) -> (B, H, W, cin)
+        const flipped = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+        const padded = tf.pad(grad, [[0, 0], [k - 1, k - 1], [k - 1, k - 1], [0, 0]]);
+        return [tf.conv2d(padded, flipped, 1, "valid"), filterGrad];
+      },
+    };
+  }) as unknown as ConvFunction;
+}
+
+const firstConv = trainableConv(false);
+const innerConv = trainableConv(true);
+
+/**
+ * The classifier's forward pass for training, on its own weights, with the gradient-friendly
+ * convolutions; the same function as the layers model's.
+ *
+ * @param model A classifier from `createClassifier`.
+ * @param x Images, `(B, 28, 28, 1)`.
+ * @returns Logits, `(B, 10)`.
+ */
+export function trainingForward(model: LayersModel, x: tf.Tensor4D): tf.Tensor2D {
+  const [conv1, , conv2, , , dense1, , dense2] = model.layers.map((layer) =>
+    layer.getWeights(true).map((w) => w as tf.Tensor)
+  );
+  const batch = x.shape[0];
+  // (B, 28, 28, 1) -> (B, 24, 24, 16) -> (B, 12, 12, 16)
+  let h = tf.relu(tf.add(firstConv(x, conv1[0] as tf.Tensor4D), conv1[1])) as tf.Tensor4D;
+  h = tf.maxPool(h, 2, 2, "valid");
+  // (B, 12, 12, 16) -> (B, 8, 8, 32) -> (B, 4, 4, 32)
+  h = tf.relu(tf.add(innerConv(h, conv2[0] as tf.Tensor4D), conv2[1])) as tf.Tensor4D;
+  h = tf.maxPool(h, 2, 2, "valid");
+  // (B, 4, 4, 32) -> (B, 512) -> (B, 64) -> (B, 10)
+  const features = tf.relu(tf.add(tf.matMul(tf.reshape(h, [batch, 512]), dense1[0]), dense1[1]));
+  return tf.add(tf.matMul(features, dense2[0]), dense2[1]) as tf.Tensor2D;
+}
+
+/** Copies the images at `indices` into `out`, each shifted by up to `maxShift` pixels. */
+function gatherShifted(
+  data: ImageSet,
+  indices: Uint32Array,
+  out: Float32Array,
+  maxShift: number,
+  random: Random,
+): void {
+  out.fill(-1);
+  for (let i = 0; i < indices.length; i++) {
+    const source = indices[i] * 784;
+    const dx = maxShift ? random.int(2 * maxShift + 1) - maxShift : 0;
+    const dy = maxShift ? random.int(2 * maxShift + 1) - maxShift : 0;
+    for (let y = Math.max(0, dy); y < Math.min(28, 28 + dy); y++) {
+      const row = data.pixels.subarray(source + (y - dy) * 28, source + (y - dy + 1) * 28);
+      const x0 = Math.max(0, dx);
+      const x1 = Math.min(28, 28 + dx);
+      out.set(row.subarray(x0 - dx, x1 - dx), i * 784 + y * 28 + x0);
+    }
+  }
+}
+
+/**
+ * Trains a classifier from `createClassifier(seed)` with Adam on softmax cross-entropy.
+ *
+ * @param data The training digits, with labels.
+ * @param options Epochs, batch size, step size, seed, logging.
+ * @returns The trained model.
+ */
+export async function trainClassifier(
+  data: ImageSet,
+  options: TrainClassifierOptions = {},
+): Promise<LayersModel> {
+  const epochs = options.epochs ?? 6;
+  const batchSize = options.batchSize ?? 64;
+  const seed = options.seed ?? 1;
+  const maxShift = options.maxShift ?? 2;
+  const logEvery = options.logEvery ?? 100;
+  const labels = data.labels;
+  if (!labels) throw new RangeError("trainClassifier: the training images need labels");
+  const model = createClassifier(seed);
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const optimizer = tf.train.adam(options.learningRate ?? 1e-3);
+  const random = new Random(seed);
+  const order = Uint32Array.from({ length: data.count }, (_, i) => i);
+  const steps = Math.floor(data.count / batchSize);
+  const pixels = new Float32Array(batchSize * 784);
+  const batchLabels = new Int32Array(batchSize);
+  for (let epoch = 1; epoch <= epochs; epoch++) {
+    // Adam reads its (protected) step size at every update; lowering it keeps the moments.
+    (optimizer as unknown as { learningRate: number }).learningRate =
+      (options.learningRate ?? 1e-3) * 0.6 ** (epoch - 1);
+    random.shuffle(order);
+    let lossSum = 0;
+    let correct = 0;
+    let seen = 0;
+    for (let step = 1; step <= steps; step++) {
+      const indices = order.subarray((step - 1) * batchSize, step * batchSize);
+      gatherShifted(data, indices, pixels, maxShift, random);
+      for (let i = 0; i < batchSize; i++) batchLabels[i] = labels[indices[i]];
+      let hits: tf.Scalar | undefined;
+      const loss = tf.tidy(() => {
+        const x = tf.tensor4d(pixels, [batchSize, 28, 28, 1]);
+        const y = tf.tensor1d(batchLabels, "int32");
+        return optimizer.minimize(
+          () => {
+            const logits = trainingForward(model, x);
+            // Kept: minimize disposes everything else the forward pass made.
+            hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), "int32")));
+            return tf.losses.softmaxCrossEntropy(tf.oneHot(y, CLASS_COUNT), logits) as tf.Scalar;
+          },
+          true,
+          variables,
+        )!;
+      });
+      lossSum += (await loss.data())[0] * batchSize;
+      correct += (await hits!.data())[0];
+      seen += batchSize;
+      tf.dispose([loss, hits]);
+      if (step % logEvery === 0 || step === steps) {
+        options.onStep?.({ epoch, step, steps, loss: lossSum / seen, accuracy: correct / seen });
+      }
+    }
+  }
+  optimizer.dispose();
+  return model;
+}
+
+/**
+ * The share of images whose most probable class is their label.
+ *
+ * @param model The classifier.
+ * @param data Labelled images.
+ * @returns The accuracy in [0, 1].
+ */
+export async function classifierAccuracy(model: LayersModel, data: ImageSet): Promise<number> {
+  const { probabilities } = await classifyImages(model, data);
+  let correct = 0;
+  for (let i = 0; i < data.count; i++) {
+    const row = probabilities.subarray(i * CLASS_COUNT, (i + 1) * CLASS_COUNT);
+    if (row.indexOf(Math.max(...row)) === data.labels![i]) correct++;
+  }
+  return correct / data.count;
+}
+
+/**
+ * Scales the classifier's features so that their variance on `data`, averaged over the 64
+ * dimensions, is 1, without changing its predictions: the "features" layer's weights are
+ * multiplied by a factor and the logits layer's kernel divided by it (ReLU commutes with a
+ * positive factor). FID is then in units of the test features' mean variance, whatever scale a
+ * training run happened to reach.
+ *
+ * @param model A classifier from `createClassifier`.
+ * @param data The images to normalise on (the test digits).
+ * @returns The factor.
+ */
+export async function normaliseFeatures(model: LayersModel, data: ImageSet): Promise<number> {
+  const { features } = await classifyImages(model, data);
+  const { covariance } = featureStatistics(features, FEATURE_DIM);
+  let trace = 0;
+  for (let i = 0; i < FEATURE_DIM; i++) trace += covariance[i * FEATURE_DIM + i];
+  const scale = 1 / Math.sqrt(trace / FEATURE_DIM);
+  const scaled = (name: string, factors: number[]) => {
+    const layer = model.getLayer(name);
+    const weights = layer.getWeights();
+    layer.setWeights(weights.map((w, i) => tf.mul(w, factors[i])));
+  };
+  tf.tidy(() => {
+    scaled("features", [scale, scale]);
+    scaled("logits", [1 / scale, 1]);
+  });
+  return scale;
+}
+
+function float64Base64(values: Float64Array): string {
+  const bytes = new Uint8Array(values.length * 8);
+  const view = new DataView(bytes.buffer);
+  values.forEach((v, i) => view.setFloat64(i * 8, v, true));
+  return toBase64(bytes);
+}
+
+/** Wraps base64 text into lines of 100 characters, as a TypeScript string expression. */
+function base64Literal(base64: string): string {
+  const lines = base64.match(/.{1,100}/g) ?? [""];
+  return lines.map((line) => `  "${line}"`).join(" +\n");
+}
+
+if (import.meta.main) {
+  const options: TrainClassifierOptions = { epochs: 6, batchSize: 64, seed: 1, maxShift: 2 };
+  const backend = await selectBackend("wasm");
+  console.log(`backend: ${backend.description}`);
+  const train = await loadMnist({ split: "train" });
+  const test = await loadMnist({ split: "test" });
+  console.log(
+    `training the classifier: ${options.epochs} epochs, batch ${options.batchSize}, ` +
+      `${train.count} digits shifted by up to ${options.maxShift} px, seed ${options.seed}`,
+  );
+  const started = performance.now();
+  let epochStarted = started;
+  const model = await trainClassifier(train, {
+    ...options,
+    onStep: ({ epoch, step, steps, loss, accuracy }) => {
+      const ms = (performance.now() - epochStarted) / step;
+      console.log(
+        `[${epoch}/${options.epochs}][${step}/${steps}] loss ${loss.toFixed(4)} ` +
+          `acc ${accuracy.toFixed(4)} ${ms.toFixed(1)} ms/step`,
+      );
+      if (step === steps) epochStarted = performance.now();
+    },
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const scale = await normaliseFeatures(model, test);
+  console.log(`features scaled by ${scale.toFixed(4)} to unit mean variance on the test digits`);
+  const accuracy = await classifierAccuracy(model, test);
+  console.log(`trained in ${seconds.toFixed(0)} s; test accuracy ${(accuracy * 100).toFixed(2)}%`);
+
+  const { features, probabilities } = await classifyImages(model, test);
+  const stats = featureStatistics(features, FEATURE_DIM);
+  const scores = classScores(probabilities);
+  // What real digits score, for comparison: 10,000 training digits against the test set.
+  const digits = await evaluateWith(
+    { model, statistics: stats },
+    await loadMnist({ split: "train", limit: 10_000 }),
+  );
+  console.log(
+    `10,000 training digits: FID ${digits.fid.toFixed(3)} IS ${digits.is.toFixed(3)} ` +
+      `precision ${digits.precision.toFixed(3)} recall ${digits.recall.toFixed(3)}`,
+  );
+  const files = await classifierFiles(model);
+  const info = {
+    seed: options.seed!,
+    epochs: options.epochs!,
+    batchSize: options.batchSize!,
+    maxShift: options.maxShift!,
+    trainSeconds: Math.round(seconds),
+    featureScale: scale,
+    testAccuracy: accuracy,
+    testInceptionScore: scores.inceptionScore,
+    testConfidence: scores.confidence,
+    trainDigits: {
+      fid: digits.fid,
+      is: digits.is,
+      coverage: digits.coverage,
+      precision: digits.precision,
+      recall: digits.recall,
+      confidence: digits.confidence,
+    },
+  };
+  const source =
+    `// Generated by \`deno task train-classifier\` (src/eval/train_classifier.ts). Do not edit.
+
+/** How the shipped classifier was trained, and what it scores on the 10,000 MNIST test digits. */
+export const CLASSIFIER_INFO: {
+  seed: number;
+  epochs: number;
+  batchSize: number;
+  maxShift: number;
+  trainSeconds: number;
+  featureScale: number;
+  testAccuracy: number;
+  testInceptionScore: number;
+  testConfidence: number;
+  trainDigits: {
+    fid: number;
+    is: number;
+    coverage: number;
+    precision: number;
+    recall: number;
+    confidence: number;
+  };
+} = ${JSON.stringify(info, null, 2)};
+
+/** The classifier in tf.js layers format: topology, weights manifest, float32 weights (base64). */
+export const CLASSIFIER_FILES: {
+  modelTopology: unknown;
+  weightSpecs: { name: string; shape: number[]; dtype: "float32" }[];
+  weightsBase64: string;
+} = {
+  modelTopology: ${JSON.stringify(files.modelTopology)},
+  weightSpecs: ${JSON.stringify(files.weightSpecs)},
+  weightsBase64:
+${base64Literal(files.weightsBase64)},
+};
+
+/** Mean and covariance of the classifier's features on the 10,000 test digits, float64 (base64). */
+export const TEST_FEATURE_STATISTICS: {
+  count: number;
+  dim: number;
+  meanBase64: string;
+  covarianceBase64: string;
+} = {
+  count: ${stats.count},
+  dim: ${stats.dim},
+  meanBase64:
+${base64Literal(float64Base64(stats.mean))},
+  covarianceBase64:
+${base64Literal(float64Base64(stats.covariance))},
+};
+`;
+  const out = new URL("./classifier_weights.ts", import.meta.url);
+  await Deno.writeTextFile(out, source);
+  console.log(`wrote ${out.pathname.split("/").slice(-3).join("/")} (${source.length} bytes)`);
+}
