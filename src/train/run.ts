@@ -38,10 +38,7 @@ import {
   type PresetName,
 } from "../models/presets.ts";
 import { sample } from "../sample/sample.ts";
-// TODO(evaluator): import the built-in evaluator once src/eval lands.
-const evaluateGenerator: GeneratorEvaluator = () => {
-  throw new Error("the built-in evaluator is not there yet");
-};
+import { evaluateGenerator } from "../eval/evaluate.ts";
 import { writePngGrid } from "../sample/files.ts";
 import { TFJS_VERSION, VERSION } from "../version.ts";
 import { type CurvePoint, lossChartSvg, type MetricPoint } from "./chart.ts";
