@@ -52,6 +52,11 @@ Deno.test("HealthMonitor reports discriminator collapse only when it lasts, and 
   equal(warnings[0].kind, "discriminator-collapse");
   equal(warnings[0].globalStep, 500);
   ok(!warnings[0].fatal);
+  // While D keeps winning, a pause in G's growth does not make the warning repeat.
+  const stays = new HealthMonitor();
+  equal(feed(stays, 500, won).length, 1);
+  equal(feed(stays, 500, (i) => [0.02, 20 - i / 100], 500).length, 0);
+  equal(feed(stays, 1000, won, 1000).length, 0);
   // D wins but G's loss is flat: not the collapse this check is for.
   equal(feed(new HealthMonitor(), 2000, () => [0.02, 6]).length, 0);
   // After a healthy stretch the warning is armed again.
@@ -68,6 +73,8 @@ Deno.test("HealthMonitor reports mode collapse when coverage drops or is low", (
   equal(w?.kind, "mode-collapse");
   ok(w!.message.includes("7 classes") && w!.message.includes("best so far 10"));
   equal(health.evaluation({ coverage: 6, fid: 70 }, at), undefined); // said once
+  equal(health.evaluation({ coverage: 9, fid: 50 }, at), undefined); // not recovered yet
+  equal(health.evaluation({ coverage: 7, fid: 60 }, at), undefined); // so not said again
   equal(health.evaluation({ coverage: 10, fid: 30 }, at), undefined); // cleared
   equal(health.evaluation({ coverage: 8, fid: 30 }, at)?.kind, "mode-collapse"); // 2 below best
   // Low coverage early in training, before it was ever high, is not collapse...

@@ -67,8 +67,9 @@ export interface HealthMetrics {
 
 /**
  * Watches a training run and says when it goes wrong. Feed it every step, every evaluation and,
- * now and then, the weights; each method returns a warning the first time a condition is seen
- * (and again only after it has cleared).
+ * now and then, the weights; each method returns a warning the first time a condition is seen,
+ * and again only after training has recovered (D's loss back above twice the floor, coverage
+ * back at its best).
  *
  * - **non-finite**: a loss or a weight is NaN or ±Infinity (fatal: nothing useful follows);
  * - **discriminator collapse**: D's loss stays near 0 while G's loss keeps growing, for
@@ -137,10 +138,11 @@ export class HealthMonitor {
     const full = this.#recent.length === this.#blocks;
     const dWon = full && this.#recent.every(([lossD]) => lossD < this.#dLossFloor);
     const gGrowing = full && this.#recent[this.#blocks - 1][1] > this.#recent[0][1];
-    if (!(dWon && gGrowing)) {
+    // Said once per collapse: armed again only once D's loss has clearly come back.
+    if (this.#recent[this.#recent.length - 1][0] >= 2 * this.#dLossFloor) {
       this.#warned.delete("discriminator-collapse");
-      return undefined;
     }
+    if (!(dWon && gGrowing)) return undefined;
     const [lossD, lossG] = this.#recent[this.#blocks - 1];
     return this.#raise(
       "discriminator-collapse",
@@ -174,10 +176,9 @@ export class HealthMonitor {
     const best = this.#bestCoverage = Math.max(this.#bestCoverage, metrics.coverage);
     const low = best >= this.#minCoverage && metrics.coverage < this.#minCoverage;
     const dropped = metrics.coverage <= best - this.#coverageDrop;
-    if (!low && !dropped) {
-      this.#warned.delete("mode-collapse");
-      return undefined;
-    }
+    // Said once per collapse: armed again only once coverage is back at its best.
+    if (metrics.coverage >= best) this.#warned.delete("mode-collapse");
+    if (!low && !dropped) return undefined;
     return this.#raise(
       "mode-collapse",
       at,
