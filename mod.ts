@@ -21,6 +21,9 @@
  * `trainRun` does the same from a preset and writes a run directory (models every epoch,
  * `log.jsonl`, `loss.svg`, sample grids, `config.json`); the CLI (`./cli`) is a thin layer on it.
  *
+ * `evaluate(images)` and `evaluateGenerator(generator, { n, seed })` judge samples with a shipped
+ * MNIST classifier: FID, Inception Score, class coverage, precision and recall.
+ *
  * @module
  */
 
@@ -90,12 +93,14 @@ export {
   type TrainResult,
 } from "./src/train/train.ts";
 export {
+  type GeneratorEvaluator,
+  type RunEvaluation,
   type RunSettings,
   trainRun,
   type TrainRunOptions,
   type TrainRunResult,
 } from "./src/train/run.ts";
-export { type CurvePoint, lossChartSvg } from "./src/train/chart.ts";
+export { type CurvePoint, lossChartSvg, type MetricPoint } from "./src/train/chart.ts";
 export {
   type HealthIssue,
   type HealthMetrics,
@@ -106,6 +111,24 @@ export {
 export { sample, type SampleOptions } from "./src/sample/sample.ts";
 export { encodePngGrid, gridImage, type GridOptions, type RasterImage } from "./src/sample/grid.ts";
 export { writeImagesIdx, writePngGrid } from "./src/sample/files.ts";
+export {
+  evaluate,
+  evaluateGenerator,
+  type EvaluateGeneratorOptions,
+  type EvaluateOptions,
+  type Evaluation,
+} from "./src/eval/evaluate.ts";
+export { type ClassifierOutput, classifyImages, loadClassifier } from "./src/eval/classifier.ts";
+export { type FeatureStatistics, featureStatistics, frechetDistance } from "./src/eval/fid.ts";
+export {
+  type FeatureManifold,
+  featureManifold,
+  type FeatureManifoldOptions,
+  type PrecisionRecall,
+  precisionRecall,
+} from "./src/eval/precision_recall.ts";
+export { type ClassScores, classScores, type ClassScoresOptions } from "./src/eval/scores.ts";
+export { sqrtmSymmetric, type SymmetricEigen, symmetricEigen } from "./src/eval/linalg.ts";
 export {
   type LoadedModel,
   loadModel,

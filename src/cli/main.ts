@@ -7,6 +7,7 @@
 import { VERSION } from "../version.ts";
 import { benchCommand } from "./bench.ts";
 import { reportError, UsageError } from "./errors.ts";
+import { evalCommand } from "./eval.ts";
 import { sampleCommand } from "./sample.ts";
 import { trainCommand } from "./train.ts";
 
@@ -18,6 +19,7 @@ Usage: cli.ts <command> [options]
 Commands:
   train     train a preset (standard, lite, tutorial) and write a run directory
   sample    draw images from a trained generator into a PNG grid or an IDX file
+  eval      judge samples with the built-in MNIST classifier: FID, IS, coverage, precision, recall
   bench     time our training step next to stock tf.js and PyTorch, in one run
 
 Run "cli.ts <command> --help" for a command's options, "cli.ts --version" for the version.
@@ -25,11 +27,13 @@ Run "cli.ts <command> --help" for a command's options, "cli.ts --version" for th
 Examples:
   cli.ts train --preset lite --epochs 10 --seed 1 --out runs/lite
   cli.ts sample --model runs/lite --n 100 --out grid.png
+  cli.ts eval --model runs/lite --n 10000
 `;
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   train: trainCommand,
   sample: sampleCommand,
+  eval: evalCommand,
   bench: benchCommand,
 };
 

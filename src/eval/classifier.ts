@@ -107,6 +107,8 @@ export function toBase64(bytes: Uint8Array): string {
  * @returns The model.
  */
 export async function classifierFromFiles(files: ClassifierFiles): Promise<LayersModel> {
+  // Without a backend chosen yet, tf.js's default (the highest-priority registered one) starts.
+  await tf.ready();
   return await tfl.loadLayersModel(
     tf.io.fromMemory({
       modelTopology: files.modelTopology as tf.io.ModelArtifacts["modelTopology"],
@@ -215,6 +217,7 @@ export async function classifyImages(
 ): Promise<ClassifierOutput> {
   checkImageShape("classifyImages", images);
   checkInteger("classifyImages", "batchSize", batchSize);
+  await tf.ready();
   const size = 28 * 28;
   const layers = model.layers;
   const featureLayer = layers.findIndex((layer) => layer.name === "features");

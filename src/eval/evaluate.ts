@@ -274,8 +274,14 @@ export async function evaluateWith(
  *
  * @example 2,000 samples, as training uses
  * ```ts
- * import { createGenerator, evaluateGenerator, type EvaluateGeneratorOptions } from "@gan/mnist";
+ * import {
+ *   createGenerator,
+ *   evaluateGenerator,
+ *   type EvaluateGeneratorOptions,
+ *   selectBackend,
+ * } from "@gan/mnist";
  *
+ * await selectBackend("wasm");
  * const options: EvaluateGeneratorOptions = { n: 2000, seed: 1 };
  * console.log((await evaluateGenerator(createGenerator({ seed: 1 }), options)).fid);
  * ```

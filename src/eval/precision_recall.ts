@@ -165,6 +165,7 @@ export async function featureManifold(
   if (count <= k) {
     throw new RangeError(`featureManifold: need more than k = ${k} vectors, got ${count}`);
   }
+  await tf.ready();
   const set = operands(features, count, dim);
   try {
     // The nearest "neighbour" is the point itself, at distance 0: the k-th other one is k + 1-th.
@@ -190,6 +191,7 @@ export async function shareInManifold(
   chunkSize = 512,
 ): Promise<number> {
   const count = checkFeatures("shareInManifold", queries, manifold.dim);
+  await tf.ready();
   const query = operands(queries, count, manifold.dim);
   const set = operands(manifold.features, manifold.count, manifold.dim);
   try {
@@ -217,7 +219,7 @@ export async function shareInManifold(
  * const real = await featureManifold(new Float32Array([0, 1, 2, 3]), 1, { k: 1 });
  * const fake = await featureManifold(new Float32Array([0, 1, 10, 11]), 1, { k: 1 });
  * const result: PrecisionRecall = await precisionRecall(real, fake);
- * console.log(result); // { precision: 0.5, recall: 0.5 }
+ * console.log(result); // { precision: 0.5, recall: 0.75 }
  * ```
  */
 export interface PrecisionRecall {
