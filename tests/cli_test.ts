@@ -43,6 +43,17 @@ Deno.test("bad flags and values get one line naming the flag, exit code 2, no st
     ],
     [["train", "--force=yes"], "--force takes no value"],
     [["train", "--threads", "3"], '--threads: expected an integer from 1 to 2, got "3"'],
+    [["train", "--g-steps", "0"], '--g-steps: expected an integer from 1 to 16, got "0"'],
+    [
+      ["train", "--eval-every", "-1"],
+      '--eval-every: expected an integer from 0 to 100000, got "-1"',
+    ],
+    [
+      ["train", "--eval-samples", "5"],
+      '--eval-samples: expected an integer from 10 to 100000, got "5"',
+    ],
+    [["train", "--faithful=no"], "--faithful takes no value"],
+    [["bench", "--recipe", "best"], '--recipe: expected one of seed, trained, got "best"'],
     [
       ["bench", "--compare", "torch"],
       '--compare: expected one of all, pytorch, tfjs, none, got "torch"',
@@ -176,6 +187,44 @@ Deno.test("train then sample from the command line, with the narrow permissions"
   equal(again.code, 2);
   match(oneLine(again.stderr), /exists and is not empty/);
   deepEqual(await Deno.readFile(join(run, "generator", "model.json")), before);
+});
+
+Deno.test("train --eval-every evaluates, logs the metrics and keeps the best generator", async () => {
+  const data = await makeMnistDir({ train: 64 });
+  const run = join(await Deno.makeTempDir(), "run");
+  const train = await runCli([
+    "train",
+    "--preset",
+    "standard",
+    "--faithful",
+    "--epochs",
+    "2",
+    "--batch-size",
+    "16",
+    "--data",
+    data,
+    "--out",
+    run,
+    "--eval-every",
+    "1",
+    "--eval-samples",
+    "200",
+  ]);
+  equal(train.code, 0, train.stderr);
+  match(train.stdout, /the seed's recipe as written/);
+  equal(train.stdout.match(/^\[\d\] eval: FID \d+\.\d+ IS \d+\.\d+ coverage \d+\/10/mg)?.length, 2);
+  match(train.stdout, /the best generator \(epoch [12], FID \d+\.\d+\) is in /);
+  ok((await Deno.stat(join(run, "best", "model.json"))).isFile);
+  const evals = (await Deno.readTextFile(join(run, "log.jsonl"))).trim().split("\n")
+    .map((l) => JSON.parse(l)).filter((l) => l.kind === "eval");
+  deepEqual(evals.map((e) => e.epoch), [1, 2]);
+  for (const e of evals) {
+    ok(e.fid > 0 && e.samples === 200 && e.class_share.length === 10, JSON.stringify(e));
+  }
+  const config = JSON.parse(await Deno.readTextFile(join(run, "config.json")));
+  equal(config.settings.faithful, true);
+  equal(config.settings.generator.batchNorm, false);
+  equal(config.settings.training.generatorSteps, 1);
 });
 
 Deno.test("damaged inputs get one line naming the file, exit code 2, and nothing on disk changes", async () => {
