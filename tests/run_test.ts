@@ -191,11 +191,12 @@ Deno.test("trainRun checks the data against the batch size before it creates the
 Deno.test("trainRun evaluates every N epochs, keeps the best generator, and stops on collapse", async () => {
   const data = await makeMnistDir({ train: 64 });
   const out = join(await Deno.makeTempDir(), "run");
-  // A scripted evaluator: FID 50, 30, 40, then coverage falls to 3 at epoch 4.
+  // A scripted evaluator: FID 50, 30, 40, then coverage falls to 3 at epochs 4 and 5.
   const script = [
     { fid: 50, coverage: 10 },
     { fid: 30, coverage: 10 },
     { fid: 40, coverage: 9 },
+    { fid: 45, coverage: 3 },
     { fid: 45, coverage: 3 },
     { fid: 45, coverage: 3 },
   ];
@@ -219,7 +220,7 @@ Deno.test("trainRun evaluates every N epochs, keeps the best generator, and stop
     preset: "tutorial",
     generator: small,
     discriminator: small,
-    epochs: 5,
+    epochs: 6,
     batchSize: 16,
     seed: 1,
     dataDir: data,
@@ -232,13 +233,13 @@ Deno.test("trainRun evaluates every N epochs, keeps the best generator, and stop
       warnings.push(w.kind);
     },
   });
-  equal(calls, 4);
-  deepEqual(seen[0], seen[3]); // the same samples every time: evaluations compare
+  equal(calls, 5);
+  deepEqual(seen[0], seen[4]); // the same samples every time: evaluations compare
   equal(seen[0].n, 100);
   deepEqual(warnings, ["mode-collapse"]);
-  equal(all[0].epoch, 4);
+  equal(all[0].epoch, 5);
   equal(stoppedBy, "mode-collapse");
-  equal(result.epochs, 4);
+  equal(result.epochs, 5);
   ok(result.aborted);
   equal(best?.epoch, 2);
   equal(best?.fid, 30);
@@ -248,7 +249,7 @@ Deno.test("trainRun evaluates every N epochs, keeps the best generator, and stop
   const lines = (await Deno.readTextFile(join(out, "log.jsonl"))).trim().split("\n").map((l) =>
     JSON.parse(l)
   );
-  deepEqual(lines.filter((l) => l.kind === "eval").map((l) => l.fid), [50, 30, 40, 45]);
+  deepEqual(lines.filter((l) => l.kind === "eval").map((l) => l.fid), [50, 30, 40, 45, 45]);
   const warning = lines.find((l) => l.kind === "warning");
   equal(warning.issue, "mode-collapse");
   ok(warning.message.includes("3 classes"));

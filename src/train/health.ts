@@ -44,17 +44,17 @@ export interface HealthOptions {
    */
   dLossFloor?: number;
   /**
-   * Mode collapse: coverage (classes with ≥ 5% of samples) this many classes below the best so
-   * far.
-   * @default {2}
+   * Mode collapse: coverage (classes with ≥ 5% of samples) at least this many classes below the
+   * best so far, in `collapseEvaluations` evaluations in a row. (Coverage of a few thousand
+   * samples moves by a class or two from one evaluation to the next in a healthy run.)
+   * @default {3}
    */
   coverageDrop?: number;
   /**
-   * Mode collapse: coverage falling below this after it had reached it (early in training,
-   * before the generator has found every class, low coverage is no collapse).
-   * @default {8}
+   * Evaluations in a row the drop must last.
+   * @default {2}
    */
-  minCoverage?: number;
+  collapseEvaluations?: number;
 }
 
 /** What an evaluation tells the monitor. */
@@ -74,8 +74,8 @@ export interface HealthMetrics {
  * - **non-finite**: a loss or a weight is NaN or ±Infinity (fatal: nothing useful follows);
  * - **discriminator collapse**: D's loss stays near 0 while G's loss keeps growing, for
  *   `blocks × blockSteps` steps: D has won and G gets no useful gradient;
- * - **mode collapse**: the samples' class coverage falls well below its best, or below 8 classes
- *   after it had reached 8.
+ * - **mode collapse**: the samples' class coverage stays 3 classes or more below its best for two
+ *   evaluations in a row.
  *
  * @example Watch a run
  * ```ts
@@ -83,6 +83,7 @@ export interface HealthMetrics {
  *
  * const health = new HealthMonitor();
  * health.evaluation({ coverage: 10, fid: 40 }, { epoch: 2, globalStep: 1874 });
+ * health.evaluation({ coverage: 4, fid: 110 }, { epoch: 3, globalStep: 2811 });
  * const warning = health.evaluation({ coverage: 3, fid: 120 }, { epoch: 4, globalStep: 3748 });
  * console.log(warning?.message); // mode collapse: only 3 classes hold ≥ 5% of samples …
  * ```
@@ -92,11 +93,13 @@ export class HealthMonitor {
   readonly #blocks: number;
   readonly #dLossFloor: number;
   readonly #coverageDrop: number;
-  readonly #minCoverage: number;
+  readonly #collapseEvaluations: number;
   #block = { steps: 0, lossD: 0, lossG: 0 };
   /** Means of the last `blocks` full blocks: [lossD, lossG]. */
   #recent: [number, number][] = [];
   #bestCoverage = 0;
+  /** Evaluations in a row with coverage `coverageDrop` below the best. */
+  #lowEvaluations = 0;
   #warned = new Set<HealthIssue>();
 
   /**
@@ -108,8 +111,8 @@ export class HealthMonitor {
     this.#blockSteps = options.blockSteps ?? 100;
     this.#blocks = options.blocks ?? 5;
     this.#dLossFloor = options.dLossFloor ?? 0.15;
-    this.#coverageDrop = options.coverageDrop ?? 2;
-    this.#minCoverage = options.minCoverage ?? 8;
+    this.#coverageDrop = options.coverageDrop ?? 3;
+    this.#collapseEvaluations = options.collapseEvaluations ?? 2;
   }
 
   /**
@@ -174,16 +177,16 @@ export class HealthMonitor {
       );
     }
     const best = this.#bestCoverage = Math.max(this.#bestCoverage, metrics.coverage);
-    const low = best >= this.#minCoverage && metrics.coverage < this.#minCoverage;
-    const dropped = metrics.coverage <= best - this.#coverageDrop;
     // Said once per collapse: armed again only once coverage is back at its best.
     if (metrics.coverage >= best) this.#warned.delete("mode-collapse");
-    if (!low && !dropped) return undefined;
+    const low = metrics.coverage <= best - this.#coverageDrop;
+    this.#lowEvaluations = low ? this.#lowEvaluations + 1 : 0;
+    if (this.#lowEvaluations < this.#collapseEvaluations) return undefined;
     return this.#raise(
       "mode-collapse",
       at,
       false,
-      `mode collapse: only ${metrics.coverage} classes hold ≥ 5% of samples (best so far ${best})`,
+      `mode collapse: only ${metrics.coverage} classes hold ≥ 5% of samples in ${this.#lowEvaluations} evaluations in a row (best so far ${best})`,
     );
   }
 
