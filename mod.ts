@@ -2,8 +2,10 @@
  * @gan/mnist: train Generative Adversarial Networks on MNIST and sample from them, in Deno or a
  * browser, on tf.js with the WASM-SIMD backend (WebGPU where a GPU answers).
  *
- * The presets reproduce the seed systems exactly: `standard` (the GAN_Implementation MLP GAN),
- * `lite` (its fast mode, the default) and `tutorial` (the EngEd tutorial GAN).
+ * The presets reproduce the seed systems: `standard` (the GAN_Implementation MLP GAN, with
+ * BatchNorm in G and two G updates per D update, as the seed's recipe collapses; `SEED_PRESETS`
+ * and `faithful: true` keep it exactly), `lite` (its fast mode, the default) and `tutorial` (the
+ * EngEd tutorial GAN).
  *
  * ```ts
  * import { createDiscriminator, createGenerator, loadMnist, sample, selectBackend, trainGAN, writePngGrid } from "@gan/mnist";
@@ -19,7 +21,9 @@
  * ```
  *
  * `trainRun` does the same from a preset and writes a run directory (models every epoch,
- * `log.jsonl`, `loss.svg`, sample grids, `config.json`); the CLI (`./cli`) is a thin layer on it.
+ * `log.jsonl`, `loss.svg`, sample grids, `config.json`; with `evalEvery`, metrics and the best
+ * generator), watched by a `HealthMonitor` (non-finite values, discriminator and mode collapse);
+ * the CLI (`./cli`) is a thin layer on it.
  *
  * `evaluate(images)` and `evaluateGenerator(generator, { n, seed })` judge samples with a shipped
  * MNIST classifier: FID, Inception Score, class coverage, precision and recall.
