@@ -1,9 +1,10 @@
 /**
- * The @gan/mnist command line: `train` and `sample`, with `--help` on each.
+ * The @gan/mnist command line: `train`, `sample`, `eval` and `bench`, with `--help` on each.
  *
  * ```sh
  * deno run -A jsr:@gan/mnist/cli train --preset lite --epochs 10 --seed 1 --out runs/lite
  * deno run -A jsr:@gan/mnist/cli sample --model runs/lite --n 100 --out grid.png
+ * deno run -A jsr:@gan/mnist/cli eval --model runs/lite --n 10000 --json
  * ```
  *
  * From a checkout: `deno task cli train …`. Narrow permissions suffice:
