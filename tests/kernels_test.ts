@@ -323,10 +323,11 @@ Deno.test("Dense gradients are computed only for what the tape needs", async () 
   equal(await count("ours"), 1);
 });
 
-Deno.test("GanAdamOptimizer's fused kernel gives tf.js's AdamOptimizer's numbers, bit for bit", async () => {
-  const start = randomValues(1001), goal = randomValues(1001);
-  const run = async (kernels: "ours" | "stock") => {
-    await selectBackend("wasm", { kernels, threads: 1 });
+Deno.test("GanAdamOptimizer's fused kernel gives tf.js's AdamOptimizer's numbers, bit for bit, on 1 and 2 threads", async () => {
+  // Large enough that two threads share each update.
+  const start = randomValues(70_001), goal = randomValues(70_001);
+  const run = async (kernels: "ours" | "stock", threads: 1 | 2 = 1) => {
+    await selectBackend("wasm", { kernels, threads });
     const x = tf.variable(tf.tensor1d(start));
     const target = tf.tensor1d(goal);
     const optimizer = new GanAdamOptimizer([x], {
@@ -347,7 +348,10 @@ Deno.test("GanAdamOptimizer's fused kernel gives tf.js's AdamOptimizer's numbers
   };
   const stock = await run("stock");
   const ours = await run("ours");
+  const two = await run("ours", 2);
+  equal(kernelThreads(heapKernels(tf.backend())), 2);
   deepEqual(ours, stock);
+  deepEqual(two, stock);
   await selectBackend("wasm");
 });
 

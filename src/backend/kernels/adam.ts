@@ -10,6 +10,7 @@
 
 import type * as tf from "@tensorflow/tfjs-core";
 import { heapKernels } from "./module.ts";
+import { splitAdam } from "./pool.ts";
 
 /** The kernel's name. */
 export const GAN_ADAM = "GanAdam";
@@ -43,23 +44,20 @@ export function ganAdamKernel(args: KernelArgs): tf.TensorInfo[] {
   const kernels = heapKernels(backend);
   const outputs = [x, m, v].map((t) => backend.makeOutput(t.shape.slice(), "float32"));
   const n = x.shape.reduce((a, b) => a * b, 1);
-  kernels.exports.adam(
-    kernels.offset(x.dataId),
-    kernels.offset(g.dataId),
-    kernels.offset(m.dataId),
-    kernels.offset(v.dataId),
-    kernels.offset(outputs[0].dataId),
-    kernels.offset(outputs[1].dataId),
-    kernels.offset(outputs[2].dataId),
+  splitAdam(
+    kernels,
+    [x, g, m, v, ...outputs].map((t) => kernels.offset(t.dataId)),
     n,
-    o.learningRate,
-    o.beta1,
-    o.beta2,
-    o.oneMinusBeta1,
-    o.oneMinusBeta2,
-    o.oneMinusAccBeta1,
-    o.oneMinusAccBeta2,
-    o.epsilon,
+    [
+      o.learningRate,
+      o.beta1,
+      o.beta2,
+      o.oneMinusBeta1,
+      o.oneMinusBeta2,
+      o.oneMinusAccBeta1,
+      o.oneMinusAccBeta2,
+      o.epsilon,
+    ],
   );
   return outputs;
 }

@@ -44,16 +44,25 @@ const WORKER_SHARE = 0.48;
 /** How long this thread waits for the worker before giving up on it (ms). */
 const WORKER_TIMEOUT_MS = 10_000;
 
-// Control block (Int32 slots; slot ALPHA is read as float32).
-const STATE = 0, A = 1, B = 2, C = 3, M = 4, N = 5, K = 6, TRANS_A = 7, TRANS_B = 8, BIAS = 9;
-const ACT = 10, ALPHA = 11, M0 = 12, M1 = 13, SCRATCH = 14, SLOTS = 16;
+// Control block. STATE and OP, then the job's arguments in ARGS… as int32 or float32 (the same
+// slots read as either; a float32 argument round-trips exactly).
+const STATE = 0, OP = 1, ARGS = 2, SLOTS = 20;
 const IDLE = 0, GO = 1, STOP = 2, DONE = 3;
+const OP_GEMM = 0, OP_ADAM = 1;
+/** Which of a job's arguments are float32 (the rest are int32). */
+const FLOAT_ARGS: Record<number, boolean[]> = {
+  // gemm(a, b, c, m, n, k, transA, transB, bias, act, alpha, m0, m1, n0, n1, scratch)
+  [OP_GEMM]: Array.from({ length: 16 }, (_, i) => i === 10),
+  // adam(x, g, m, v, xOut, mOut, vOut, n, lr, β1, β2, 1-β1, 1-β2, 1-β1ᵗ, 1-β2ᵗ, ε)
+  [OP_ADAM]: Array.from({ length: 16 }, (_, i) => i >= 8),
+};
 
 /** The worker's program (CommonJS, run by node:worker_threads with `eval`). */
 const WORKER_SOURCE = `
 const { parentPort } = require("node:worker_threads");
-parentPort.once("message", ({ module, memory, control }) => {
-  const { gemm } = new WebAssembly.Instance(module, { env: { memory } }).exports;
+parentPort.once("message", ({ module, memory, control, floatArgs }) => {
+  const { gemm, adam } = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  const kernels = { ${OP_GEMM}: gemm, ${OP_ADAM}: adam };
   const i32 = new Int32Array(control), f32 = new Float32Array(control);
   for (;;) {
     let state = Atomics.load(i32, ${STATE});
@@ -63,9 +72,9 @@ parentPort.once("message", ({ module, memory, control }) => {
       state = Atomics.load(i32, ${STATE});
     }
     if (state === ${STOP}) break;
-    gemm(i32[${A}], i32[${B}], i32[${C}], i32[${M}], i32[${N}], i32[${K}], i32[${TRANS_A}],
-      i32[${TRANS_B}], i32[${BIAS}], i32[${ACT}], f32[${ALPHA}], i32[${M0}], i32[${M1}], 0,
-      i32[${N}], i32[${SCRATCH}]);
+    const op = i32[${OP}];
+    const args = floatArgs[op].map((isFloat, i) => isFloat ? f32[${ARGS} + i] : i32[${ARGS} + i]);
+    kernels[op](...args);
     Atomics.store(i32, ${STATE}, ${DONE});
     Atomics.notify(i32, ${STATE});
   }
@@ -96,7 +105,12 @@ class WorkerPool {
     this.#f32 = new Float32Array(control);
     this.#worker = new Worker(WORKER_SOURCE, { eval: true });
     this.#worker.on("error", () => (this.#broken = true));
-    this.#worker.postMessage({ module: kernels.module, memory: kernels.memory, control });
+    this.#worker.postMessage({
+      module: kernels.module,
+      memory: kernels.memory,
+      control,
+      floatArgs: FLOAT_ARGS,
+    });
     this.#worker.unref();
   }
 
@@ -105,19 +119,17 @@ class WorkerPool {
   }
 
   /**
-   * Runs rows [split, m) of the product on the worker and rows [0, split) here.
+   * Runs `op` with `args` on the worker while `here` runs on this thread.
    *
-   * @returns false if the worker did not answer (the caller then computes its rows).
+   * @returns false if the worker did not answer (the caller then does its part).
    */
-  run(job: GemmJob, split: number, here: () => void): boolean {
-    const e = this.kernels.exports;
-    // Taken before the worker starts: allocating may grow the heap.
-    const scratch = this.kernels.scratch(e.gemm_scratch_floats(job.m - split), 1);
-    const i32 = this.#i32;
-    i32[A] = job.a, i32[B] = job.b, i32[C] = job.c, i32[M] = job.m, i32[N] = job.n;
-    i32[K] = job.k, i32[TRANS_A] = job.transA ? 1 : 0, i32[TRANS_B] = job.transB ? 1 : 0;
-    i32[BIAS] = job.bias, i32[ACT] = job.act, this.#f32[ALPHA] = job.alpha;
-    i32[M0] = split, i32[M1] = job.m, i32[SCRATCH] = scratch;
+  run(op: number, args: number[], here: () => void): boolean {
+    const i32 = this.#i32, f32 = this.#f32, floats = FLOAT_ARGS[op];
+    i32[OP] = op;
+    args.forEach((value, i) => {
+      if (floats[i]) f32[ARGS + i] = value;
+      else i32[ARGS + i] = value;
+    });
     Atomics.store(i32, STATE, GO);
     Atomics.notify(i32, STATE);
     here();
@@ -232,11 +244,73 @@ export function splitGemm(kernels: HeapKernels, job: GemmJob): void {
   const large = job.m * job.n * job.k >= SPLIT_MIN_MADDS && split > 0 && split < job.m;
   const worker = large ? poolFor(kernels) : undefined;
   if (worker) {
-    // This thread's scratch too is taken before the worker starts.
+    // Both scratch buffers are taken before the worker starts: allocating may grow the heap.
     kernels.scratch(e.gemm_scratch_floats(split));
-    if (worker.run(job, split, () => rows(0, split))) return;
+    const scratch = kernels.scratch(e.gemm_scratch_floats(job.m - split), 1);
+    const args = [
+      job.a,
+      job.b,
+      job.c,
+      job.m,
+      job.n,
+      job.k,
+      job.transA ? 1 : 0,
+      job.transB ? 1 : 0,
+      job.bias,
+      job.act,
+      job.alpha,
+      split,
+      job.m,
+      0,
+      job.n,
+      scratch,
+    ];
+    if (worker.run(OP_GEMM, args, () => rows(0, split))) return;
     rows(split, job.m);
     return;
   }
   rows(0, job.m);
+}
+
+/** Adam updates of fewer values than this run on one thread. */
+const SPLIT_MIN_ADAM = 1 << 15;
+
+/**
+ * Runs our Adam kernel over `n` values: the upper part on the worker when there is one and `n` is
+ * large, else all here. Each value's update is the same computation either way.
+ *
+ * @param kernels Our kernels on the heap.
+ * @param pointers x, g, m, v, xOut, mOut, vOut (byte offsets).
+ * @param n Values.
+ * @param scalars lr, β1, β2, 1-β1, 1-β2, 1-β1ᵗ, 1-β2ᵗ, ε.
+ */
+export function splitAdam(
+  kernels: HeapKernels,
+  pointers: number[],
+  n: number,
+  scalars: number[],
+): void {
+  const adam = (from: number, to: number) =>
+    kernels.exports.adam(
+      ...(pointers.map((p) => p + from * 4) as [
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+      ]),
+      to - from,
+      ...(scalars as [number, number, number, number, number, number, number, number]),
+    );
+  const worker = n >= SPLIT_MIN_ADAM ? poolFor(kernels) : undefined;
+  const half = Math.floor(n / 8) * 4;
+  if (worker) {
+    const args = [...pointers.map((p) => p + half * 4), n - half, ...scalars];
+    if (worker.run(OP_ADAM, args, () => adam(0, half))) return;
+    adam(half, n);
+    return;
+  }
+  adam(0, n);
 }
