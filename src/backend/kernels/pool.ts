@@ -49,6 +49,8 @@ const WORKER_TIMEOUT_MS = 10_000;
 const STATE = 0, OP = 1, ARGS = 2, SLOTS = 20;
 const IDLE = 0, GO = 1, STOP = 2, DONE = 3;
 const OP_GEMM = 0, OP_ADAM = 1;
+/** How long the worker polls for its next job before it sleeps (ms). */
+const SPIN_MS = 2;
 /** Which of a job's arguments are float32 (the rest are int32). */
 const FLOAT_ARGS: Record<number, boolean[]> = {
   // gemm(a, b, c, m, n, k, transA, transB, bias, act, alpha, m0, m1, n0, n1, scratch)
@@ -66,7 +68,13 @@ parentPort.once("message", ({ module, memory, control, floatArgs }) => {
   const i32 = new Int32Array(control), f32 = new Float32Array(control);
   for (;;) {
     let state = Atomics.load(i32, ${STATE});
-    // Sleep until there is work (GO) or the end (STOP); IDLE and DONE are both "nothing to do".
+    // The next job of a training step comes within microseconds: poll for it a little while
+    // (waking from a sleep costs more than the job gains), then sleep until there is work (GO)
+    // or the end (STOP); IDLE and DONE are both "nothing to do".
+    const until = performance.now() + ${SPIN_MS};
+    while (state !== ${GO} && state !== ${STOP} && performance.now() < until) {
+      state = Atomics.load(i32, ${STATE});
+    }
     while (state !== ${GO} && state !== ${STOP}) {
       Atomics.wait(i32, ${STATE}, state);
       state = Atomics.load(i32, ${STATE});
@@ -134,12 +142,12 @@ class WorkerPool {
     Atomics.notify(i32, STATE);
     here();
     const deadline = performance.now() + WORKER_TIMEOUT_MS;
-    while (Atomics.load(i32, STATE) !== DONE) {
-      if (performance.now() > deadline) {
+    // The worker finishes about when this thread does: poll (a sleep's wake-up costs more).
+    for (let polls = 1; Atomics.load(i32, STATE) !== DONE; polls++) {
+      if (polls % 4096 === 0 && performance.now() > deadline) {
         this.#broken = true;
         return false;
       }
-      Atomics.wait(i32, STATE, GO, 100);
     }
     Atomics.store(i32, STATE, IDLE);
     return true;
