@@ -38,7 +38,7 @@ import {
   type PresetName,
 } from "../models/presets.ts";
 import { sample } from "../sample/sample.ts";
-import { evaluateGenerator } from "../eval/evaluate.ts";
+import { evaluateGenerator, type Evaluation } from "../eval/evaluate.ts";
 import { writePngGrid } from "../sample/files.ts";
 import { TFJS_VERSION, VERSION } from "../version.ts";
 import { type CurvePoint, lossChartSvg, type MetricPoint } from "./chart.ts";
@@ -137,26 +137,16 @@ export interface TrainRunOptions extends
   onEvaluation?: (evaluation: RunEvaluation) => void | Promise<void>;
 }
 
-/** What one evaluation during training measured. */
-export interface RunEvaluation {
+/** What one evaluation during training measured: the evaluator's headline metrics, and when. */
+export interface RunEvaluation extends
+  Pick<
+    Evaluation,
+    "fid" | "is" | "coverage" | "precision" | "recall" | "confidence" | "classShare"
+  > {
   /** The epoch after which it ran. */
   epoch: number;
   /** Steps since the start of the run. */
   globalStep: number;
-  /** Fréchet distance to the MNIST test set on the evaluator's features (lower is better). */
-  fid: number;
-  /** Classifier-based Inception Score (higher is better, at most 10). */
-  is: number;
-  /** Classes holding at least 5% of the samples. */
-  coverage: number;
-  /** Precision of the samples (k-NN manifold estimate). */
-  precision: number;
-  /** Recall of the samples (k-NN manifold estimate). */
-  recall: number;
-  /** Mean top-class probability. */
-  confidence: number;
-  /** The fraction of samples in each class, 0–9. */
-  classShare: number[];
 }
 
 /** Evaluates a generator from `n` samples drawn with `seed`. */

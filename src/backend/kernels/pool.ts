@@ -229,8 +229,9 @@ export function kernelThreads(kernels?: HeapKernels): number {
  */
 export function splitGemm(kernels: HeapKernels, job: GemmJob): void {
   const e = kernels.exports;
-  const rows = (m0: number, m1: number) =>
-    e.gemm(
+  // gemm's arguments for rows [m0, m1), all columns, with a scratch buffer.
+  const gemmArgs = (m0: number, m1: number, scratch: number) =>
+    [
       job.a,
       job.b,
       job.c,
@@ -246,8 +247,10 @@ export function splitGemm(kernels: HeapKernels, job: GemmJob): void {
       m1,
       0,
       job.n,
-      kernels.scratch(e.gemm_scratch_floats(m1 - m0)),
-    );
+      scratch,
+    ] as Parameters<typeof e.gemm>;
+  const rows = (m0: number, m1: number) =>
+    e.gemm(...gemmArgs(m0, m1, kernels.scratch(e.gemm_scratch_floats(m1 - m0))));
   const split = Math.ceil((job.m * (1 - WORKER_SHARE)) / 4) * 4;
   const large = job.m * job.n * job.k >= SPLIT_MIN_MADDS && split > 0 && split < job.m;
   const worker = large ? poolFor(kernels) : undefined;
@@ -255,25 +258,7 @@ export function splitGemm(kernels: HeapKernels, job: GemmJob): void {
     // Both scratch buffers are taken before the worker starts: allocating may grow the heap.
     kernels.scratch(e.gemm_scratch_floats(split));
     const scratch = kernels.scratch(e.gemm_scratch_floats(job.m - split), 1);
-    const args = [
-      job.a,
-      job.b,
-      job.c,
-      job.m,
-      job.n,
-      job.k,
-      job.transA ? 1 : 0,
-      job.transB ? 1 : 0,
-      job.bias,
-      job.act,
-      job.alpha,
-      split,
-      job.m,
-      0,
-      job.n,
-      scratch,
-    ];
-    if (worker.run(OP_GEMM, args, () => rows(0, split))) return;
+    if (worker.run(OP_GEMM, gemmArgs(split, job.m, scratch), () => rows(0, split))) return;
     rows(split, job.m);
     return;
   }
