@@ -23,6 +23,55 @@ export interface AdamSettings {
 
 const f32 = Math.fround;
 
+/**
+ * The scalar settings of one Adam update, in float32 as tf.js's optimiser holds them.
+ *
+ * @param s The optimiser's settings.
+ * @param accBeta1 β1 to the power of the step (float32, as tf.js keeps it).
+ * @param accBeta2 β2 likewise.
+ * @returns The `GanAdam` kernel's attributes.
+ *
+ * @example
+ * ```ts ignore
+ * const attrs = adamAttrs({ learningRate: 2e-4, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 }, 0.5, 0.999);
+ * ```
+ */
+export function adamAttrs(s: AdamSettings, accBeta1: number, accBeta2: number): GanAdamAttrs {
+  return {
+    learningRate: f32(s.learningRate),
+    beta1: f32(s.beta1),
+    beta2: f32(s.beta2),
+    oneMinusBeta1: f32(1 - s.beta1),
+    oneMinusBeta2: f32(1 - s.beta2),
+    oneMinusAccBeta1: f32(1 - accBeta1),
+    oneMinusAccBeta2: f32(1 - accBeta2),
+    epsilon: f32(s.epsilon),
+  };
+}
+
+/**
+ * {@linkcode adamAttrs} in the order of the `adam` kernel's scalar arguments: lr, β1, β2, 1-β1,
+ * 1-β2, 1-β1ᵗ, 1-β2ᵗ, ε.
+ *
+ * @param s The optimiser's settings.
+ * @param accBeta1 β1 to the power of the step.
+ * @param accBeta2 β2 likewise.
+ * @returns The eight scalars.
+ */
+export function adamScalars(s: AdamSettings, accBeta1: number, accBeta2: number): number[] {
+  const a = adamAttrs(s, accBeta1, accBeta2);
+  return [
+    a.learningRate,
+    a.beta1,
+    a.beta2,
+    a.oneMinusBeta1,
+    a.oneMinusBeta2,
+    a.oneMinusAccBeta1,
+    a.oneMinusAccBeta2,
+    a.epsilon,
+  ];
+}
+
 /** Adam over a fixed list of variables. */
 export class GanAdamOptimizer {
   readonly #settings: AdamSettings;
@@ -73,16 +122,7 @@ export class GanAdamOptimizer {
       return;
     }
     const s = this.#settings;
-    const attrs: GanAdamAttrs = {
-      learningRate: f32(s.learningRate),
-      beta1: f32(s.beta1),
-      beta2: f32(s.beta2),
-      oneMinusBeta1: f32(1 - s.beta1),
-      oneMinusBeta2: f32(1 - s.beta2),
-      oneMinusAccBeta1: f32(1 - this.#accBeta1),
-      oneMinusAccBeta2: f32(1 - this.#accBeta2),
-      epsilon: f32(s.epsilon),
-    };
+    const attrs = adamAttrs(s, this.#accBeta1, this.#accBeta2);
     tf.tidy(() => {
       this.#variables.forEach((x, i) => {
         const g = grads[x.name];

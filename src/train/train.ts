@@ -12,6 +12,7 @@ import { type ImageSet, imageSize } from "../data/images.ts";
 import { checkInteger, checkNumber } from "../errors.ts";
 import { DEFAULT_PRESET, PRESETS } from "../models/presets.ts";
 import { Random } from "../random.ts";
+import { createDirectStep } from "./direct_step.ts";
 import { GanAdamOptimizer } from "./adam.ts";
 import { fusedBatchNormCall } from "../backend/kernels/batch_norm.ts";
 import { discriminatorLoss, generatorLoss } from "./losses.ts";
@@ -226,7 +227,9 @@ export interface GanStep {
  *
  * @param generator The generator, `(B, latentDim)` → `(B, height, width, channels)`.
  * @param discriminator The discriminator, images → `(B, 1)` logits.
- * @param options Batch size, optimiser settings and generator updates per step (default 1).
+ * @param options Batch size, optimiser settings and generator updates per step (default 1);
+ * `autograd: true` runs the step as tf.js operations with tf.js's autograd even where the direct
+ * step on our kernels applies (src/train/direct_step.ts: MLPs on wasm), e.g. to compare them.
  * @returns The step.
  *
  * @example Time one step of the standard preset
@@ -249,9 +252,21 @@ export function createGanStep(
   discriminator: LayersModel,
   options:
     & Pick<ResolvedTrainOptions, "batchSize" | "learningRate" | "beta1" | "beta2">
-    & Partial<Pick<ResolvedTrainOptions, "generatorSteps">>,
+    & Partial<Pick<ResolvedTrainOptions, "generatorSteps">>
+    & { autograd?: boolean },
 ): GanStep {
   const { batchSize, learningRate, beta1, beta2, generatorSteps = 1 } = options;
+  if (!options.autograd) {
+    const direct = createDirectStep(generator, discriminator, {
+      batchSize,
+      learningRate,
+      beta1,
+      beta2,
+      epsilon: 1e-8,
+      generatorSteps,
+    });
+    if (direct) return direct;
+  }
   const latentDim = generator.inputs[0].shape[1] as number;
   const imageShape = generator.outputs[0].shape.slice(1) as [number, number, number];
   const varsD = trainableVariables(discriminator);

@@ -376,6 +376,18 @@ void tanh_f32(const f32* x, f32* out, int n) {
   for (; i < n; i++) out[i] = wasm_f32x4_extract_lane(tanh4(wasm_f32x4_splat(x[i])), 0);
 }
 
+// Relu, max(x, 0) (an unfused Relu: after a BatchNorm).
+__attribute__((export_name("relu")))
+void relu(const f32* x, f32* out, int n) {
+  v128_t zero = wasm_f32x4_splat(0.f);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128_t xi = wasm_v128_load(x + i);
+    wasm_v128_store(out + i, wasm_v128_and(xi, wasm_f32x4_gt(xi, zero)));
+  }
+  for (; i < n; i++) out[i] = x[i] > 0.f ? x[i] : 0.f;
+}
+
 // LeakyRelu, tf.js's x < 0 ? alpha·x : x.
 __attribute__((export_name("leaky_relu")))
 void leaky_relu(const f32* x, f32* out, int n, f32 alpha_f) {

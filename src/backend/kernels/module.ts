@@ -46,6 +46,8 @@ export interface KernelExports {
   relu_grad(x: number, dy: number, out: number, n: number): void;
   /** (1 - y²) · dy. */
   tanh_grad(y: number, dy: number, out: number, n: number): void;
+  /** max(x, 0). */
+  relu(x: number, out: number, n: number): void;
   /** x < 0 ? alpha·x : x. */
   leaky_relu(x: number, out: number, n: number, alpha: number): void;
   /** tanh(x), within 2 ulp. */
@@ -106,6 +108,7 @@ export interface WasmBackendInternals {
     HEAPU8: Uint8Array;
   };
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  refCount(dataId: object): number;
   makeOutput(shape: number[], dtype: string): { dataId: object; shape: number[]; dtype: string };
 }
 
@@ -207,6 +210,39 @@ export class HeapKernels {
       buffer[0] = this.#backend.wasm._malloc(buffer[1]) >>> 0;
     }
     return buffer[0];
+  }
+
+  /**
+   * Allocates zeroed floats on the heap, outside tf.js's tensors (free them with
+   * {@linkcode HeapKernels.free}).
+   *
+   * @param floats How many floats.
+   * @returns The byte offset.
+   */
+  alloc(floats: number): number {
+    const bytes = Math.max(floats, 1) * 4;
+    const offset = this.#backend.wasm._malloc(bytes) >>> 0;
+    new Uint8Array(this.memory.buffer, offset, bytes).fill(0);
+    return offset;
+  }
+
+  /**
+   * Frees what {@linkcode HeapKernels.alloc} allocated.
+   *
+   * @param offset Its byte offset.
+   */
+  free(offset: number): void {
+    this.#backend.wasm._free(offset);
+  }
+
+  /**
+   * How many tensors share a tensor's data (reshapes share it).
+   *
+   * @param dataId The tensor's data id.
+   * @returns The count.
+   */
+  refCount(dataId: object): number {
+    return this.#backend.refCount(dataId);
   }
 
   /**
