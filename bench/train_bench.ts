@@ -1,6 +1,7 @@
 /**
- * Training-step benchmarks, `deno bench`: ours (tf.js-wasm with our kernels) next to stock
- * tf.js-wasm and tf.js cpu, for the standard and lite presets. Each group's summary gives the
+ * Training-step benchmarks, `deno bench`: ours (the direct step on our kernels, 2 and 1 threads,
+ * and the same step as tf.js operations with tf.js's autograd) next to stock tf.js-wasm and tf.js
+ * cpu, for the standard and lite presets. Each group's summary gives the
  * ratios against ours. The PyTorch peer is in `cli.ts bench` (it needs a subprocess).
  *
  * One bench iteration is one training step: a D update on a real and a fake batch, a G update.
@@ -19,12 +20,20 @@ interface Variant {
   backend: "wasm" | "cpu";
   kernels?: WasmKernels;
   threads?: 1 | 2;
+  autograd?: boolean;
   n: number;
 }
 
 const VARIANTS: Variant[] = [
   { name: "ours, 2 threads", backend: "wasm", threads: 2, n: 60 },
   { name: "ours, 1 thread", backend: "wasm", threads: 1, n: 60 },
+  {
+    name: "ours as tf.js ops + autograd, 2 threads",
+    backend: "wasm",
+    threads: 2,
+    autograd: true,
+    n: 40,
+  },
   { name: "stock tf.js wasm", backend: "wasm", kernels: "stock", n: 15 },
   { name: "tf.js cpu", backend: "cpu", n: 5 },
 ];
@@ -42,6 +51,7 @@ async function setUp(variant: Variant, preset: PresetName) {
     learningRate: 2e-4,
     beta1: 0.5,
     beta2: 0.999,
+    autograd: variant.autograd,
   });
   return { step, batch, noise, variant };
 }

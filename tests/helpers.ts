@@ -4,7 +4,10 @@
  * @module
  */
 
+import { equal } from "std/assert";
+import * as tf from "@tensorflow/tfjs-core";
 import { join } from "std/path";
+import { selectBackend } from "../src/backend/select.ts";
 import { gzipSync } from "std/zlib";
 import { encodeIdx } from "../src/data/idx.ts";
 import { Random } from "../src/random.ts";
@@ -208,4 +211,38 @@ export async function trainingTrace(
   generator.dispose();
   discriminator.dispose();
   return trace;
+}
+
+/** Runs `f` on the cpu backend and on wasm with our kernels; returns both results. */
+export async function both(
+  f: () => tf.Tensor | tf.Tensor[],
+): Promise<{ cpu: Float32Array[]; ours: Float32Array[] }> {
+  const run = () =>
+    tf.tidy(() => {
+      const out = f();
+      return (Array.isArray(out) ? out : [out]).map((t) => t.dataSync() as Float32Array);
+    });
+  await selectBackend("cpu");
+  const cpu = run();
+  await selectBackend("wasm", { threads: 1 });
+  const ours = run();
+  return { cpu, ours };
+}
+
+/** The largest |a - b| / max(1, |b|) over all outputs. */
+export function maxError(a: Float32Array[], b: Float32Array[]): number {
+  let error = 0;
+  a.forEach((x, i) => {
+    equal(x.length, b[i].length);
+    x.forEach((v, j) => {
+      const w = b[i][j];
+      const e = v === w || (Number.isNaN(v) && Number.isNaN(w))
+        ? 0
+        : Number.isNaN(v) || Number.isNaN(w)
+        ? Infinity
+        : Math.abs(v - w) / Math.max(1, Math.abs(w));
+      error = Math.max(error, e);
+    });
+  });
+  return error;
 }

@@ -24,46 +24,12 @@ import {
 } from "../src/backend/kernels/kernels_wasm.ts";
 import { Random } from "../src/random.ts";
 import { GanAdamOptimizer } from "../src/train/adam.ts";
-import { trainingTrace } from "./helpers.ts";
+import { both, maxError, trainingTrace } from "./helpers.ts";
 
 const random = new Random(33);
 const randomValues = (n: number, scale = 1) =>
   Array.from(random.fillNormal(new Float32Array(n)), (v) => v * scale);
 const randomInt = (lo: number, hi: number) => lo + random.int(hi - lo + 1);
-
-/** Runs `f` on the cpu backend and on wasm with our kernels; returns both results. */
-async function both(
-  f: () => tf.Tensor | tf.Tensor[],
-): Promise<{ cpu: Float32Array[]; ours: Float32Array[] }> {
-  const run = () =>
-    tf.tidy(() => {
-      const out = f();
-      return (Array.isArray(out) ? out : [out]).map((t) => t.dataSync() as Float32Array);
-    });
-  await selectBackend("cpu");
-  const cpu = run();
-  await selectBackend("wasm", { threads: 1 });
-  const ours = run();
-  return { cpu, ours };
-}
-
-/** The largest |a - b| / max(1, |b|) over all outputs. */
-function maxError(a: Float32Array[], b: Float32Array[]): number {
-  let error = 0;
-  a.forEach((x, i) => {
-    equal(x.length, b[i].length);
-    x.forEach((v, j) => {
-      const w = b[i][j];
-      const e = v === w || (Number.isNaN(v) && Number.isNaN(w))
-        ? 0
-        : Number.isNaN(v) || Number.isNaN(w)
-        ? Infinity
-        : Math.abs(v - w) / Math.max(1, Math.abs(w));
-      error = Math.max(error, e);
-    });
-  });
-  return error;
-}
 
 Deno.test("matMul on our kernel matches the cpu backend: every transpose case, batches, random shapes", async () => {
   let worst = 0;

@@ -24,6 +24,12 @@ Deno.test("the presets have the seed systems' exact trainable parameter counts",
       d: dense([784, 512, 256, 1]),
     },
     tutorial: { g: dense([32, 128, 784]), d: dense([784, 64, 1]) },
+    // Dense 100→7·7·128 (no bias), BN 128, ConvT 4·4·128→64 (no bias), BN 64, ConvT 4·4·64→1 + 1;
+    // Conv 4·4·1→64 + 64, Conv 4·4·64→128 (no bias), BN 128, Dense 7·7·128→1 + 1.
+    dcgan: {
+      g: 100 * 6272 + 2 * 128 + 16 * 128 * 64 + 2 * 64 + 16 * 64 + 1,
+      d: 16 * 64 + 64 + 16 * 64 * 128 + 2 * 128 + 6272 + 1,
+    },
   };
   for (const preset of PRESET_NAMES) {
     equal(trainable(createGenerator({ preset, faithful: true })), expected[preset].g, preset);

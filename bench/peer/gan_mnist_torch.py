@@ -37,7 +37,60 @@ PRESETS = {
     "tutorial": dict(latent=32, g_hidden=[128], g_act="leaky_relu", g_alpha=0.01, g_bn=False,
                      d_hidden=[64], d_act="leaky_relu", d_alpha=0.01,
                      epochs=25, batch=32, lr=2e-4, limit=None, g_steps=1),
+    # Convolutional: g_hidden are the generator's feature-map channels (7x7 first), d_hidden the
+    # discriminator's convolution channels; 4x4 filters, stride 2, padding 1; N(0, 0.02) weights.
+    "dcgan": dict(latent=100, g_hidden=[128, 64], d_hidden=[64, 128], d_alpha=0.2, conv=True,
+                  epochs=5, batch=64, lr=2e-4, limit=None, g_steps=1),
 }
+
+
+class DcganGenerator(nn.Module):
+    def __init__(self, p, side=28):
+        super().__init__()
+        maps = p["g_hidden"]
+        self.first = (maps[0], side // 2 ** len(maps))
+        h0 = self.first[1]
+        self.dense = nn.Linear(p["latent"], h0 * h0 * maps[0], bias=False)  # (B, z) -> (B, h0*h0*c0)
+        layers = []
+        for i, c in enumerate(maps):
+            last = i == len(maps) - 1
+            out = 1 if last else maps[i + 1]
+            layers += [nn.BatchNorm2d(c), nn.ReLU(),                  # (B, c, h, h)
+                       nn.ConvTranspose2d(c, out, 4, 2, 1, bias=last)]  # -> (B, out, 2h, 2h)
+        layers.append(nn.Tanh())
+        self.body = nn.Sequential(*layers)
+
+    def forward(self, z):
+        c0, h0 = self.first
+        # tf.js's Dense + Reshape gives NHWC: (B, h0, h0, c0); PyTorch's conv layers want NCHW.
+        x = self.dense(z).view(-1, h0, h0, c0).permute(0, 3, 1, 2)
+        return self.body(x).reshape(z.shape[0], -1)               # (B, 784) as the MLPs
+
+
+class DcganDiscriminator(nn.Module):
+    def __init__(self, p, side=28):
+        super().__init__()
+        layers, c_in = [], 1
+        for i, c in enumerate(p["d_hidden"]):
+            layers.append(nn.Conv2d(c_in, c, 4, 2, 1, bias=i == 0))  # (B, c_in, h, h) -> (B, c, h/2, h/2)
+            if i > 0:
+                layers.append(nn.BatchNorm2d(c))
+            layers.append(nn.LeakyReLU(p["d_alpha"]))
+            c_in, side = c, (side + 1) // 2
+        self.body = nn.Sequential(*layers)
+        self.logit = nn.Linear(c_in * side * side, 1)                 # (B, c*h*h) -> (B, 1)
+
+    def forward(self, x):
+        return self.logit(self.body(x.view(-1, 1, 28, 28)).flatten(1))
+
+
+def dcgan_init(module):
+    for m in module.modules():
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+            nn.init.normal_(m.weight, 0.0, 0.02)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+    return module
 
 
 def activation(name, alpha):
@@ -94,7 +147,10 @@ class Trainer:
     def __init__(self, p, seed):
         torch.manual_seed(seed)
         self.p = p
-        self.G, self.D = generator(p), discriminator(p)
+        if p.get("conv"):
+            self.G, self.D = dcgan_init(DcganGenerator(p)), dcgan_init(DcganDiscriminator(p))
+        else:
+            self.G, self.D = generator(p), discriminator(p)
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=p["lr"], betas=(0.5, 0.999))
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=p["lr"], betas=(0.5, 0.999))
         self.bce = nn.BCEWithLogitsLoss()

@@ -29,6 +29,8 @@ export interface StepTimingOptions {
   kernels?: WasmKernels;
   /** On wasm with our kernels: threads for large products. */
   threads?: 1 | 2;
+  /** Run the step as tf.js operations with tf.js's autograd, not as our direct step. */
+  autograd?: boolean;
   /**
    * Untimed steps first (compilation, allocation).
    * @default {5}
@@ -49,7 +51,10 @@ export async function timeSteps(options: StepTimingOptions): Promise<number> {
   const preset = getPreset(options.preset, faithful);
   const generator = createGenerator({ preset: preset.name, faithful, seed: 1 });
   const discriminator = createDiscriminator({ preset: preset.name, faithful, seed: 1 });
-  const step = createGanStep(generator, discriminator, preset.training);
+  const step = createGanStep(generator, discriminator, {
+    ...preset.training,
+    autograd: options.autograd,
+  });
   const { batchSize, generatorSteps } = preset.training;
   const random = new Random(1);
   const [h, w, c] = preset.generator.imageShape;
@@ -85,8 +90,9 @@ export interface ProductShape {
 }
 
 /**
- * The products of one training step of an MLP preset (batch B): forward (B × in · in × out),
- * input gradients (B × out · (in × out)ᵀ) and weight gradients ((B × in)ᵀ · B × out).
+ * The products of one training step of a preset (batch B). For an MLP: forward
+ * (B × in · in × out), input gradients (B × out · (in × out)ᵀ) and weight gradients
+ * ((B × in)ᵀ · B × out); for a DCGAN, those of its convolutions.
  *
  * @param preset The preset.
  * @returns One entry per distinct shape.
@@ -94,6 +100,7 @@ export interface ProductShape {
 export function presetProducts(preset: PresetName): ProductShape[] {
   const p = getPreset(preset, true);
   const b = p.training.batchSize;
+  if (p.generator.architecture === "dcgan") return convProducts(p);
   const pixels = p.generator.imageShape.reduce((x, y) => x * y, 1);
   const layers = [
     ...[p.generator.latentDim, ...p.generator.hiddenUnits, pixels].map((u, i, a) => [a[i - 1], u])
@@ -113,6 +120,44 @@ export function presetProducts(preset: PresetName): ProductShape[] {
       const key = JSON.stringify(s);
       if (!seen.has(key)) (seen.add(key), shapes.push(s));
     }
+  }
+  return shapes;
+}
+
+/**
+ * The products of a DCGAN step's convolutions, as src/backend/kernels/conv.ts runs them: a
+ * convolution from (h, w, cin) to (h', w', cout) with 4×4 filters is, with M = B·h'·w' output
+ * positions and K = 16·cin, the forward product M × K · K × cout, the filter gradient
+ * (M × K)ᵀ · M × cout and the input gradient M × cout · (K × cout)ᵀ. A transposed convolution is
+ * the same three products of the convolution it transposes.
+ */
+function convProducts(p: ReturnType<typeof getPreset>): ProductShape[] {
+  const b = p.training.batchSize;
+  const [height, , channels] = p.generator.imageShape;
+  const convs: [number, number, number][] = []; // [M, K, N]
+  // Generator: feature maps doubling up to the image; each transposed conv from c to next.
+  const g = p.generator.hiddenUnits;
+  let side = height / 2 ** g.length;
+  g.forEach((c, i) => {
+    const next = i === g.length - 1 ? channels : g[i + 1];
+    convs.push([b * side * side, 16 * next, c]); // the convolution (2s, 2s, next) → (s, s, c)
+    side *= 2;
+  });
+  // Discriminator: halving from the image.
+  let cin = channels;
+  side = height;
+  for (const c of p.discriminator.hiddenUnits) {
+    side = Math.ceil(side / 2);
+    convs.push([b * side * side, 16 * cin, c]);
+    cin = c;
+  }
+  const shapes: ProductShape[] = [];
+  for (const [m, k, n] of convs) {
+    shapes.push(
+      { m, k, n },
+      { m: k, k: m, n, transposeA: true },
+      { m, k: n, n: k, transposeB: true },
+    );
   }
   return shapes;
 }

@@ -16,7 +16,10 @@ import { choiceFlag, intFlag, parseFlags, requirePermission } from "./args.ts";
 export const BENCH_HELP = `Usage: cli.ts bench [options]
 
 Time our training step (one D update on a real and a fake batch, one G update) next to stock
-tf.js-wasm, tf.js cpu and PyTorch on the CPU running the same model and step, in one run.
+tf.js-wasm, tf.js cpu and PyTorch on the CPU running the same model and step, in one run. Ours
+is the direct step (the MLP's forward and backward passes written out as calls of our WASM
+kernels); with tfjs in --compare, also the same step as tf.js operations differentiated by
+tf.js's autograd on our kernels.
 
 Options:
   --preset NAME      standard | lite | tutorial                      (default: standard)
@@ -34,7 +37,8 @@ Options:
 PyTorch runs bench/peer/gan_mnist_torch.py with a Python that has torch (Debian's python3-torch
 and libopenblas0: deno task peer:install); in its fastest setting here, 1 torch thread with
 OpenBLAS left free, and also with 2 threads. Without it the bench says so and reports the rest.
-stock tf.js-wasm and tf.js cpu are slow: they run min(steps, 40) and min(steps, 10) steps.
+The autograd step runs min(steps, 100) steps; stock tf.js-wasm and tf.js cpu are slow: they run
+min(steps, 40) and min(steps, 10).
 `;
 
 const FLAGS = {
@@ -88,7 +92,13 @@ export async function benchCommand(args: string[]): Promise<number> {
   const rows: Row[] = [{ name: `ours: ${ours.description}`, ms: [] }];
   const withTfjs = compare === "all" || compare === "tfjs";
   const withPeer = compare === "all" || compare === "pytorch";
-  if (withTfjs) rows.push({ name: "stock tf.js wasm", ms: [] }, { name: "tf.js cpu", ms: [] });
+  if (withTfjs) {
+    rows.push(
+      { name: "ours, as tf.js ops + autograd (our kernels)", ms: [] },
+      { name: "stock tf.js wasm", ms: [] },
+      { name: "tf.js cpu", ms: [] },
+    );
+  }
   let peer: Awaited<ReturnType<typeof findPeerPython>> | undefined;
   if (withPeer) {
     requirePermission({ name: "run" }, "--allow-run");
@@ -122,12 +132,22 @@ export async function benchCommand(args: string[]): Promise<number> {
         await timeSteps({
           preset,
           faithful,
+          steps: perRound(Math.min(steps, 100)),
+          backend: "wasm",
+          threads,
+          autograd: true,
+        }),
+      );
+      rows[2].ms.push(
+        await timeSteps({
+          preset,
+          faithful,
           steps: perRound(Math.min(steps, 40)),
           backend: "wasm",
           kernels: "stock",
         }),
       );
-      rows[2].ms.push(
+      rows[3].ms.push(
         await timeSteps({
           preset,
           faithful,
@@ -138,7 +158,7 @@ export async function benchCommand(args: string[]): Promise<number> {
       );
     }
     if (peer && "python" in peer) {
-      const at = withTfjs ? 3 : 1;
+      const at = withTfjs ? 4 : 1;
       rows[at].ms.push(await timePeerSteps(peer.python, preset, faithful, perRound(steps), 1));
       rows[at + 1].ms.push(await timePeerSteps(peer.python, preset, faithful, perRound(steps), 2));
     }

@@ -9,6 +9,7 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import type { LayersModel } from "../tf_types.ts";
 import { checkInteger, checkNumber } from "../errors.ts";
 import { Random } from "../random.ts";
+import { dcganDiscriminator, dcganGenerator } from "./dcgan.ts";
 import {
   type Activation,
   DEFAULT_PRESET,
@@ -120,9 +121,20 @@ function checkShared(
   where: string,
   options: Pick<
     GeneratorOptions,
-    "hiddenUnits" | "activation" | "leakyReluAlpha" | "imageShape" | "initializer" | "initStddev"
+    | "architecture"
+    | "hiddenUnits"
+    | "activation"
+    | "leakyReluAlpha"
+    | "imageShape"
+    | "initializer"
+    | "initStddev"
   >,
 ): void {
+  if (options.architecture !== undefined && !["mlp", "dcgan"].includes(options.architecture)) {
+    throw new RangeError(
+      `${where}: architecture must be "mlp" or "dcgan", got "${options.architecture}"`,
+    );
+  }
   if (!Array.isArray(options.hiddenUnits)) {
     throw new RangeError(`${where}: hiddenUnits must be an array`);
   }
@@ -224,6 +236,7 @@ function withoutUndefined<T extends object>(object: T): Partial<T> {
 export function createGenerator(options: CreateGeneratorOptions = {}): LayersModel {
   const o = resolveGeneratorOptions(options);
   const seeds = new SeedSource(options.seed, 0x47454e);
+  if (o.architecture === "dcgan") return dcganGenerator(o, seeds);
   const [height, width, channels] = o.imageShape;
   const model = tfl.sequential({ name: "generator" });
   let fanIn = o.latentDim;
@@ -285,6 +298,7 @@ export function createGenerator(options: CreateGeneratorOptions = {}): LayersMod
 export function createDiscriminator(options: CreateDiscriminatorOptions = {}): LayersModel {
   const o = resolveDiscriminatorOptions(options);
   const seeds = new SeedSource(options.seed, 0x444953);
+  if (o.architecture === "dcgan") return dcganDiscriminator(o, seeds);
   const [height, width, channels] = o.imageShape;
   const model = tfl.sequential({ name: "discriminator" });
   // (B, height, width, channels) -> (B, height·width·channels)

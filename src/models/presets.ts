@@ -17,8 +17,16 @@ export type Activation = "relu" | "leaky_relu" | "tanh" | "sigmoid" | "elu" | "l
  */
 export type Initializer = "torch" | "glorot" | "normal";
 
-/** The architecture of an MLP generator: latent vector → hidden Dense layers → image. */
+/** The kind of network: Dense layers (`mlp`) or convolutions (`dcgan`, src/models/dcgan.ts). */
+export type Architecture = "mlp" | "dcgan";
+
+/** The architecture of a generator: latent vector → hidden layers → image. */
 export interface GeneratorOptions {
+  /**
+   * Dense layers, or a DCGAN (then `hiddenUnits` are the channels of its feature maps).
+   * @default {"mlp"}
+   */
+  architecture?: Architecture;
   /** Length of the noise vector z. */
   latentDim: number;
   /** Units of each hidden Dense layer, in order. */
@@ -41,6 +49,11 @@ export interface GeneratorOptions {
 
 /** The architecture of an MLP discriminator: image → hidden Dense layers → one logit. */
 export interface DiscriminatorOptions {
+  /**
+   * Dense layers, or a DCGAN (then `hiddenUnits` are the channels of its convolutions).
+   * @default {"mlp"}
+   */
+  architecture?: Architecture;
   /** The image it judges: `[height, width, channels]`. */
   imageShape: [number, number, number];
   /** Units of each hidden Dense layer, in order. */
@@ -93,7 +106,7 @@ export interface Preset {
 }
 
 /** The names of the built-in presets. */
-export type PresetName = "standard" | "lite" | "tutorial";
+export type PresetName = "standard" | "lite" | "tutorial" | "dcgan";
 
 const MNIST_SHAPE: [number, number, number] = [28, 28, 1];
 
@@ -245,6 +258,41 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = deepFreeze({
       generatorSteps: 1,
     },
   },
+  dcgan: {
+    name: "dcgan",
+    description:
+      "DCGAN for 28×28 digits: G z→7·7·128→14·14·64→28·28·1, D 28²→14²·64→7²·128→1, 4×4 filters.",
+    generator: {
+      architecture: "dcgan",
+      latentDim: 100,
+      hiddenUnits: [128, 64],
+      activation: "relu",
+      leakyReluAlpha: 0.2,
+      batchNorm: true,
+      outputActivation: "tanh",
+      imageShape: MNIST_SHAPE,
+      initializer: "normal",
+      initStddev: 0.02,
+    },
+    discriminator: {
+      architecture: "dcgan",
+      imageShape: MNIST_SHAPE,
+      hiddenUnits: [64, 128],
+      activation: "leaky_relu",
+      leakyReluAlpha: 0.2,
+      dropout: 0,
+      initializer: "normal",
+      initStddev: 0.02,
+    },
+    training: {
+      epochs: 5,
+      batchSize: 64,
+      learningRate: 2e-4,
+      beta1: 0.5,
+      beta2: 0.999,
+      generatorSteps: 1,
+    },
+  },
 });
 
 /**
@@ -268,7 +316,7 @@ export const SEED_PRESETS: Readonly<Record<PresetName, Preset>> = deepFreeze({
 export const DEFAULT_PRESET: PresetName = "lite";
 
 /** The preset names, in the order the docs list them. */
-export const PRESET_NAMES: readonly PresetName[] = ["standard", "lite", "tutorial"];
+export const PRESET_NAMES: readonly PresetName[] = ["standard", "lite", "tutorial", "dcgan"];
 
 /**
  * A preset by name, or a `RangeError` that lists the valid names.

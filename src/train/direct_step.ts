@@ -487,7 +487,6 @@ export function createDirectStep(
   const planD = planOf(discriminator, pixels);
   if (!planG || !planD || planD.some((op) => op.kind === "batchNorm")) return undefined;
   if (planG.at(-1)?.units !== pixels || planD.at(-1)?.units !== 1) return undefined;
-  if (planG.at(-1)!.kind === "dense" && planG.length === 1) return undefined;
 
   const { batchSize: B, generatorSteps } = options;
   const kernels = heapKernels(tf.backend());
@@ -534,8 +533,19 @@ export function createDirectStep(
   };
 
   return {
+    kind: "direct",
     run(batch, noise) {
       if (disposed) throw new Error("GanStep: used after dispose()");
+      if (batch.length !== B * pixels) {
+        throw new RangeError(`GanStep: the batch holds ${batch.length} values, not ${B * pixels}`);
+      }
+      if (noise.length < generatorSteps * B * latent) {
+        throw new RangeError(
+          `GanStep: the noise holds ${noise.length} values, fewer than ${
+            generatorSteps * B * latent
+          }`,
+        );
+      }
       const h = heap();
       h.set(batch.subarray(0, B * pixels), images / 4);
       h.set(noise.subarray(0, B * latent), z / 4);

@@ -210,6 +210,11 @@ export interface StepStats {
 /** One training step, with its optimisers: what {@linkcode trainGAN} runs for every batch. */
 export interface GanStep {
   /**
+   * How the step runs: "direct" as calls of our WASM kernels written out for an MLP
+   * (src/train/direct_step.ts), "autograd" as tf.js operations differentiated by tf.js.
+   */
+  readonly kind: "direct" | "autograd";
+  /**
    * One discriminator update on a real and a generated batch, then the generator's updates.
    *
    * @param batch `batchSize × height × width × channels` real pixels.
@@ -338,6 +343,7 @@ export function createGanStep(
     });
 
   return {
+    kind: "autograd",
     async run(batch, noise) {
       const stats = update(batch, noise);
       // Asynchronous read: WebGPU cannot read synchronously in Deno (it has no canvas).

@@ -152,8 +152,9 @@ interface BatchNormLayer {
 
 /**
  * A training-mode call of a BatchNormalization layer on our kernels, or undefined where they do
- * not apply (another backend, our kernels off, a layer that does not normalise the last axis of
- * 2-D input with both scale and shift). It updates the moving mean and variance exactly as the
+ * not apply (a layer without both scale and shift); at call time it falls back to the layer's own
+ * call on another backend, with our kernels off, or for a layer that does not normalise the last
+ * axis (2-D input, or feature maps normalised per channel). It updates the moving mean and variance exactly as the
  * layer does: `moving -= (moving - batch) · (1 - momentum)`.
  *
  * @param layer A tf.js layer.
@@ -162,17 +163,22 @@ interface BatchNormLayer {
 export function fusedBatchNormCall(layer: object): ((x: tf.Tensor) => tf.Tensor) | undefined {
   const bn = layer as BatchNormLayer;
   if (bn.getClassName?.() !== "BatchNormalization") return undefined;
-  if (!bn.center || !bn.scale || !bn.gamma || !bn.beta || (bn.axis !== -1 && bn.axis !== 1)) {
-    return undefined;
-  }
+  if (!bn.center || !bn.scale || !bn.gamma || !bn.beta) return undefined;
   return (x) => {
+    const axis = bn.axis < 0 ? bn.axis + x.rank : bn.axis;
     if (
-      x.rank !== 2 || tf.getBackend() !== "wasm" || !tf.getKernel(GAN_BATCH_NORM, "wasm") ||
-      x.dtype !== "float32"
+      x.rank < 2 || axis !== x.rank - 1 || tf.getBackend() !== "wasm" ||
+      !tf.getKernel(GAN_BATCH_NORM, "wasm") || x.dtype !== "float32"
     ) {
       return (layer as { call(x: tf.Tensor, kwargs: object): tf.Tensor }).call(x, {
         training: true,
       });
+    }
+    if (x.rank > 2) {
+      // Feature maps (B, H, W, C): the statistics are per channel over B·H·W positions, which is
+      // the 2-D case on (B·H·W, C).
+      const call = fusedBatchNormCall(layer)!;
+      return tf.reshape(call(tf.reshape(x, [-1, x.shape[x.rank - 1]])), x.shape);
     }
     return batchNormTraining(
       x as tf.Tensor2D,

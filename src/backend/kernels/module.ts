@@ -46,6 +46,19 @@ export interface KernelExports {
   relu_grad(x: number, dy: number, out: number, n: number): void;
   /** (1 - y²) · dy. */
   tanh_grad(y: number, dy: number, out: number, n: number): void;
+  /** Receptive fields of NHWC images as rows, rows [r0, r1); `shape` points at 14 ints. */
+  im2col(x: number, cols: number, shape: number, r0: number, r1: number): void;
+  /** The adjoint of im2col for images [b0, b1) (zeroes them first). */
+  col2im(cols: number, dx: number, shape: number, b0: number, b1: number): void;
+  /** out = 0; out[ids[i]] += x[i] for rows i of `inner` values. */
+  segment_sum(
+    x: number,
+    ids: number,
+    out: number,
+    rows: number,
+    inner: number,
+    segments: number,
+  ): void;
   /** max(x, 0). */
   relu(x: number, out: number, n: number): void;
   /** x < 0 ? alpha·x : x. */
@@ -181,6 +194,8 @@ export class HeapKernels {
   readonly #backend: WasmBackendInternals;
   /** One scratch buffer per thread: [offset, bytes]. */
   readonly #scratch: [number, number][] = [[0, 0], [0, 0]];
+  /** Named work buffers: [offset, bytes]. */
+  readonly #buffers = new Map<string, [number, number]>();
 
   /**
    * @param backend tf.js's wasm backend object.
@@ -208,6 +223,26 @@ export class HeapKernels {
       // Grow geometrically so that a run settles on one buffer.
       buffer[1] = Math.max(bytes, buffer[1] * 2, 1 << 20);
       buffer[0] = this.#backend.wasm._malloc(buffer[1]) >>> 0;
+    }
+    return buffer[0];
+  }
+
+  /**
+   * A work buffer of at least `floats` floats (or ints) on the heap, kept under a name and reused
+   * (grown when asked for more); its contents are undefined.
+   *
+   * @param name Which buffer.
+   * @param floats How many 4-byte values.
+   * @returns Its byte offset.
+   */
+  buffer(name: string, floats: number): number {
+    const bytes = floats * 4;
+    let buffer = this.#buffers.get(name);
+    if (!buffer || bytes > buffer[1]) {
+      if (buffer) this.#backend.wasm._free(buffer[0]);
+      const size = Math.max(bytes, (buffer?.[1] ?? 0) * 2, 1 << 12);
+      buffer = [this.#backend.wasm._malloc(size) >>> 0, size];
+      this.#buffers.set(name, buffer);
     }
     return buffer[0];
   }

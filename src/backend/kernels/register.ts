@@ -18,6 +18,12 @@ import {
 } from "./elementwise.ts";
 import { GRADIENT_KERNELS, GRADIENTS } from "./gradients.ts";
 import { matMulKernel } from "./matmul.ts";
+import {
+  conv2dBackpropFilterKernel,
+  conv2dBackpropInputKernel,
+  conv2dKernel,
+  unsortedSegmentSumKernel,
+} from "./conv.ts";
 
 const REPLACED = [
   { name: "BatchMatMul", make: (original: tf.KernelFunc) => matMulKernel(original, false) },
@@ -27,11 +33,15 @@ const REPLACED = [
   { name: "Sum", make: sumKernel },
   { name: "Tanh", make: tanhKernel },
   { name: "LeakyRelu", make: leakyReluKernel },
+  { name: "Conv2D", make: conv2dKernel },
+  { name: "Conv2DBackpropInput", make: conv2dBackpropInputKernel },
 ];
 
-/** Kernels of our own, registered for "wasm" beside tf.js's. */
+/** Kernels of our own, registered for "wasm" beside tf.js's (and two that tf.js-wasm lacks). */
 const ADDED: { name: string; kernelFunc: tf.KernelFunc }[] = [
   { name: GAN_ADAM, kernelFunc: ganAdamKernel },
+  { name: "Conv2DBackpropFilter", kernelFunc: conv2dBackpropFilterKernel as tf.KernelFunc },
+  { name: "UnsortedSegmentSum", kernelFunc: unsortedSegmentSumKernel as tf.KernelFunc },
   ...GRADIENT_KERNELS,
   ...BATCH_NORM_KERNELS,
 ];

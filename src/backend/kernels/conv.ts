@@ -1,0 +1,279 @@
+/**
+ * Convolutions for tf.js-wasm on our matrix multiply: `Conv2D`, `Conv2DBackpropInput` (also the
+ * forward pass of a transposed convolution) and `Conv2DBackpropFilter`, plus
+ * `UnsortedSegmentSum` (the gradient of a Gather, e.g. an Embedding layer).
+ *
+ * tf.js 4.22's WASM backend cannot train a convolutional network: `Conv2DBackpropFilter` and
+ * `UnsortedSegmentSum` are not registered at all (tfjs issue 8474), and `Conv2DBackpropInput` is a
+ * scalar loop. Here each convolution is one product on our SIMD kernel (`kernels.c`) around an
+ * im2col (every receptive field laid out as one row) or its adjoint col2im:
+ *
+ * - forward: `y = cols(x) · W`, W the HWIO filter read as a `(fh·fw·inC) × outC` matrix;
+ * - filter gradient: `dW = cols(x)ᵀ · dy`;
+ * - input gradient: `dx = col2im(dy · Wᵀ)`.
+ *
+ * NHWC (channelsLast) only, as tf.js-wasm itself; anything else goes to tf.js's kernel.
+ *
+ * @module
+ */
+
+import * as tf from "@tensorflow/tfjs-core";
+import { type HeapKernels, heapKernels, type WasmBackendInternals } from "./module.ts";
+import { splitGemm } from "./pool.ts";
+
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+type ConvInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
+
+interface Backend extends WasmBackendInternals {
+  makeOutput(shape: number[], dtype: string): tf.TensorInfo;
+}
+
+/** Writes the 14 ints kernels.c's im2col/col2im read (enum CV_*) and returns their offset. */
+function shapeOf(kernels: HeapKernels, info: ConvInfo): number {
+  const at = kernels.buffer("conv-shape", 16);
+  new Int32Array(kernels.memory.buffer, at, 14).set([
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.outHeight,
+    info.outWidth,
+    info.filterHeight,
+    info.filterWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.padInfo.top,
+    info.padInfo.left,
+    info.dilationHeight,
+    info.dilationWidth,
+  ]);
+  return at;
+}
+
+/** Whether the input is already its own im2col (a 1×1 filter, stride 1, no padding). */
+const pointwise = (info: ConvInfo): boolean =>
+  info.filterHeight === 1 && info.filterWidth === 1 && info.strideHeight === 1 &&
+  info.strideWidth === 1 && info.padInfo.top === 0 && info.padInfo.left === 0;
+
+/** The receptive fields of `x` as rows: `(B·outH·outW) × (fh·fw·inC)`, on the heap. */
+function columns(kernels: HeapKernels, x: number, info: ConvInfo): number {
+  if (pointwise(info)) return x;
+  const rows = info.batchSize * info.outHeight * info.outWidth;
+  const width = info.filterHeight * info.filterWidth * info.inChannels;
+  const cols = kernels.buffer("conv-cols", rows * width);
+  kernels.exports.im2col(x, cols, shapeOf(kernels, info), 0, rows);
+  return cols;
+}
+
+/** A product on our kernel, both threads where it is large. */
+function product(
+  kernels: HeapKernels,
+  a: number,
+  b: number,
+  c: number,
+  m: number,
+  n: number,
+  k: number,
+  transA: boolean,
+  transB: boolean,
+): void {
+  splitGemm(kernels, { a, b, c, m, n, k, transA, transB, bias: 0, act: 0, alpha: 0 });
+}
+
+const isNhwc = (dataFormat: unknown): boolean =>
+  dataFormat === undefined || dataFormat === "NHWC" || dataFormat === "channelsLast";
+
+const float32 = (...ts: tf.TensorInfo[]): boolean => ts.every((t) => t.dtype === "float32");
+
+/**
+ * `Conv2D` on our kernel, tf.js's `original` for what it does not cover.
+ *
+ * @param original tf.js's kernel.
+ * @returns The kernel function.
+ */
+export function conv2dKernel(original: tf.KernelFunc): tf.KernelFunc {
+  return (args: KernelArgs) => {
+    const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
+    const a = args.attrs as unknown as {
+      strides: [number, number] | number;
+      pad: "valid" | "same" | number;
+      dataFormat: "NHWC" | "NCHW";
+      dilations: [number, number] | number;
+      dimRoundingMode?: "floor" | "round" | "ceil";
+    };
+    if (!isNhwc(a.dataFormat) || !float32(x, filter)) return original(args);
+    const backend = args.backend as unknown as Backend;
+    const kernels = heapKernels(backend);
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filter.shape as [number, number, number, number],
+      a.strides,
+      a.dilations,
+      a.pad,
+      a.dimRoundingMode,
+    );
+    const out = backend.makeOutput(info.outShape, "float32");
+    const rows = info.batchSize * info.outHeight * info.outWidth;
+    if (rows === 0 || info.outChannels === 0) return out;
+    const width = info.filterHeight * info.filterWidth * info.inChannels;
+    // (B·outH·outW) × (fh·fw·inC) · (fh·fw·inC) × outC → NHWC output
+    const cols = columns(kernels, kernels.offset(x.dataId), info);
+    product(
+      kernels,
+      cols,
+      kernels.offset(filter.dataId),
+      kernels.offset(out.dataId),
+      rows,
+      info.outChannels,
+      width,
+      false,
+      false,
+    );
+    return out;
+  };
+}
+
+/**
+ * `Conv2DBackpropInput` (dx of a convolution; the forward pass of a transposed one) on our kernel.
+ *
+ * @param original tf.js's kernel.
+ * @returns The kernel function.
+ */
+export function conv2dBackpropInputKernel(original: tf.KernelFunc): tf.KernelFunc {
+  return (args: KernelArgs) => {
+    const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+    const a = args.attrs as unknown as {
+      strides: [number, number] | number;
+      pad: "valid" | "same" | number;
+      dataFormat: "NHWC" | "NCHW";
+      dimRoundingMode?: "floor" | "round" | "ceil";
+      inputShape: [number, number, number, number];
+    };
+    if (!isNhwc(a.dataFormat) || !float32(dy, filter)) return original(args);
+    const backend = args.backend as unknown as Backend;
+    const kernels = heapKernels(backend);
+    const info = tf.backend_util.computeConv2DInfo(
+      a.inputShape,
+      filter.shape as [number, number, number, number],
+      a.strides,
+      1,
+      a.pad,
+      a.dimRoundingMode,
+    );
+    const dx = backend.makeOutput(info.inShape, "float32");
+    const rows = info.batchSize * info.outHeight * info.outWidth;
+    const width = info.filterHeight * info.filterWidth * info.inChannels;
+    const dxOffset = kernels.offset(dx.dataId);
+    if (rows === 0 || width === 0) {
+      new Float32Array(kernels.memory.buffer, dxOffset, tf.util.sizeFromShape(info.inShape))
+        .fill(0);
+      return dx;
+    }
+    // dcols = dy · Wᵀ: (B·outH·outW) × outC · outC × (fh·fw·inC), then folded back into dx.
+    const direct = pointwise(info);
+    const dcols = direct ? dxOffset : kernels.buffer("conv-cols", rows * width);
+    product(
+      kernels,
+      kernels.offset(dy.dataId),
+      kernels.offset(filter.dataId),
+      dcols,
+      rows,
+      width,
+      info.outChannels,
+      false,
+      true,
+    );
+    if (!direct) {
+      kernels.exports.col2im(dcols, dxOffset, shapeOf(kernels, info), 0, info.batchSize);
+    }
+    return dx;
+  };
+}
+
+/**
+ * `Conv2DBackpropFilter` (dW of a convolution), which tf.js-wasm lacks, on our kernel.
+ *
+ * @param args Inputs x, dy; attrs strides, pad, dataFormat, dimRoundingMode, filterShape.
+ * @returns dW in the filter's HWIO shape.
+ */
+export function conv2dBackpropFilterKernel(args: KernelArgs): tf.TensorInfo {
+  const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+  const a = args.attrs as unknown as {
+    strides: [number, number] | number;
+    pad: "valid" | "same" | number;
+    dataFormat: "NHWC" | "NCHW";
+    dimRoundingMode?: "floor" | "round" | "ceil";
+    filterShape: [number, number, number, number];
+  };
+  if (!isNhwc(a.dataFormat)) {
+    throw new Error("Conv2DBackpropFilter on wasm: only the NHWC (channelsLast) format");
+  }
+  if (!float32(x, dy)) throw new Error("Conv2DBackpropFilter on wasm: float32 only");
+  const backend = args.backend as unknown as Backend;
+  const kernels = heapKernels(backend);
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    a.filterShape,
+    a.strides,
+    1,
+    a.pad,
+    a.dimRoundingMode,
+  );
+  const dw = backend.makeOutput(a.filterShape, "float32");
+  const rows = info.batchSize * info.outHeight * info.outWidth;
+  const width = info.filterHeight * info.filterWidth * info.inChannels;
+  if (width === 0 || info.outChannels === 0) return dw;
+  // dW = colsᵀ · dy: (fh·fw·inC) × (B·outH·outW) · (B·outH·outW) × outC
+  const cols = columns(kernels, kernels.offset(x.dataId), info);
+  product(
+    kernels,
+    cols,
+    kernels.offset(dy.dataId),
+    kernels.offset(dw.dataId),
+    width,
+    info.outChannels,
+    rows,
+    true,
+    false,
+  );
+  return dw;
+}
+
+/**
+ * `UnsortedSegmentSum`, which tf.js-wasm lacks: `out[ids[i]] += x[i]` over the first axis.
+ *
+ * @param args Inputs x (float32 or int32), segmentIds (int32, one per row of x); attr numSegments.
+ * @returns `(numSegments, ...x.shape[1:])`.
+ */
+export function unsortedSegmentSumKernel(args: KernelArgs): tf.TensorInfo {
+  const { x, segmentIds } = args.inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
+  const segments = (args.attrs as { numSegments: number }).numSegments;
+  const backend = args.backend as unknown as Backend;
+  const kernels = heapKernels(backend);
+  const rows = segmentIds.shape.reduce((p, d) => p * d, 1);
+  const inner = tf.util.sizeFromShape(x.shape) / Math.max(rows, 1);
+  const out = backend.makeOutput([segments, ...x.shape.slice(segmentIds.shape.length)], x.dtype);
+  const ids = kernels.offset(segmentIds.dataId);
+  if (x.dtype === "float32") {
+    kernels.exports.segment_sum(
+      kernels.offset(x.dataId),
+      ids,
+      kernels.offset(out.dataId),
+      rows,
+      inner,
+      segments,
+    );
+    return out;
+  }
+  // int32: a plain loop (rare, and small).
+  const heap = kernels.memory.buffer;
+  const values = new Int32Array(heap, kernels.offset(x.dataId), rows * inner);
+  const idValues = new Int32Array(heap, ids, rows);
+  const result = new Int32Array(heap, kernels.offset(out.dataId), segments * inner).fill(0);
+  for (let i = 0; i < rows; i++) {
+    const id = idValues[i];
+    if (id < 0 || id >= segments) continue;
+    for (let j = 0; j < inner; j++) result[id * inner + j] += values[i * inner + j];
+  }
+  return out;
+}

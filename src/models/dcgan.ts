@@ -1,0 +1,155 @@
+/**
+ * DCGAN models (Radford et al. 2015) for small images: transposed convolutions up from a small
+ * feature map in the generator, strided convolutions down in the discriminator, BatchNorm between,
+ * weights drawn from N(0, 0.02). {@linkcode createGenerator} and {@linkcode createDiscriminator}
+ * build these when the options say `architecture: "dcgan"` (the `dcgan` and `dcgan32` presets).
+ *
+ * `hiddenUnits` gives the channels: for the generator from the first feature map down (each
+ * transposed convolution doubles the side), for the discriminator from the first convolution up
+ * (each halves it). Every filter is 4×4 with stride 2 and "same" padding: PyTorch's
+ * `kernel_size=4, stride=2, padding=1`.
+ *
+ * @module
+ */
+
+import * as tfl from "@tensorflow/tfjs-layers";
+import type { LayersModel } from "../tf_types.ts";
+import type { DiscriminatorOptions, GeneratorOptions } from "./presets.ts";
+
+/** A source of per-layer seeds (undefined: unseeded). */
+export interface SeedStream {
+  next(): number | undefined;
+}
+
+/** Side of every filter. */
+const KERNEL = 4;
+
+function normal(stddev: number, seeds: SeedStream) {
+  return tfl.initializers.randomNormal({ mean: 0, stddev, seed: seeds.next() });
+}
+
+/**
+ * The side of the generator's first feature map: the image side halved once per transposed
+ * convolution.
+ *
+ * @param side The image's height or width.
+ * @param upsamplings Transposed convolutions.
+ * @returns The first map's side.
+ * @throws {RangeError} If the side does not halve that often.
+ */
+export function firstSide(side: number, upsamplings: number): number {
+  const first = side / 2 ** upsamplings;
+  if (!Number.isInteger(first) || first < 1) {
+    throw new RangeError(
+      `a DCGAN with ${upsamplings} upsampling layers needs an image side divisible by ${
+        2 ** upsamplings
+      }, got ${side}`,
+    );
+  }
+  return first;
+}
+
+/**
+ * The DCGAN generator: z → Dense → (BatchNorm → ReLU → transposed conv) × layers → Tanh.
+ *
+ * @param o Resolved generator options (`hiddenUnits`: channels of each feature map).
+ * @param seeds Seeds of the initialisers.
+ * @returns `(B, latentDim)` → `(B, height, width, channels)`.
+ */
+export function dcganGenerator(o: GeneratorOptions, seeds: SeedStream): LayersModel {
+  const [height, width, channels] = o.imageShape;
+  const maps = o.hiddenUnits;
+  if (maps.length === 0) throw new RangeError("createGenerator: a DCGAN needs hiddenUnits");
+  const h0 = firstSide(height, maps.length), w0 = firstSide(width, maps.length);
+  const model = tfl.sequential({ name: "generator" });
+  // (B, latentDim) -> (B, h0·w0·maps[0]); no bias: BatchNorm's shift replaces it
+  model.add(tfl.layers.dense({
+    units: h0 * w0 * maps[0],
+    useBias: false,
+    inputShape: [o.latentDim],
+    kernelInitializer: normal(o.initStddev, seeds),
+    name: "g_dense",
+  }));
+  // (B, h0·w0·maps[0]) -> (B, h0, w0, maps[0])
+  model.add(tfl.layers.reshape({ targetShape: [h0, w0, maps[0]], name: "g_map" }));
+  let side = [h0, w0];
+  maps.forEach((_, i) => {
+    const n = i + 1;
+    const last = i === maps.length - 1;
+    const out = last ? channels : maps[i + 1];
+    // (B, h, w, maps[i]) -> same, normalised per channel over batch and positions
+    model.add(tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: `g_bn_${n}` }));
+    // (B, h, w, maps[i]) -> same
+    model.add(tfl.layers.activation({ activation: "relu", name: `g_relu_${n}` }));
+    side = [side[0] * 2, side[1] * 2];
+    // (B, h, w, maps[i]) -> (B, 2h, 2w, out)
+    model.add(tfl.layers.conv2dTranspose({
+      filters: out,
+      kernelSize: KERNEL,
+      strides: 2,
+      padding: "same",
+      useBias: last,
+      kernelInitializer: normal(o.initStddev, seeds),
+      name: last ? "g_deconv_out" : `g_deconv_${n}`,
+    }));
+  });
+  // (B, height, width, channels) in (-1, 1)
+  const name = `g_${o.outputActivation}_out`;
+  model.add(
+    o.outputActivation === "leaky_relu"
+      ? tfl.layers.leakyReLU({ alpha: o.leakyReluAlpha, name })
+      : tfl.layers.activation({ activation: o.outputActivation, name }),
+  );
+  return model;
+}
+
+/**
+ * The DCGAN discriminator: image → (strided conv → [BatchNorm] → LeakyReLU) × layers → Dense →
+ * one logit; BatchNorm after every convolution but the first.
+ *
+ * @param o Resolved discriminator options (`hiddenUnits`: channels of each convolution).
+ * @param seeds Seeds of the initialisers.
+ * @returns `(B, height, width, channels)` → `(B, 1)` logits.
+ */
+export function dcganDiscriminator(o: DiscriminatorOptions, seeds: SeedStream): LayersModel {
+  const [height, width, channels] = o.imageShape;
+  const maps = o.hiddenUnits;
+  if (maps.length === 0) throw new RangeError("createDiscriminator: a DCGAN needs hiddenUnits");
+  const model = tfl.sequential({ name: "discriminator" });
+  maps.forEach((filters, i) => {
+    const n = i + 1;
+    // (B, h, w, c) -> (B, ⌈h/2⌉, ⌈w/2⌉, filters)
+    model.add(tfl.layers.conv2d({
+      filters,
+      kernelSize: KERNEL,
+      strides: 2,
+      padding: "same",
+      useBias: i === 0,
+      inputShape: i === 0 ? [height, width, channels] : undefined,
+      kernelInitializer: normal(o.initStddev, seeds),
+      name: `d_conv_${n}`,
+    }));
+    if (i > 0) {
+      // (B, h, w, filters) -> same
+      model.add(
+        tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: `d_bn_${n}` }),
+      );
+    }
+    // (B, h, w, filters) -> same
+    model.add(tfl.layers.leakyReLU({ alpha: o.leakyReluAlpha, name: `d_lrelu_${n}` }));
+    if (o.dropout > 0) {
+      model.add(
+        tfl.layers.dropout({ rate: o.dropout, seed: seeds.next(), name: `d_dropout_${n}` }),
+      );
+    }
+  });
+  // (B, h, w, c) -> (B, h·w·c)
+  model.add(tfl.layers.flatten({ name: "d_flatten" }));
+  // (B, h·w·c) -> (B, 1): the logit of "real"
+  model.add(tfl.layers.dense({
+    units: 1,
+    kernelInitializer: normal(o.initStddev, seeds),
+    name: "d_logit",
+  }));
+  return model;
+}
