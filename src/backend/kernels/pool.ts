@@ -47,7 +47,7 @@ const WORKER_TIMEOUT_MS = 10_000;
 // Control block. STATE and OP, then the job's arguments in ARGS… as int32 or float32 (the same
 // slots read as either; a float32 argument round-trips exactly).
 const STATE = 0, OP = 1, ARGS = 2, SLOTS = 20;
-const IDLE = 0, GO = 1, STOP = 2, DONE = 3;
+const IDLE = 0, GO = 1, STOP = 2, DONE = 3, RUNNING = 4;
 const OP_GEMM = 0, OP_ADAM = 1;
 /** How long the worker polls for its next job before it sleeps (ms). */
 const SPIN_MS = 2;
@@ -80,6 +80,8 @@ parentPort.once("message", ({ module, memory, control, floatArgs }) => {
       state = Atomics.load(i32, ${STATE});
     }
     if (state === ${STOP}) break;
+    // Claim the job; this thread may have taken it back (it does when we are late).
+    if (Atomics.compareExchange(i32, ${STATE}, ${GO}, ${RUNNING}) !== ${GO}) continue;
     const op = i32[${OP}];
     const args = floatArgs[op].map((isFloat, i) => isFloat ? f32[${ARGS} + i] : i32[${ARGS} + i]);
     kernels[op](...args);
@@ -127,11 +129,14 @@ class WorkerPool {
   }
 
   /**
-   * Runs `op` with `args` on the worker while `here` runs on this thread.
+   * Runs `op` with `args` on the worker while `here` runs on this thread. If the worker has not
+   * started by the time `here` is done (its core is busy with another program), this thread takes
+   * the job back and runs `there` (the same computation) itself: a loaded machine costs the
+   * speed of one thread, not a wait for a core.
    *
-   * @returns false if the worker did not answer (the caller then does its part).
+   * @returns false if the worker started but did not finish (the caller then does its part).
    */
-  run(op: number, args: number[], here: () => void): boolean {
+  run(op: number, args: number[], here: () => void, there: () => void): boolean {
     const i32 = this.#i32, f32 = this.#f32, floats = FLOAT_ARGS[op];
     i32[OP] = op;
     args.forEach((value, i) => {
@@ -141,6 +146,10 @@ class WorkerPool {
     Atomics.store(i32, STATE, GO);
     Atomics.notify(i32, STATE);
     here();
+    if (Atomics.compareExchange(i32, STATE, GO, IDLE) === GO) {
+      there();
+      return true;
+    }
     const deadline = performance.now() + WORKER_TIMEOUT_MS;
     // The worker finishes about when this thread does: poll (a sleep's wake-up costs more).
     for (let polls = 1; Atomics.load(i32, STATE) !== DONE; polls++) {
@@ -258,7 +267,8 @@ export function splitGemm(kernels: HeapKernels, job: GemmJob): void {
     // Both scratch buffers are taken before the worker starts: allocating may grow the heap.
     kernels.scratch(e.gemm_scratch_floats(split));
     const scratch = kernels.scratch(e.gemm_scratch_floats(job.m - split), 1);
-    if (worker.run(OP_GEMM, gemmArgs(split, job.m, scratch), () => rows(0, split))) return;
+    const here = () => rows(0, split), there = () => rows(split, job.m);
+    if (worker.run(OP_GEMM, gemmArgs(split, job.m, scratch), here, there)) return;
     rows(split, job.m);
     return;
   }
@@ -301,7 +311,7 @@ export function splitAdam(
   const half = Math.floor(n / 8) * 4;
   if (worker) {
     const args = [...pointers.map((p) => p + half * 4), n - half, ...scalars];
-    if (worker.run(OP_ADAM, args, () => adam(0, half))) return;
+    if (worker.run(OP_ADAM, args, () => adam(0, half), () => adam(half, n))) return;
     adam(half, n);
     return;
   }
