@@ -85,23 +85,43 @@ const isNhwc = (dataFormat: unknown): boolean =>
 
 const float32 = (...ts: tf.TensorInfo[]): boolean => ts.every((t) => t.dtype === "float32");
 
+/** Activations the product's epilogue applies (kernels.c); others go to tf.js's kernel. */
+const EPILOGUES: Record<string, number> = { linear: 0, relu: 1, relu6: 2, leakyrelu: 3 };
+
 /**
- * `Conv2D` on our kernel, tf.js's `original` for what it does not cover.
+ * `Conv2D`, or `FusedConv2D` (with a bias and an activation, as tf.js-layers' Conv2D runs), on
+ * our kernel; tf.js's `original` for what it does not cover.
  *
  * @param original tf.js's kernel.
+ * @param fused Whether this is `FusedConv2D`.
  * @returns The kernel function.
  */
-export function conv2dKernel(original: tf.KernelFunc): tf.KernelFunc {
+export function conv2dKernel(original: tf.KernelFunc, fused = false): tf.KernelFunc {
   return (args: KernelArgs) => {
-    const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
+    const { x, filter, bias, preluActivationWeights } = args.inputs as {
+      x: tf.TensorInfo;
+      filter: tf.TensorInfo;
+      bias?: tf.TensorInfo;
+      preluActivationWeights?: tf.TensorInfo;
+    };
     const a = args.attrs as unknown as {
       strides: [number, number] | number;
       pad: "valid" | "same" | number;
       dataFormat: "NHWC" | "NCHW";
       dilations: [number, number] | number;
       dimRoundingMode?: "floor" | "round" | "ceil";
+      activation?: string;
+      leakyreluAlpha?: number;
     };
-    if (!isNhwc(a.dataFormat) || !float32(x, filter)) return original(args);
+    const act = fused ? EPILOGUES[a.activation ?? "linear"] : 0;
+    const outChannels = filter.shape[3];
+    if (
+      !isNhwc(a.dataFormat) || !float32(x, filter) || act === undefined ||
+      preluActivationWeights ||
+      (bias && (bias.dtype !== "float32" || tf.util.sizeFromShape(bias.shape) !== outChannels))
+    ) {
+      return original(args);
+    }
     const backend = args.backend as unknown as Backend;
     const kernels = heapKernels(backend);
     const info = tf.backend_util.computeConv2DInfo(
@@ -116,19 +136,21 @@ export function conv2dKernel(original: tf.KernelFunc): tf.KernelFunc {
     const rows = info.batchSize * info.outHeight * info.outWidth;
     if (rows === 0 || info.outChannels === 0) return out;
     const width = info.filterHeight * info.filterWidth * info.inChannels;
-    // (B·outH·outW) × (fh·fw·inC) · (fh·fw·inC) × outC → NHWC output
+    // (B·outH·outW) × (fh·fw·inC) · (fh·fw·inC) × outC → NHWC output, + bias, activation
     const cols = columns(kernels, kernels.offset(x.dataId), info);
-    product(
-      kernels,
-      cols,
-      kernels.offset(filter.dataId),
-      kernels.offset(out.dataId),
-      rows,
-      info.outChannels,
-      width,
-      false,
-      false,
-    );
+    splitGemm(kernels, {
+      a: cols,
+      b: kernels.offset(filter.dataId),
+      c: kernels.offset(out.dataId),
+      m: rows,
+      n: info.outChannels,
+      k: width,
+      transA: false,
+      transB: false,
+      bias: bias ? kernels.offset(bias.dataId) : 0,
+      act,
+      alpha: a.leakyreluAlpha ?? 0.2,
+    });
     return out;
   };
 }

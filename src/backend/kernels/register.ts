@@ -33,7 +33,8 @@ const REPLACED = [
   { name: "Sum", make: sumKernel },
   { name: "Tanh", make: tanhKernel },
   { name: "LeakyRelu", make: leakyReluKernel },
-  { name: "Conv2D", make: conv2dKernel },
+  { name: "Conv2D", make: (original: tf.KernelFunc) => conv2dKernel(original) },
+  { name: "FusedConv2D", make: (original: tf.KernelFunc) => conv2dKernel(original, true) },
   { name: "Conv2DBackpropInput", make: conv2dBackpropInputKernel },
 ];
 
