@@ -163,3 +163,34 @@ Deno.test("UnsortedSegmentSum (missing from tf.js-wasm) and the Gather gradient 
   console.log(`max error ${worst.toExponential(2)}`);
   ok(worst < 1e-5, `max error ${worst}`);
 });
+
+Deno.test("fused Conv2D (bias + linear, relu, leaky ReLU), as tf.js-layers' Conv2D runs, matches the cpu backend", async () => {
+  let worst = 0;
+  for (const activation of ["linear", "relu", "leakyrelu"] as const) {
+    for (let trial = 0; trial < 4; trial++) {
+      const [b, h, w, inC, outC, k] = [
+        2,
+        randomInt(5, 12),
+        randomInt(5, 12),
+        randomInt(1, 8),
+        7,
+        4,
+      ];
+      const x = values(b * h * w * inC), f = values(k * k * inC * outC), bias = values(outC);
+      const { cpu, ours } = await both(() =>
+        tf.fused.conv2d({
+          x: tf.tensor4d(x, [b, h, w, inC]),
+          filter: tf.tensor4d(f, [k, k, inC, outC]),
+          strides: 2,
+          pad: "same",
+          bias: tf.tensor1d(bias),
+          activation,
+          leakyreluAlpha: 0.2,
+        })
+      );
+      worst = Math.max(worst, maxError(ours, cpu));
+    }
+  }
+  console.log(`max error ${worst.toExponential(2)}`);
+  ok(worst < 1e-4, `max error ${worst}`);
+});

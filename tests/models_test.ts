@@ -30,8 +30,15 @@ Deno.test("the presets have the seed systems' exact trainable parameter counts",
       g: 100 * 6272 + 2 * 128 + 16 * 128 * 64 + 2 * 64 + 16 * 64 + 1,
       d: 16 * 64 + 64 + 16 * 64 * 128 + 2 * 128 + 6272 + 1,
     },
+    // The one-hot digit adds 10 inputs to G's first layer and D's (cdcgan: 10 input channels).
+    cgan: { g: dense([110, 256, 256, 784]) + 2 * 512, d: dense([794, 256, 256, 1]) },
+    cdcgan: {
+      g: 110 * 6272 + 2 * 128 + 16 * 128 * 64 + 2 * 64 + 16 * 64 + 1,
+      d: 16 * 11 * 64 + 64 + 16 * 64 * 128 + 2 * 128 + 6272 + 1,
+    },
   };
   for (const preset of PRESET_NAMES) {
+    // cgan's BatchNorm comes from standard's healthy recipe, which --faithful keeps for it.
     equal(trainable(createGenerator({ preset, faithful: true })), expected[preset].g, preset);
     equal(trainable(createDiscriminator({ preset, faithful: true })), expected[preset].d, preset);
   }
@@ -117,13 +124,18 @@ Deno.test("models map shapes: noise (B, latent) to images (B, 28, 28, 1) in (-1,
   for (const preset of PRESET_NAMES) {
     const g = createGenerator({ preset, seed: 1 });
     const d = createDiscriminator({ preset, seed: 1 });
-    const latent = getPreset(preset).generator.latentDim;
+    const { latentDim: latent, classes } = getPreset(preset).generator;
     tf.tidy(() => {
-      const images = g.predict(tf.randomNormal([5, latent])) as tf.Tensor;
+      // Conditional models take a one-hot digit beside their input.
+      const withLabel = (x: tf.Tensor) =>
+        classes
+          ? [x, tf.cast(tf.oneHot(tf.tensor1d([0, 1, 2, 3, 4], "int32"), classes), "float32")]
+          : x;
+      const images = g.predict(withLabel(tf.randomNormal([5, latent]))) as tf.Tensor;
       deepEqual(images.shape, [5, 28, 28, 1]);
       const pixels = values(images);
       ok(pixels.every((v) => v > -1 && v < 1));
-      deepEqual((d.predict(images) as tf.Tensor).shape, [5, 1]);
+      deepEqual((d.predict(withLabel(images)) as tf.Tensor).shape, [5, 1]);
     });
     g.dispose();
     d.dispose();

@@ -22,7 +22,7 @@ kernels); with tfjs in --compare, also the same step as tf.js operations differe
 tf.js's autograd on our kernels.
 
 Options:
-  --preset NAME      standard | lite | tutorial                      (default: standard)
+  --preset NAME      standard | lite | tutorial | dcgan          (default: standard)
   --recipe WHICH     seed: the preset as the seed wrote it (train --faithful; for standard
                      no BatchNorm in G, 1 G update per step); trained: as train runs it
                      (standard: BatchNorm in G, 2 G updates per step)    (default: seed)

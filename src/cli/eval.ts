@@ -32,7 +32,8 @@ Judge MNIST-like images with the built-in classifier (a small CNN, ${
   (CLASSIFIER_INFO.testAccuracy * 100).toFixed(2)
 }% on the MNIST test
 set): FID against the test set, Inception Score, class coverage and shares, confidence, and k-NN
-precision and recall.
+precision and recall. For a conditional generator (cgan, cdcgan) the samples ask for the digits in
+turn, and eval also says how many the classifier recognises as the digit asked for (label_accuracy).
 
 Arguments:
   FILE.idx           images as "sample --out FILE.idx" writes them: uint8 IDX, N×28×28, 0 = background
@@ -47,7 +48,7 @@ Options:
   --k N              the neighbour of precision and recall                 (default: 3)
   --backend NAME     auto | webgpu | wasm | cpu                            (default: auto)
   --json             end with one JSON line: {"fid", "is", "coverage", "precision", "recall",
-                     "confidence", "class_share", …}
+                     "confidence", "class_share", …; "label_accuracy" for conditional models}
   -h, --help         this help
 
 Examples:
@@ -144,6 +145,12 @@ export function evaluationTable(result: Evaluation): string {
     `class share ${
       result.classShare.map((share, digit) => `${digit}: ${percent(share)}`).join("  ")
     }`,
+    ...(result.labelAccuracy === undefined ? [] : [
+      `asked-for digit recognised: ${percent(result.labelAccuracy)} (conditional generator; ` +
+      `per digit ${
+        result.labelAccuracyByClass!.map((a, digit) => `${digit}: ${percent(a)}`).join("  ")
+      })`,
+    ]),
     "¹ 10,000 MNIST training digits, for comparison",
   ];
   return lines.join("\n");
@@ -250,6 +257,10 @@ export async function evalCommand(args: string[]): Promise<number> {
       recall: result.recall,
       confidence: result.confidence,
       class_share: result.classShare,
+      ...(result.labelAccuracy === undefined ? {} : {
+        label_accuracy: result.labelAccuracy,
+        label_accuracy_by_class: result.labelAccuracyByClass,
+      }),
       n: result.count,
       k: result.k,
       reference_count: result.referenceCount,

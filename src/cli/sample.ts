@@ -33,12 +33,17 @@ Options:
   --seed N           seed of the noise: same seed, same images           (default: 0)
   --columns N        images per row of a PNG grid                        (default: √n)
   --scale N          pixel size in a PNG grid                            (default: 1)
+  --digit D          conditional models (cgan, cdcgan): draw only the digit D
+  --by-class         conditional models: one row per class (a 10×10 grid for digits;
+                     --n is then 10 per class unless given)
   --backend NAME     auto | webgpu | wasm | cpu                          (default: auto)
   -h, --help         this help
 
 Examples:
   cli.ts sample --model runs/lite --n 100 --out grid.png
   cli.ts sample --model runs/lite --n 10000 --seed 2 --out samples.idx
+  cli.ts sample --model runs/cdcgan --digit 7 --n 64 --out sevens.png
+  cli.ts sample --model runs/cdcgan --by-class --out grid.png
 `;
 
 const FLAGS = {
@@ -48,6 +53,8 @@ const FLAGS = {
   seed: { type: "string" },
   columns: { type: "string" },
   scale: { type: "string" },
+  digit: { type: "string" },
+  "by-class": { type: "boolean" },
   backend: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -72,7 +79,13 @@ export async function sampleCommand(args: string[]): Promise<number> {
   if (format === undefined) {
     throw new UsageError(`--out ${out}: expected a file name ending in .png, .idx or .idx.gz`);
   }
-  const n = intFlag(flags, "n", 1, 100_000) ?? 64;
+  const byClass = flags["by-class"] === true;
+  const digit = intFlag(flags, "digit", 0, 999);
+  if (byClass && digit !== undefined) {
+    throw new UsageError("--digit and --by-class: choose one");
+  }
+  const nFlag = intFlag(flags, "n", 1, 100_000);
+  let n = nFlag ?? 64;
   if (format === "png" && n > 10_000) {
     throw new UsageError(`--n ${n}: a PNG grid holds at most 10000 images (write .idx for more)`);
   }
@@ -90,16 +103,36 @@ export async function sampleCommand(args: string[]): Promise<number> {
   const backend = await selectBackend(backendChoice);
   for (const notice of backend.notices) console.error(`notice: ${notice}`);
   const { model, path } = await loadModel(modelPath, "generator");
+  let classes: number;
   try {
-    generatorShape(model);
+    classes = generatorShape(model).classes;
   } catch (error) {
     throw new ModelFileError("load", path, (error as Error).message);
   }
-  const images = await sample(model, { n, seed });
-  if (format === "png") await writePngGrid(out, images, { columns, scale });
+  if ((byClass || digit !== undefined) && !classes) {
+    throw new UsageError(
+      `--${byClass ? "by-class" : "digit"}: ${path} is not a conditional generator ` +
+        `(train one with --preset cgan or cdcgan)`,
+    );
+  }
+  if (digit !== undefined && digit >= classes) {
+    throw new UsageError(`--digit ${digit}: the generator knows classes 0–${classes - 1}`);
+  }
+  let labels: number[] | number | undefined = digit;
+  let gridColumns = columns;
+  if (byClass) {
+    // Row c holds class c: n/classes images each, n a multiple of the classes.
+    const perClass = Math.max(1, Math.round((nFlag ?? classes * classes) / classes));
+    n = perClass * classes;
+    labels = Array.from({ length: n }, (_, i) => Math.floor(i / perClass));
+    gridColumns = perClass;
+  }
+  const images = await sample(model, { n, seed, labels });
+  if (format === "png") await writePngGrid(out, images, { columns: gridColumns, scale });
   else await writeImagesIdx(out, images);
+  const what = digit !== undefined ? `, digit ${digit}` : byClass ? `, one row per class` : "";
   console.log(
-    `wrote ${n} samples (${images.height}×${images.width}×${images.channels}, seed ${seed}) ` +
+    `wrote ${n} samples (${images.height}×${images.width}×${images.channels}, seed ${seed}${what}) ` +
       `from ${path} to ${out} [${backend.name}]`,
   );
   return 0;

@@ -26,11 +26,11 @@ Train a GAN on MNIST (or any data set in MNIST's IDX format) and write a run dir
 models after every epoch, log.jsonl, loss.svg, samples/epoch-NNN.png, config.json.
 
 Options:
-  --preset NAME      standard | lite | tutorial                      (default: lite)
+  --preset NAME      standard | lite | tutorial | dcgan              (default: lite)
   --faithful         the seed's recipe exactly as written; for standard: no BatchNorm
                      in G, one G update per D update (it collapses; see the README)
-  --epochs N         passes over the data            (default: the preset's: 50, 20, 25)
-  --batch-size N     images per batch                (default: the preset's: 64, 64, 32)
+  --epochs N         passes over the data            (default: the preset's: 50, 20, 25, 5)
+  --batch-size N     images per batch                (default: the preset's: 64, 64, 32, 64)
   --lr X             Adam learning rate, both networks               (default: 0.0002)
   --g-steps N        generator updates per discriminator update
                                             (default: the preset's: standard 2, others 1)

@@ -13,6 +13,7 @@ import { sample } from "../sample/sample.ts";
 import type { LayersModel } from "../tf_types.ts";
 import {
   checkImageShape,
+  CLASS_COUNT,
   classifyImages,
   FEATURE_DIM,
   fromBase64,
@@ -91,6 +92,13 @@ export interface Evaluation {
   k: number;
   /** The number of reference images precision and recall compared with. */
   referenceCount: number;
+  /**
+   * For images that carry labels (samples of a conditional generator: the class each was asked
+   * for): the share the classifier assigns to their label. Absent for unlabelled images.
+   */
+  labelAccuracy?: number;
+  /** Per class, the share of the images labelled with it that the classifier assigns to it. */
+  labelAccuracyByClass?: number[];
 }
 
 const MNIST_TEST_SIZE = 10_000;
@@ -266,6 +274,27 @@ export async function evaluateWith(
     classShare: scores.classShare,
     k,
     referenceCount: reference.count,
+    ...(images.labels ? labelAccuracy(probabilities, images.labels) : {}),
+  };
+}
+
+/** The share of images the classifier puts in their labelled class, overall and per class. */
+function labelAccuracy(
+  probabilities: Float32Array,
+  labels: Uint8Array,
+): { labelAccuracy: number; labelAccuracyByClass: number[] } {
+  const hits = new Array(CLASS_COUNT).fill(0), counts = new Array(CLASS_COUNT).fill(0);
+  for (let i = 0; i < labels.length; i++) {
+    const p = probabilities.subarray(i * CLASS_COUNT, (i + 1) * CLASS_COUNT);
+    let best = 0;
+    for (let c = 1; c < CLASS_COUNT; c++) if (p[c] > p[best]) best = c;
+    counts[labels[i]]++;
+    if (best === labels[i]) hits[labels[i]]++;
+  }
+  const total = hits.reduce((a, b) => a + b, 0);
+  return {
+    labelAccuracy: total / labels.length,
+    labelAccuracyByClass: hits.map((h, c) => (counts[c] ? h / counts[c] : NaN)),
   };
 }
 

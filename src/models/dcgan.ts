@@ -13,7 +13,6 @@
  */
 
 import * as tfl from "@tensorflow/tfjs-layers";
-import type { LayersModel } from "../tf_types.ts";
 import type { DiscriminatorOptions, GeneratorOptions } from "./presets.ts";
 
 /** A source of per-layer seeds (undefined: unseeded). */
@@ -54,19 +53,29 @@ export function firstSide(side: number, upsamplings: number): number {
  *
  * @param o Resolved generator options (`hiddenUnits`: channels of each feature map).
  * @param seeds Seeds of the initialisers.
- * @returns `(B, latentDim)` → `(B, height, width, channels)`.
+ * @param inputShape The first layer's input shape, for a Sequential model.
+ * @returns The layers, `(B, latentDim [+ classes])` → `(B, height, width, channels)`.
  */
-export function dcganGenerator(o: GeneratorOptions, seeds: SeedStream): LayersModel {
+export function dcganGenerator(
+  o: GeneratorOptions,
+  seeds: SeedStream,
+  inputShape: number[] | undefined,
+): tfl.layers.Layer[] {
   const [height, width, channels] = o.imageShape;
   const maps = o.hiddenUnits;
   if (maps.length === 0) throw new RangeError("createGenerator: a DCGAN needs hiddenUnits");
   const h0 = firstSide(height, maps.length), w0 = firstSide(width, maps.length);
-  const model = tfl.sequential({ name: "generator" });
-  // (B, latentDim) -> (B, h0·w0·maps[0]); no bias: BatchNorm's shift replaces it
+  const model = {
+    layers: [] as tfl.layers.Layer[],
+    add(l: tfl.layers.Layer) {
+      this.layers.push(l);
+    },
+  };
+  // (B, latentDim [+ classes]) -> (B, h0·w0·maps[0]); no bias: BatchNorm's shift replaces it
   model.add(tfl.layers.dense({
     units: h0 * w0 * maps[0],
     useBias: false,
-    inputShape: [o.latentDim],
+    inputShape,
     kernelInitializer: normal(o.initStddev, seeds),
     name: "g_dense",
   }));
@@ -100,7 +109,7 @@ export function dcganGenerator(o: GeneratorOptions, seeds: SeedStream): LayersMo
       ? tfl.layers.leakyReLU({ alpha: o.leakyReluAlpha, name })
       : tfl.layers.activation({ activation: o.outputActivation, name }),
   );
-  return model;
+  return model.layers;
 }
 
 /**
@@ -109,13 +118,22 @@ export function dcganGenerator(o: GeneratorOptions, seeds: SeedStream): LayersMo
  *
  * @param o Resolved discriminator options (`hiddenUnits`: channels of each convolution).
  * @param seeds Seeds of the initialisers.
- * @returns `(B, height, width, channels)` → `(B, 1)` logits.
+ * @param inputShape The first layer's input shape, for a Sequential model.
+ * @returns The layers, `(B, height, width, channels [+ classes])` → `(B, 1)` logits.
  */
-export function dcganDiscriminator(o: DiscriminatorOptions, seeds: SeedStream): LayersModel {
-  const [height, width, channels] = o.imageShape;
+export function dcganDiscriminator(
+  o: DiscriminatorOptions,
+  seeds: SeedStream,
+  inputShape: number[] | undefined,
+): tfl.layers.Layer[] {
   const maps = o.hiddenUnits;
   if (maps.length === 0) throw new RangeError("createDiscriminator: a DCGAN needs hiddenUnits");
-  const model = tfl.sequential({ name: "discriminator" });
+  const model = {
+    layers: [] as tfl.layers.Layer[],
+    add(l: tfl.layers.Layer) {
+      this.layers.push(l);
+    },
+  };
   maps.forEach((filters, i) => {
     const n = i + 1;
     // (B, h, w, c) -> (B, ⌈h/2⌉, ⌈w/2⌉, filters)
@@ -125,7 +143,7 @@ export function dcganDiscriminator(o: DiscriminatorOptions, seeds: SeedStream): 
       strides: 2,
       padding: "same",
       useBias: i === 0,
-      inputShape: i === 0 ? [height, width, channels] : undefined,
+      inputShape: i === 0 ? inputShape : undefined,
       kernelInitializer: normal(o.initStddev, seeds),
       name: `d_conv_${n}`,
     }));
@@ -151,5 +169,5 @@ export function dcganDiscriminator(o: DiscriminatorOptions, seeds: SeedStream): 
     kernelInitializer: normal(o.initStddev, seeds),
     name: "d_logit",
   }));
-  return model;
+  return model.layers;
 }

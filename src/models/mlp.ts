@@ -122,6 +122,7 @@ function checkShared(
   options: Pick<
     GeneratorOptions,
     | "architecture"
+    | "classes"
     | "hiddenUnits"
     | "activation"
     | "leakyReluAlpha"
@@ -130,6 +131,7 @@ function checkShared(
     | "initStddev"
   >,
 ): void {
+  if (options.classes !== undefined) checkInteger(where, "classes", options.classes, 0, 1000);
   if (options.architecture !== undefined && !["mlp", "dcgan"].includes(options.architecture)) {
     throw new RangeError(
       `${where}: architecture must be "mlp" or "dcgan", got "${options.architecture}"`,
@@ -236,47 +238,61 @@ function withoutUndefined<T extends object>(object: T): Partial<T> {
 export function createGenerator(options: CreateGeneratorOptions = {}): LayersModel {
   const o = resolveGeneratorOptions(options);
   const seeds = new SeedSource(options.seed, 0x47454e);
-  if (o.architecture === "dcgan") return dcganGenerator(o, seeds);
+  const classes = o.classes ?? 0;
+  // Unconditional: a Sequential model from z. Conditional: z and the one-hot label joined first.
+  const inputShape = classes ? undefined : [o.latentDim];
+  const layers = o.architecture === "dcgan"
+    ? dcganGenerator(o, seeds, inputShape)
+    : mlpGenerator(o, seeds, inputShape);
+  if (!classes) return tfl.sequential({ name: "generator", layers });
+  const z = tfl.input({ shape: [o.latentDim], name: "z" });
+  const label = tfl.input({ shape: [classes], name: "label" });
+  // (B, latentDim) ‖ (B, classes) -> (B, latentDim + classes)
+  let x = tfl.layers.concatenate({ name: "g_join" }).apply([z, label]) as tfl.SymbolicTensor;
+  for (const layer of layers) x = layer.apply(x) as tfl.SymbolicTensor;
+  return tfl.model({ inputs: [z, label], outputs: x, name: "generator" });
+}
+
+/** The MLP generator's layers; the first takes `inputShape` when given (a Sequential model). */
+function mlpGenerator(
+  o: GeneratorOptions,
+  seeds: SeedSource,
+  inputShape: number[] | undefined,
+): TfLayer[] {
   const [height, width, channels] = o.imageShape;
-  const model = tfl.sequential({ name: "generator" });
-  let fanIn = o.latentDim;
+  const layers: TfLayer[] = [];
+  let fanIn = o.latentDim + (o.classes ?? 0);
   o.hiddenUnits.forEach((units, i) => {
     const n = i + 1;
     // (B, fanIn) -> (B, units)
-    model.add(tfl.layers.dense({
+    layers.push(tfl.layers.dense({
       units,
-      inputShape: i === 0 ? [o.latentDim] : undefined,
+      inputShape: i === 0 ? inputShape : undefined,
       name: `g_dense_${n}`,
       ...kernelAndBias(o.initializer, fanIn, o.initStddev, seeds),
     }));
     if (o.batchNorm) {
       // (B, units) -> (B, units); PyTorch's BatchNorm1d defaults: momentum 0.1, eps 1e-5
-      model.add(tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: `g_bn_${n}` }));
+      layers.push(
+        tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: `g_bn_${n}` }),
+      );
     }
     // (B, units) -> (B, units)
-    model.add(
-      activationLayer(o.activation, o.leakyReluAlpha, `g_${o.activation}_${n}`),
-    );
+    layers.push(activationLayer(o.activation, o.leakyReluAlpha, `g_${o.activation}_${n}`));
     fanIn = units;
   });
   // (B, fanIn) -> (B, height·width·channels)
-  model.add(tfl.layers.dense({
+  layers.push(tfl.layers.dense({
     units: height * width * channels,
-    inputShape: o.hiddenUnits.length === 0 ? [o.latentDim] : undefined,
+    inputShape: o.hiddenUnits.length === 0 ? inputShape : undefined,
     name: "g_dense_out",
     ...kernelAndBias(o.initializer, fanIn, o.initStddev, seeds),
   }));
   // (B, height·width·channels) -> (B, height·width·channels), in (-1, 1) for tanh
-  model.add(
-    activationLayer(
-      o.outputActivation,
-      o.leakyReluAlpha,
-      `g_${o.outputActivation}_out`,
-    ),
-  );
+  layers.push(activationLayer(o.outputActivation, o.leakyReluAlpha, `g_${o.outputActivation}_out`));
   // (B, height·width·channels) -> (B, height, width, channels)
-  model.add(tfl.layers.reshape({ targetShape: [height, width, channels], name: "g_image" }));
-  return model;
+  layers.push(tfl.layers.reshape({ targetShape: [height, width, channels], name: "g_image" }));
+  return layers;
 }
 
 /**
@@ -298,37 +314,69 @@ export function createGenerator(options: CreateGeneratorOptions = {}): LayersMod
 export function createDiscriminator(options: CreateDiscriminatorOptions = {}): LayersModel {
   const o = resolveDiscriminatorOptions(options);
   const seeds = new SeedSource(options.seed, 0x444953);
-  if (o.architecture === "dcgan") return dcganDiscriminator(o, seeds);
   const [height, width, channels] = o.imageShape;
-  const model = tfl.sequential({ name: "discriminator" });
-  // (B, height, width, channels) -> (B, height·width·channels)
-  model.add(tfl.layers.flatten({ inputShape: [height, width, channels], name: "d_flatten" }));
-  let fanIn = height * width * channels;
+  const classes = o.classes ?? 0;
+  const dcgan = o.architecture === "dcgan";
+  if (!classes) {
+    const layers = dcgan ? dcganDiscriminator(o, seeds, o.imageShape) : mlpDiscriminator(o, seeds);
+    return tfl.sequential({ name: "discriminator", layers });
+  }
+  const image = tfl.input({ shape: [height, width, channels], name: "image" });
+  const label = tfl.input({ shape: [classes], name: "label" });
+  let x: tfl.SymbolicTensor;
+  if (dcgan) {
+    // The label as `classes` constant maps beside the image's channels:
+    // (B, classes) -> (B, 1, 1, classes) -> (B, height, width, classes)
+    const flat = tfl.layers.reshape({ targetShape: [1, 1, classes], name: "d_label_pixel" });
+    const maps = tfl.layers.upSampling2d({ size: [height, width], name: "d_label_maps" })
+      .apply(flat.apply(label)) as tfl.SymbolicTensor;
+    // (B, height, width, channels + classes)
+    x = tfl.layers.concatenate({ name: "d_join" }).apply([image, maps]) as tfl.SymbolicTensor;
+  } else {
+    // (B, height, width, channels) -> (B, height·width·channels) ‖ (B, classes)
+    const flat = tfl.layers.flatten({ name: "d_flatten" }).apply(image) as tfl.SymbolicTensor;
+    x = tfl.layers.concatenate({ name: "d_join" }).apply([flat, label]) as tfl.SymbolicTensor;
+  }
+  const layers = dcgan ? dcganDiscriminator(o, seeds, undefined) : mlpDiscriminator(o, seeds, true);
+  for (const layer of layers) x = layer.apply(x) as tfl.SymbolicTensor;
+  return tfl.model({ inputs: [image, label], outputs: x, name: "discriminator" });
+}
+
+/**
+ * The MLP discriminator's layers; `flat`: its input is already a vector (image ‖ label), so no
+ * Flatten of the image first.
+ */
+function mlpDiscriminator(o: DiscriminatorOptions, seeds: SeedSource, flat = false): TfLayer[] {
+  const [height, width, channels] = o.imageShape;
+  const layers: TfLayer[] = [];
+  if (!flat) {
+    // (B, height, width, channels) -> (B, height·width·channels)
+    layers.push(tfl.layers.flatten({ inputShape: [height, width, channels], name: "d_flatten" }));
+  }
+  let fanIn = height * width * channels + (flat ? o.classes ?? 0 : 0);
   o.hiddenUnits.forEach((units, i) => {
     const n = i + 1;
     // (B, fanIn) -> (B, units)
-    model.add(tfl.layers.dense({
+    layers.push(tfl.layers.dense({
       units,
       name: `d_dense_${n}`,
       ...kernelAndBias(o.initializer, fanIn, o.initStddev, seeds),
     }));
     // (B, units) -> (B, units)
-    model.add(
-      activationLayer(o.activation, o.leakyReluAlpha, `d_${o.activation}_${n}`),
-    );
+    layers.push(activationLayer(o.activation, o.leakyReluAlpha, `d_${o.activation}_${n}`));
     if (o.dropout > 0) {
       // (B, units) -> (B, units)
-      model.add(
+      layers.push(
         tfl.layers.dropout({ rate: o.dropout, seed: seeds.next(), name: `d_dropout_${n}` }),
       );
     }
     fanIn = units;
   });
   // (B, fanIn) -> (B, 1): the logit of "real"
-  model.add(tfl.layers.dense({
+  layers.push(tfl.layers.dense({
     units: 1,
     name: "d_logit",
     ...kernelAndBias(o.initializer, fanIn, o.initStddev, seeds),
   }));
-  return model;
+  return layers;
 }

@@ -27,6 +27,12 @@ export interface GeneratorOptions {
    * @default {"mlp"}
    */
   architecture?: Architecture;
+  /**
+   * Classes of a conditional generator: it then takes `[z, oneHotLabel]` and draws the digit
+   * asked for; 0 for an unconditional one (input z alone).
+   * @default {0}
+   */
+  classes?: number;
   /** Length of the noise vector z. */
   latentDim: number;
   /** Units of each hidden Dense layer, in order. */
@@ -54,6 +60,12 @@ export interface DiscriminatorOptions {
    * @default {"mlp"}
    */
   architecture?: Architecture;
+  /**
+   * Classes of a conditional discriminator: it then takes `[image, oneHotLabel]` and judges the
+   * pair; 0 for an unconditional one (input the image alone).
+   * @default {0}
+   */
+  classes?: number;
   /** The image it judges: `[height, width, channels]`. */
   imageShape: [number, number, number];
   /** Units of each hidden Dense layer, in order. */
@@ -106,7 +118,7 @@ export interface Preset {
 }
 
 /** The names of the built-in presets. */
-export type PresetName = "standard" | "lite" | "tutorial" | "dcgan";
+export type PresetName = "standard" | "lite" | "tutorial" | "dcgan" | "cgan" | "cdcgan";
 
 const MNIST_SHAPE: [number, number, number] = [28, 28, 1];
 
@@ -181,6 +193,12 @@ const HEALTHY_STANDARD: Preset = {
  *   (LeakyReLU 0.2, 533,505 parameters), sized to match G.
  * - `tutorial`: the EngEd tutorial GAN. G 32→128→784 (LeakyReLU 0.01, Tanh); D 784→64→1
  *   (LeakyReLU 0.01); Adam 2e-4; batch 32; 25 epochs.
+ * - `dcgan`: a DCGAN (src/models/dcgan.ts). G z → Dense 7·7·128 → BN/ReLU → ConvTranspose 64
+ *   (14×14) → BN/ReLU → ConvTranspose 1 (28×28) → Tanh; D Conv 64 stride 2 → LeakyReLU 0.2 →
+ *   Conv 128 stride 2 → BN → LeakyReLU → Dense 1; 4×4 filters, N(0, 0.02) weights; 5 epochs.
+ * - `cgan`, `cdcgan`: conditional versions of `standard` and `dcgan` (20 and 5 epochs): the
+ *   generator takes `[z, oneHotDigit]` and draws that digit, the discriminator judges
+ *   `[image, oneHotDigit]` (for `cdcgan` the digit as 10 constant maps beside the image).
  *
  * @example Read a preset, then train a variant of it
  * ```ts
@@ -191,6 +209,42 @@ const HEALTHY_STANDARD: Preset = {
  * console.log(wider.latentDim); // 100
  * ```
  */
+const DCGAN: Preset = {
+  name: "dcgan",
+  description:
+    "DCGAN for 28×28 digits: G z→7·7·128→14·14·64→28·28·1, D 28²→14²·64→7²·128→1, 4×4 filters.",
+  generator: {
+    architecture: "dcgan",
+    latentDim: 100,
+    hiddenUnits: [128, 64],
+    activation: "relu",
+    leakyReluAlpha: 0.2,
+    batchNorm: true,
+    outputActivation: "tanh",
+    imageShape: MNIST_SHAPE,
+    initializer: "normal",
+    initStddev: 0.02,
+  },
+  discriminator: {
+    architecture: "dcgan",
+    imageShape: MNIST_SHAPE,
+    hiddenUnits: [64, 128],
+    activation: "leaky_relu",
+    leakyReluAlpha: 0.2,
+    dropout: 0,
+    initializer: "normal",
+    initStddev: 0.02,
+  },
+  training: {
+    epochs: 5,
+    batchSize: 64,
+    learningRate: 2e-4,
+    beta1: 0.5,
+    beta2: 0.999,
+    generatorSteps: 1,
+  },
+};
+
 export const PRESETS: Readonly<Record<PresetName, Preset>> = deepFreeze({
   standard: HEALTHY_STANDARD,
   lite: {
@@ -258,40 +312,23 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = deepFreeze({
       generatorSteps: 1,
     },
   },
-  dcgan: {
-    name: "dcgan",
+  dcgan: DCGAN,
+  cgan: {
+    ...HEALTHY_STANDARD,
+    name: "cgan",
     description:
-      "DCGAN for 28×28 digits: G z→7·7·128→14·14·64→28·28·1, D 28²→14²·64→7²·128→1, 4×4 filters.",
-    generator: {
-      architecture: "dcgan",
-      latentDim: 100,
-      hiddenUnits: [128, 64],
-      activation: "relu",
-      leakyReluAlpha: 0.2,
-      batchNorm: true,
-      outputActivation: "tanh",
-      imageShape: MNIST_SHAPE,
-      initializer: "normal",
-      initStddev: 0.02,
-    },
-    discriminator: {
-      architecture: "dcgan",
-      imageShape: MNIST_SHAPE,
-      hiddenUnits: [64, 128],
-      activation: "leaky_relu",
-      leakyReluAlpha: 0.2,
-      dropout: 0,
-      initializer: "normal",
-      initStddev: 0.02,
-    },
-    training: {
-      epochs: 5,
-      batchSize: 64,
-      learningRate: 2e-4,
-      beta1: 0.5,
-      beta2: 0.999,
-      generatorSteps: 1,
-    },
+      "Conditional MLP GAN: standard's layers with the one-hot digit joined to z and to the image.",
+    generator: { ...HEALTHY_STANDARD.generator, classes: 10 },
+    discriminator: { ...HEALTHY_STANDARD.discriminator, classes: 10 },
+    training: { ...HEALTHY_STANDARD.training, epochs: 20 },
+  },
+  cdcgan: {
+    ...DCGAN,
+    name: "cdcgan",
+    description:
+      "Conditional DCGAN: the one-hot digit joined to z, and as 10 constant maps beside the image.",
+    generator: { ...DCGAN.generator, classes: 10 },
+    discriminator: { ...DCGAN.discriminator, classes: 10 },
   },
 });
 
@@ -316,7 +353,14 @@ export const SEED_PRESETS: Readonly<Record<PresetName, Preset>> = deepFreeze({
 export const DEFAULT_PRESET: PresetName = "lite";
 
 /** The preset names, in the order the docs list them. */
-export const PRESET_NAMES: readonly PresetName[] = ["standard", "lite", "tutorial", "dcgan"];
+export const PRESET_NAMES: readonly PresetName[] = [
+  "standard",
+  "lite",
+  "tutorial",
+  "dcgan",
+  "cgan",
+  "cdcgan",
+];
 
 /**
  * A preset by name, or a `RangeError` that lists the valid names.

@@ -24,6 +24,11 @@ export interface SampleOptions {
    * @default {500}
    */
   batchSize?: number;
+  /**
+   * Conditional generators: the class of each image (`n` of them), or one class for all. By
+   * default the classes take turns (0, 1, …, 9, 0, …). Unconditional generators refuse it.
+   */
+  labels?: ArrayLike<number> | number;
 }
 
 /**
@@ -35,11 +40,15 @@ export interface SampleOptions {
  */
 export function generatorShape(
   generator: LayersModel,
-): { latentDim: number; imageShape: [number, number, number] } {
+): { latentDim: number; imageShape: [number, number, number]; classes: number } {
   const input = generator.inputs[0].shape;
   const output = generator.outputs[0].shape;
+  const label = generator.inputs[1]?.shape;
   const fixed = (dims: (number | null)[]) => dims.every((d) => typeof d === "number" && d > 0);
-  if (generator.inputs.length !== 1 || input.length !== 2 || !fixed(input.slice(1))) {
+  if (
+    generator.inputs.length > 2 || input.length !== 2 || !fixed(input.slice(1)) ||
+    (label && (label.length !== 2 || !fixed(label.slice(1))))
+  ) {
     throw new RangeError(
       `not a generator: its input must be (B, latentDim), got [${input.map(String)}]`,
     );
@@ -51,7 +60,11 @@ export function generatorShape(
       }]`,
     );
   }
-  return { latentDim: input[1]!, imageShape: output.slice(1) as [number, number, number] };
+  return {
+    latentDim: input[1]!,
+    imageShape: output.slice(1) as [number, number, number],
+    classes: label ? label[1]! : 0,
+  };
 }
 
 /**
@@ -78,7 +91,11 @@ export async function sample(
   const n = checkInteger("sample", "n", options.n);
   const batchSize = checkInteger("sample", "batchSize", options.batchSize ?? 500);
   const seed = checkInteger("sample", "seed", options.seed ?? 0, 0, 2 ** 32 - 1);
-  const { latentDim, imageShape } = generatorShape(generator);
+  const { latentDim, imageShape, classes } = generatorShape(generator);
+  const labels = classes ? sampleLabels(n, classes, options.labels) : undefined;
+  if (!classes && options.labels !== undefined) {
+    throw new RangeError("sample: labels are for conditional generators; this one is not");
+  }
   const [height, width, channels] = imageShape;
   const size = height * width * channels;
   const random = new Random(seed);
@@ -86,12 +103,43 @@ export async function sample(
   for (let start = 0; start < n; start += batchSize) {
     const count = Math.min(batchSize, n - start);
     const noise = random.fillNormal(new Float32Array(count * latentDim));
-    // (count, latentDim) -> (count, height, width, channels)
-    const images = tf.tidy(() =>
-      generator.apply(tf.tensor2d(noise, [count, latentDim]), { training: false }) as tf.Tensor
-    );
+    // (count, latentDim) [+ (count, classes) one-hot] -> (count, height, width, channels)
+    const images = tf.tidy(() => {
+      const z = tf.tensor2d(noise, [count, latentDim]);
+      const input = labels
+        ? [
+          z,
+          tf.cast(
+            tf.oneHot(tf.tensor1d(labels.subarray(start, start + count), "int32"), classes),
+            "float32",
+          ),
+        ]
+        : z;
+      return generator.apply(input, { training: false }) as tf.Tensor;
+    });
     pixels.set(await images.data() as Float32Array, start * size);
     images.dispose();
   }
-  return { pixels, count: n, height, width, channels };
+  return { pixels, count: n, height, width, channels, ...(labels ? { labels } : {}) };
+}
+
+/** The class of each of `n` samples: given one by one, one for all, or taking turns. */
+function sampleLabels(
+  n: number,
+  classes: number,
+  given: ArrayLike<number> | number | undefined,
+): Uint8Array {
+  if (given === undefined) return Uint8Array.from({ length: n }, (_, i) => i % classes);
+  const list = typeof given === "number" ? new Array(n).fill(given) : Array.from(given);
+  if (list.length !== n) {
+    throw new RangeError(`sample: ${list.length} labels for ${n} images`);
+  }
+  for (const label of list) {
+    if (!Number.isInteger(label) || label < 0 || label >= classes) {
+      throw new RangeError(
+        `sample: label ${label} is not a class of this generator (0–${classes - 1})`,
+      );
+    }
+  }
+  return Uint8Array.from(list);
 }

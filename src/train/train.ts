@@ -166,14 +166,14 @@ export function resolveTrainOptions(options: TrainOptions = {}): ResolvedTrainOp
  * other directly, skipping `apply`'s graph bookkeeping (a sixth of a small step), BatchNorm layers
  * on our fused kernels where they apply; other models go through `apply`.
  */
-function runner(model: LayersModel): (x: tf.Tensor) => tf.Tensor {
+function runner(model: LayersModel): (x: tf.Tensor | tf.Tensor[]) => tf.Tensor {
   const sequential = model.getClassName() === "Sequential";
   const calls = model.layers.map((layer) =>
     fusedBatchNormCall(layer) ??
       ((x: tf.Tensor) => layer.call(x, { training: true }) as tf.Tensor)
   );
   return (x) => {
-    if (!sequential) return model.apply(x, { training: true }) as tf.Tensor;
+    if (!sequential || Array.isArray(x)) return model.apply(x, { training: true }) as tf.Tensor;
     let y = x;
     for (const call of calls) y = call(y);
     return y;
@@ -220,9 +220,11 @@ export interface GanStep {
    * @param batch `batchSize × height × width × channels` real pixels.
    * @param noise `generatorSteps × batchSize × latentDim` noise values: the first batch for the
    * discriminator's update and the first generator update, one more for each further update.
+   * @param labels Conditional models: the real images' classes, which the generated batch is
+   * asked for too (so that every class is seen as often real as generated).
    * @returns The losses and D outputs, read back from the backend.
    */
-  run(batch: Float32Array, noise: Float32Array): Promise<StepStats>;
+  run(batch: Float32Array, noise: Float32Array, labels?: ArrayLike<number>): Promise<StepStats>;
   /** Frees the optimisers' state. */
   dispose(): void;
 }
@@ -285,15 +287,22 @@ export function createGanStep(
   const batchDependent = discriminator.layers.some((l) =>
     l.getClassName() === "BatchNormalization"
   );
-  const judge = (real: tf.Tensor, fake: tf.Tensor): [tf.Tensor, tf.Tensor] => {
+  // Conditional models take [input, one-hot label].
+  const classes = generator.inputs.length === 2 ? generator.inputs[1].shape[1] as number : 0;
+  const withLabel = (x: tf.Tensor, y: tf.Tensor | undefined) => (y ? [x, y] : x);
+  const judge = (
+    real: tf.Tensor,
+    fake: tf.Tensor,
+    y: tf.Tensor | undefined,
+  ): [tf.Tensor, tf.Tensor] => {
     if (batchDependent) {
       return [
-        D(real),
-        D(fake),
+        D(withLabel(real, y)),
+        D(withLabel(fake, y)),
       ];
     }
     // (2B, height, width, channels) -> (2B, 1)
-    const logits = D(tf.concat([real, fake]));
+    const logits = D(withLabel(tf.concat([real, fake]), y && tf.concat([y, y])));
     return [
       tf.slice(logits, [0, 0], [batchSize, 1]),
       tf.slice(logits, [batchSize, 0], [batchSize, 1]),
@@ -301,8 +310,19 @@ export function createGanStep(
   };
 
   const G = runner(generator), D = runner(discriminator);
-  const update = (batch: Float32Array, noise: Float32Array): tf.Tensor =>
+  const update = (
+    batch: Float32Array,
+    noise: Float32Array,
+    labels?: ArrayLike<number>,
+  ): tf.Tensor =>
     tf.tidy(() => {
+      if (classes && labels?.length !== batchSize) {
+        throw new RangeError(`GanStep: a conditional GAN needs ${batchSize} labels a batch`);
+      }
+      // (B, classes): the real batch's classes, asked of the generator too
+      const y = classes
+        ? tf.cast(tf.oneHot(tf.tensor1d(Array.from(labels!), "int32"), classes), "float32")
+        : undefined;
       // (B, height, width, channels): real images; (B, latentDim): noise
       const real = tf.tensor4d(batch, [batchSize, ...imageShape]);
       const noiseBatch = (k: number) =>
@@ -319,9 +339,9 @@ export function createGanStep(
       // tape nested inside; nothing of it leads to the generator's loss, so the generator's
       // gradient ignores it), and the generator's loss then uses the updated discriminator.
       const g = tf.variableGrads(() => {
-        const fake = G(z);
+        const fake = G(withLabel(z, y));
         const d = tf.variableGrads(() => {
-          const [realLogits, fakeLogits] = judge(real, fake); // (B, 1) each
+          const [realLogits, fakeLogits] = judge(real, fake, y); // (B, 1) each
           // tf.keep: these outlive the tapes' cleanup (and every tidy); disposed once stacked.
           dReal = tf.keep(tf.mean(tf.sigmoid(realLogits)));
           dFake = tf.keep(tf.mean(tf.sigmoid(fakeLogits)));
@@ -330,12 +350,14 @@ export function createGanStep(
         optimizerD.apply(d.grads);
         lossD = tf.keep(d.value);
         // Non-saturating: the generator maximises log D(G(z)).
-        return generatorLoss(D(fake));
+        return generatorLoss(D(withLabel(fake, y)));
       }, varsG);
       optimizerG.apply(g.grads);
       for (let k = 1; k < generatorSteps; k++) {
         const z = noiseBatch(k);
-        optimizerG.apply(tf.variableGrads(() => generatorLoss(D(G(z))), varsG).grads);
+        optimizerG.apply(
+          tf.variableGrads(() => generatorLoss(D(withLabel(G(withLabel(z, y)), y))), varsG).grads,
+        );
       }
       const stacked = tf.stack([lossD!, g.value, dReal!, dFake!]);
       tf.dispose([lossD!, dReal!, dFake!]);
@@ -344,8 +366,8 @@ export function createGanStep(
 
   return {
     kind: "autograd",
-    async run(batch, noise) {
-      const stats = update(batch, noise);
+    async run(batch, noise, labels) {
+      const stats = update(batch, noise, labels);
       // Asynchronous read: WebGPU cannot read synchronously in Deno (it has no canvas).
       const [lossD, lossG, dReal, dFake] = await stats.data();
       stats.dispose();
@@ -395,6 +417,7 @@ export async function trainGAN(
 ): Promise<TrainResult> {
   const o = resolveTrainOptions(options);
   const latentDim = checkModels(generator, discriminator, data);
+  const conditional = generator.inputs.length === 2;
   const stepsPerEpoch = Math.floor(data.count / o.batchSize);
   if (stepsPerEpoch === 0) {
     throw new RangeError(
@@ -428,7 +451,13 @@ export async function trainGAN(
         const noise = random.fillNormal(
           new Float32Array(o.generatorSteps * o.batchSize * latentDim),
         );
-        const { lossD, lossG, dReal, dFake } = await ganStep.run(batch, noise);
+        const labels = conditional
+          ? Uint8Array.from(
+            { length: o.batchSize },
+            (_, i) => data.labels![order[s * o.batchSize + i]],
+          )
+          : undefined;
+        const { lossD, lossG, dReal, dFake } = await ganStep.run(batch, noise, labels);
         globalStep++;
         steps++;
         sums[0] += lossD;
@@ -481,6 +510,21 @@ function checkModels(
   const gIn = generator.inputs[0].shape;
   const gOut = generator.outputs[0].shape;
   const dIn = discriminator.inputs[0].shape;
+  const classes = generator.inputs.length === 2 ? generator.inputs[1].shape[1] : 0;
+  const dClasses = discriminator.inputs.length === 2 ? discriminator.inputs[1].shape[1] : 0;
+  if (classes !== dClasses) {
+    throw new RangeError(
+      `trainGAN: the generator is for ${classes || "no"} classes, the discriminator for ${
+        dClasses || "no"
+      }`,
+    );
+  }
+  if (classes && !data.labels) {
+    throw new RangeError("trainGAN: a conditional GAN needs labelled data (data.labels)");
+  }
+  if (classes && data.labels!.some((label) => label >= (classes as number))) {
+    throw new RangeError(`trainGAN: the data has labels beyond the models' ${classes} classes`);
+  }
   const dOut = discriminator.outputs[0].shape;
   const dataShape = [data.height, data.width, data.channels];
   const same = (a: (number | null)[], b: (number | null)[]) =>
