@@ -60,6 +60,13 @@ export {
   shuffleImages,
 } from "./src/data/images.ts";
 export {
+  CIFAR_CLASSES,
+  decodeCifar,
+  isCifarDir,
+  loadCifar10,
+  type LoadCifarOptions,
+} from "./src/data/cifar.ts";
+export {
   bundledMnistDir,
   loadMnist,
   type LoadMnistOptions,

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { UsageError } from "./errors.ts";
 import { BACKEND_CHOICES, selectBackend } from "../backend/select.ts";
 import { PRESET_NAMES } from "../models/presets.ts";
 import { resolveRunSettings, trainRun } from "../train/run.ts";
@@ -26,17 +27,20 @@ Train a GAN on MNIST (or any data set in MNIST's IDX format) and write a run dir
 models after every epoch, log.jsonl, loss.svg, samples/epoch-NNN.png, config.json.
 
 Options:
-  --preset NAME      standard | lite | tutorial | dcgan              (default: lite)
+  --preset NAME      standard | lite | tutorial | dcgan | cgan | cdcgan | dcgan32
+                                                                     (default: lite)
   --faithful         the seed's recipe exactly as written; for standard: no BatchNorm
                      in G, one G update per D update (it collapses; see the README)
-  --epochs N         passes over the data            (default: the preset's: 50, 20, 25, 5)
-  --batch-size N     images per batch                (default: the preset's: 64, 64, 32, 64)
+  --epochs N         passes over the data
+                     (default: the preset's: 50, 20, 25, 5, 20, 5, 10 in the order above)
+  --batch-size N     images per batch                (default: the preset's: 32 for tutorial, else 64)
   --lr X             Adam learning rate, both networks               (default: 0.0002)
   --g-steps N        generator updates per discriminator update
                                             (default: the preset's: standard 2, others 1)
   --seed N           seed of weights, data order, noise and grids    (default: 0)
-  --data DIR         directory with train-images-idx3-ubyte etc. (.gz too),
-                     e.g. Fashion-MNIST or KMNIST         (default: the bundled MNIST)
+  --data DIR         directory with train-images-idx3-ubyte etc. (.gz too), e.g.
+                     Fashion-MNIST or KMNIST, or with CIFAR-10's binary files
+                     (data_batch_1.bin …; dcgan32 needs them)  (default: the bundled MNIST)
   --limit N          train on the first N images      (default: lite 10000, others all)
   --out DIR          the run directory                      (default: runs/PRESET-sSEED)
   --force            replace a run already in --out
@@ -56,6 +60,8 @@ Examples:
   cli.ts train --preset lite --epochs 10 --seed 1 --out runs/lite
   cli.ts train --preset standard --backend wasm --out runs/standard
   cli.ts train --data ~/fashion-mnist --out runs/fashion
+  cli.ts train --preset cdcgan --epochs 5 --out runs/cdcgan
+  cli.ts train --preset dcgan32 --data ~/cifar-10-batches-bin --out runs/cifar
 `;
 
 const FLAGS = {
@@ -120,6 +126,12 @@ export async function trainCommand(args: string[]): Promise<number> {
     `--allow-write (or --allow-write=${options.out})`,
   );
   if (options.dataDir !== undefined) await requireDirectory("data", options.dataDir);
+  if (preset === "dcgan32" && options.dataDir === undefined) {
+    throw new UsageError(
+      "--preset dcgan32 trains on 32×32 colour images: give --data DIR with CIFAR-10's binary " +
+        "files (data_batch_1.bin … from cifar-10-binary.tar.gz; nothing is downloaded)",
+    );
+  }
   const settings = resolveRunSettings(options);
 
   const threads = intFlag(flags, "threads", 1, 2) as 1 | 2 | undefined;

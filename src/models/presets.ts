@@ -118,7 +118,14 @@ export interface Preset {
 }
 
 /** The names of the built-in presets. */
-export type PresetName = "standard" | "lite" | "tutorial" | "dcgan" | "cgan" | "cdcgan";
+export type PresetName =
+  | "standard"
+  | "lite"
+  | "tutorial"
+  | "dcgan"
+  | "cgan"
+  | "cdcgan"
+  | "dcgan32";
 
 const MNIST_SHAPE: [number, number, number] = [28, 28, 1];
 
@@ -196,6 +203,8 @@ const HEALTHY_STANDARD: Preset = {
  * - `dcgan`: a DCGAN (src/models/dcgan.ts). G z → Dense 7·7·128 → BN/ReLU → ConvTranspose 64
  *   (14×14) → BN/ReLU → ConvTranspose 1 (28×28) → Tanh; D Conv 64 stride 2 → LeakyReLU 0.2 →
  *   Conv 128 stride 2 → BN → LeakyReLU → Dense 1; 4×4 filters, N(0, 0.02) weights; 5 epochs.
+ * - `dcgan32`: the same for 32×32 colour images (CIFAR-10, `--data DIR` with its binary files):
+ *   feature maps 4×4·256 → 8×8·128 → 16×16·64 → 32×32·3, D the mirror; 10 epochs.
  * - `cgan`, `cdcgan`: conditional versions of `standard` and `dcgan` (20 and 5 epochs): the
  *   generator takes `[z, oneHotDigit]` and draws that digit, the discriminator judges
  *   `[image, oneHotDigit]` (for `cdcgan` the digit as 10 constant maps beside the image).
@@ -330,6 +339,19 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = deepFreeze({
     generator: { ...DCGAN.generator, classes: 10 },
     discriminator: { ...DCGAN.discriminator, classes: 10 },
   },
+  dcgan32: {
+    ...DCGAN,
+    name: "dcgan32",
+    description:
+      "DCGAN for 32×32 colour images (CIFAR-10): G z→4·4·256→8·8·128→16·16·64→32·32·3, D the mirror.",
+    generator: { ...DCGAN.generator, hiddenUnits: [256, 128, 64], imageShape: [32, 32, 3] },
+    discriminator: {
+      ...DCGAN.discriminator,
+      hiddenUnits: [64, 128, 256],
+      imageShape: [32, 32, 3],
+    },
+    training: { ...DCGAN.training, epochs: 10 },
+  },
 });
 
 /**
@@ -360,6 +382,7 @@ export const PRESET_NAMES: readonly PresetName[] = [
   "dcgan",
   "cgan",
   "cdcgan",
+  "dcgan32",
 ];
 
 /**

@@ -21,6 +21,7 @@ import type { LayersModel } from "../tf_types.ts";
 import { join } from "std/path";
 import type { ImageSet } from "../data/images.ts";
 import { loadMnist, MNIST_PACKAGE, type MnistSplit } from "../data/mnist.ts";
+import { isCifarDir, loadCifar10 } from "../data/cifar.ts";
 import { checkInteger, RunDirectoryError } from "../errors.ts";
 import { describeFsError, writeFileAtomic } from "../fs.ts";
 import { saveModel } from "../io/model_files.ts";
@@ -344,11 +345,26 @@ export async function trainRun(options: TrainRunOptions = {}): Promise<TrainRunR
   const out = options.out;
   const force = options.force ?? false;
   if (out !== undefined) await checkRunDirectory(out, force);
-  const data = options.data ?? await loadMnist({
-    split: settings.data.split,
-    ...(settings.data.limit !== null ? { limit: settings.data.limit } : {}),
-    ...(settings.data.dir !== null ? { dir: settings.data.dir } : {}),
-  });
+  const limit = settings.data.limit !== null ? { limit: settings.data.limit } : {};
+  const dir = settings.data.dir;
+  // A directory of CIFAR-10's binary files, or MNIST's layout (IDX).
+  const data = options.data ??
+    (dir !== null && await isCifarDir(dir)
+      ? await loadCifar10({ dir, split: settings.data.split, ...limit })
+      : await loadMnist({
+        split: settings.data.split,
+        ...limit,
+        ...(dir !== null ? { dir } : {}),
+      }));
+  if (
+    settings.evalEvery > 0 && !options.evaluator &&
+    (data.height !== 28 || data.width !== 28 || data.channels !== 1)
+  ) {
+    throw new RangeError(
+      `evalEvery: the built-in evaluator judges 28×28 grey digits; these images are ` +
+        `${data.height}×${data.width}×${data.channels}`,
+    );
+  }
   // The data decides the image shape, so that Fashion-MNIST or other sizes just work.
   const imageShape: [number, number, number] = [data.height, data.width, data.channels];
   settings.generator.imageShape = imageShape;
