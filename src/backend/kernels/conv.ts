@@ -80,6 +80,32 @@ function product(
   splitGemm(kernels, { a, b, c, m, n, k, transA, transB, bias: 0, act: 0, alpha: 0 });
 }
 
+/** The attributes the convolution kernels share. */
+interface ConvAttrs {
+  strides: [number, number] | number;
+  pad: "valid" | "same" | number;
+  dataFormat: "NHWC" | "NCHW";
+  dimRoundingMode?: "floor" | "round" | "ceil";
+}
+
+type Shape4 = [number, number, number, number];
+
+/** The convolution's geometry (tf.js's own computation of it). */
+const convInfo = (
+  input: number[],
+  filter: number[],
+  a: ConvAttrs,
+  dilations: ConvAttrs["strides"],
+) =>
+  tf.backend_util.computeConv2DInfo(
+    input as Shape4,
+    filter as Shape4,
+    a.strides,
+    dilations,
+    a.pad,
+    a.dimRoundingMode,
+  );
+
 const isNhwc = (dataFormat: unknown): boolean =>
   dataFormat === undefined || dataFormat === "NHWC" || dataFormat === "channelsLast";
 
@@ -104,12 +130,8 @@ export function conv2dKernel(original: tf.KernelFunc, fused = false): tf.KernelF
       bias?: tf.TensorInfo;
       preluActivationWeights?: tf.TensorInfo;
     };
-    const a = args.attrs as unknown as {
-      strides: [number, number] | number;
-      pad: "valid" | "same" | number;
-      dataFormat: "NHWC" | "NCHW";
+    const a = args.attrs as unknown as ConvAttrs & {
       dilations: [number, number] | number;
-      dimRoundingMode?: "floor" | "round" | "ceil";
       activation?: string;
       leakyreluAlpha?: number;
     };
@@ -124,14 +146,7 @@ export function conv2dKernel(original: tf.KernelFunc, fused = false): tf.KernelF
     }
     const backend = args.backend as unknown as Backend;
     const kernels = heapKernels(backend);
-    const info = tf.backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      filter.shape as [number, number, number, number],
-      a.strides,
-      a.dilations,
-      a.pad,
-      a.dimRoundingMode,
-    );
+    const info = convInfo(x.shape, filter.shape, a, a.dilations);
     const out = backend.makeOutput(info.outShape, "float32");
     const rows = info.batchSize * info.outHeight * info.outWidth;
     if (rows === 0 || info.outChannels === 0) return out;
@@ -164,24 +179,11 @@ export function conv2dKernel(original: tf.KernelFunc, fused = false): tf.KernelF
 export function conv2dBackpropInputKernel(original: tf.KernelFunc): tf.KernelFunc {
   return (args: KernelArgs) => {
     const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-    const a = args.attrs as unknown as {
-      strides: [number, number] | number;
-      pad: "valid" | "same" | number;
-      dataFormat: "NHWC" | "NCHW";
-      dimRoundingMode?: "floor" | "round" | "ceil";
-      inputShape: [number, number, number, number];
-    };
+    const a = args.attrs as unknown as ConvAttrs & { inputShape: Shape4 };
     if (!isNhwc(a.dataFormat) || !float32(dy, filter)) return original(args);
     const backend = args.backend as unknown as Backend;
     const kernels = heapKernels(backend);
-    const info = tf.backend_util.computeConv2DInfo(
-      a.inputShape,
-      filter.shape as [number, number, number, number],
-      a.strides,
-      1,
-      a.pad,
-      a.dimRoundingMode,
-    );
+    const info = convInfo(a.inputShape, filter.shape, a, 1);
     const dx = backend.makeOutput(info.inShape, "float32");
     const rows = info.batchSize * info.outHeight * info.outWidth;
     const width = info.filterHeight * info.filterWidth * info.inChannels;
@@ -220,27 +222,14 @@ export function conv2dBackpropInputKernel(original: tf.KernelFunc): tf.KernelFun
  */
 export function conv2dBackpropFilterKernel(args: KernelArgs): tf.TensorInfo {
   const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-  const a = args.attrs as unknown as {
-    strides: [number, number] | number;
-    pad: "valid" | "same" | number;
-    dataFormat: "NHWC" | "NCHW";
-    dimRoundingMode?: "floor" | "round" | "ceil";
-    filterShape: [number, number, number, number];
-  };
+  const a = args.attrs as unknown as ConvAttrs & { filterShape: Shape4 };
   if (!isNhwc(a.dataFormat)) {
     throw new Error("Conv2DBackpropFilter on wasm: only the NHWC (channelsLast) format");
   }
   if (!float32(x, dy)) throw new Error("Conv2DBackpropFilter on wasm: float32 only");
   const backend = args.backend as unknown as Backend;
   const kernels = heapKernels(backend);
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    a.filterShape,
-    a.strides,
-    1,
-    a.pad,
-    a.dimRoundingMode,
-  );
+  const info = convInfo(x.shape, a.filterShape, a, 1);
   const dw = backend.makeOutput(a.filterShape, "float32");
   const rows = info.batchSize * info.outHeight * info.outWidth;
   const width = info.filterHeight * info.filterWidth * info.inChannels;
