@@ -66,6 +66,7 @@ export {
   loadCifar10,
   type LoadCifarOptions,
 } from "./src/data/cifar.ts";
+export { GeneratorAverage, standingStatistics } from "./src/train/average.ts";
 export {
   bundledMnistDir,
   loadMnist,

@@ -32,6 +32,13 @@ Deno.test("the presets have the seed systems' exact trainable parameter counts",
     },
     // The one-hot digit adds 10 inputs to G's first layer and D's (cdcgan: 10 input channels).
     cgan: { g: dense([110, 256, 256, 784]) + 2 * 512, d: dense([794, 256, 256, 1]) },
+    // 32×32×3: Dense 100→4·4·256, ConvT 256→128→64→3 (+3 bias), BN 256, 128, 64;
+    // Conv 3→64 (+64) →128→256, BN 128, 256, Dense 4·4·256→1.
+    dcgan32: {
+      g: 100 * 4096 + 2 * 256 + 16 * 256 * 128 + 2 * 128 + 16 * 128 * 64 + 2 * 64 + 16 * 64 * 3 +
+        3,
+      d: 16 * 3 * 64 + 64 + 16 * 64 * 128 + 2 * 128 + 16 * 128 * 256 + 2 * 256 + 4096 + 1,
+    },
     cdcgan: {
       g: 110 * 6272 + 2 * 128 + 16 * 128 * 64 + 2 * 64 + 16 * 64 + 1,
       d: 16 * 11 * 64 + 64 + 16 * 64 * 128 + 2 * 128 + 6272 + 1,
@@ -124,7 +131,7 @@ Deno.test("models map shapes: noise (B, latent) to images (B, 28, 28, 1) in (-1,
   for (const preset of PRESET_NAMES) {
     const g = createGenerator({ preset, seed: 1 });
     const d = createDiscriminator({ preset, seed: 1 });
-    const { latentDim: latent, classes } = getPreset(preset).generator;
+    const { latentDim: latent, classes, imageShape } = getPreset(preset).generator;
     tf.tidy(() => {
       // Conditional models take a one-hot digit beside their input.
       const withLabel = (x: tf.Tensor) =>
@@ -132,7 +139,7 @@ Deno.test("models map shapes: noise (B, latent) to images (B, 28, 28, 1) in (-1,
           ? [x, tf.cast(tf.oneHot(tf.tensor1d([0, 1, 2, 3, 4], "int32"), classes), "float32")]
           : x;
       const images = g.predict(withLabel(tf.randomNormal([5, latent]))) as tf.Tensor;
-      deepEqual(images.shape, [5, 28, 28, 1]);
+      deepEqual(images.shape, [5, ...imageShape]);
       const pixels = values(images);
       ok(pixels.every((v) => v > -1 && v < 1));
       deepEqual((d.predict(withLabel(images)) as tf.Tensor).shape, [5, 1]);

@@ -51,6 +51,9 @@ Options:
                      coverage, precision, recall into log.jsonl and loss.svg; the best
                      generator by FID is kept in OUT/best/                 (default: off)
   --eval-samples N   samples per evaluation                            (default: 2000)
+  --average X        decay of the moving average of G's weights that the run saves as
+                     generator/ (the last weights: generator-last/); 0 for none
+                                                (default: standard 0.999, others 0)
   --stop-on-collapse stop when the discriminator wins or the samples lose classes; the
                      best model (OUT/best/) and the last epoch's stay on disk
   --dry-run          one epoch of two batches: checks the whole pipeline in seconds
@@ -74,6 +77,7 @@ const FLAGS = {
   seed: { type: "string" },
   data: { type: "string" },
   limit: { type: "string" },
+  average: { type: "string" },
   out: { type: "string" },
   force: { type: "boolean" },
   backend: { type: "string" },
@@ -118,6 +122,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     evalEvery: intFlag(flags, "eval-every", 0, 100_000),
     evalSamples: intFlag(flags, "eval-samples", 10, 100_000),
     stopOnCollapse: flags["stop-on-collapse"] === true,
+    average: numberFlag(flags, "average", 0, 0.999999),
   };
   const backendChoice = choiceFlag(flags, "backend", BACKEND_CHOICES) ?? "auto";
   requirePermission({ name: "read" }, "--allow-read");

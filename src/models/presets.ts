@@ -99,6 +99,11 @@ export interface TrainingSettings {
    * judged; each further one draws fresh noise.
    */
   generatorSteps: number;
+  /**
+   * Decay of the moving average of the generator's weights that runs save and sample
+   * (`GeneratorAverage`); 0 for none: the last weights.
+   */
+  average?: number;
   /** Train on the first `dataLimit` images only (all when absent). */
   dataLimit?: number;
 }
@@ -185,7 +190,7 @@ const HEALTHY_STANDARD: Preset = {
   description:
     "The GAN_Implementation MLP GAN made healthy: BatchNorm in G, 2 G updates per D update, 60,000 digits, 50 epochs.",
   generator: { ...SEED_STANDARD.generator, batchNorm: true },
-  training: { ...SEED_STANDARD.training, generatorSteps: 2 },
+  training: { ...SEED_STANDARD.training, generatorSteps: 2, average: 0.999 },
 };
 
 /**

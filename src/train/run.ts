@@ -22,7 +22,8 @@ import { join } from "std/path";
 import type { ImageSet } from "../data/images.ts";
 import { loadMnist, MNIST_PACKAGE, type MnistSplit } from "../data/mnist.ts";
 import { isCifarDir, loadCifar10 } from "../data/cifar.ts";
-import { checkInteger, RunDirectoryError } from "../errors.ts";
+import { checkInteger, checkNumber, RunDirectoryError } from "../errors.ts";
+import { GeneratorAverage } from "./average.ts";
 import { describeFsError, writeFileAtomic } from "../fs.ts";
 import { saveModel } from "../io/model_files.ts";
 import {
@@ -89,6 +90,12 @@ export interface TrainRunOptions extends
   generator?: Partial<GeneratorOptions>;
   /** Discriminator fields to override. */
   discriminator?: Partial<DiscriminatorOptions>;
+  /**
+   * Decay of the moving average of G's weights that the run saves as `generator/` and samples
+   * and evaluates (the last weights go to `generator-last/`); 0 for none. The preset's when absent
+   * (standard: 0.999, the others 0).
+   */
+  average?: number;
   /** Train on the first N images; `null` for all; the preset's when absent (lite: 10,000). */
   dataLimit?: number | null;
   /** A directory with MNIST-format files; the bundled MNIST when absent. */
@@ -180,12 +187,16 @@ export interface RunSettings {
   evalSamples: number;
   /** Whether a collapse stops training. */
   stopOnCollapse: boolean;
+  /** Decay of the generator's weight average (0: none). */
+  average: number;
 }
 
 /** What {@linkcode trainRun} returns. */
 export interface TrainRunResult {
-  /** The trained generator. */
+  /** The trained generator: its last weights. */
   generator: LayersModel;
+  /** The averaged generator (`average` > 0), which `generator/` holds; null without. */
+  averaged: LayersModel | null;
   /** The trained discriminator. */
   discriminator: LayersModel;
   /** The settings the run used. */
@@ -238,6 +249,14 @@ export function resolveRunSettings(options: TrainRunOptions = {}): RunSettings {
     evalEvery: checkInteger("trainRun", "evalEvery", options.evalEvery ?? 0, 0),
     evalSamples: checkInteger("trainRun", "evalSamples", options.evalSamples ?? 2000, 10, 100_000),
     stopOnCollapse: options.stopOnCollapse ?? false,
+    average: checkNumber(
+      "trainRun",
+      "average",
+      options.average ?? preset.training.average ?? 0,
+      0,
+      1,
+      "[)",
+    ),
   };
 }
 
@@ -371,6 +390,10 @@ export async function trainRun(options: TrainRunOptions = {}): Promise<TrainRunR
   settings.discriminator.imageShape = imageShape;
   const seed = settings.training.seed;
   const generator = createGenerator({ ...settings.generator, seed });
+  // The averaged generator: what the run saves as generator/, samples and evaluates.
+  const average = settings.average > 0 ? new GeneratorAverage(generator, settings.average) : null;
+  const averaged = average ? createGenerator({ ...settings.generator, seed }) : null;
+  const shown = averaged ?? generator;
   const discriminator = createDiscriminator({ ...settings.discriminator, seed });
   // The fixed noise batch of the sample grids: its own stream, unrelated to the training noise.
   const gridSeed = (seed ^ 0x5eed6a1d) >>> 0;
@@ -438,6 +461,7 @@ export async function trainRun(options: TrainRunOptions = {}): Promise<TrainRunR
   const pending = { steps: 0, lossD: 0, lossG: 0, dReal: 0, dFake: 0, ms: 0 };
   const started = performance.now();
   const onStep = async (info: StepInfo) => {
+    average?.update();
     await warn(health.step(info));
     pending.steps++;
     pending.lossD += info.lossD;
@@ -483,18 +507,27 @@ export async function trainRun(options: TrainRunOptions = {}): Promise<TrainRunR
       const metadata = (role: string) => ({
         ganMnist: { version: VERSION, role, preset: settings.preset, epoch: info.epoch, seed },
       });
-      await saveModel(generator, join(out, "generator"), { metadata: metadata("generator") });
+      if (average) {
+        average.writeTo(averaged!);
+        await saveModel(averaged!, join(out, "generator"), { metadata: metadata("generator") });
+        await saveModel(generator, join(out, "generator-last"), {
+          metadata: metadata("generator"),
+        });
+      } else {
+        await saveModel(generator, join(out, "generator"), { metadata: metadata("generator") });
+      }
       await saveModel(discriminator, join(out, "discriminator"), {
         metadata: metadata("discriminator"),
       });
-      const grid = await sample(generator, { n: settings.gridSize, seed: gridSeed });
+      const grid = await sample(shown, { n: settings.gridSize, seed: gridSeed });
       const name = `epoch-${String(info.epoch).padStart(3, "0")}.png`;
       await writePngGrid(join(out, "samples", name), grid, { scale: 2 });
     }
     const due = settings.evalEvery > 0 &&
       (info.epoch % settings.evalEvery === 0 || info.epoch === info.epochs);
     if (evaluator && finite && due) {
-      const metrics = await evaluator(generator, { n: settings.evalSamples, seed: evalSeed });
+      if (average && out === undefined) average.writeTo(averaged!);
+      const metrics = await evaluator(shown, { n: settings.evalSamples, seed: evalSeed });
       const evaluation: RunEvaluation = {
         epoch: info.epoch,
         globalStep: at.globalStep,
@@ -517,7 +550,7 @@ export async function trainRun(options: TrainRunOptions = {}): Promise<TrainRunR
       if (best === null || metrics.fid < best.fid) {
         best = evaluation;
         if (out !== undefined) {
-          await saveModel(generator, join(out, "best"), {
+          await saveModel(shown, join(out, "best"), {
             metadata: {
               ganMnist: {
                 version: VERSION,
@@ -561,8 +594,10 @@ export async function trainRun(options: TrainRunOptions = {}): Promise<TrainRunR
       onStep,
       onEpoch,
     });
-    return { generator, discriminator, settings, result, warnings, stoppedBy, best };
+    if (average) average.writeTo(averaged!);
+    return { generator, averaged, discriminator, settings, result, warnings, stoppedBy, best };
   } finally {
     log?.close();
+    average?.dispose();
   }
 }

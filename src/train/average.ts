@@ -1,0 +1,140 @@
+/**
+ * An exponential moving average of a generator's weights over training steps (Yazıcı et al.,
+ * "The Unusual Effectiveness of Averaging in GAN Training", 2019): the average of the last few
+ * thousand generators samples better than the last one, whose weights still circle as the two
+ * networks chase each other. BatchNorm's statistics belong to the weights that made them, so the
+ * averaged generator gets its own, measured on a few thousand noise vectors ("standing
+ * statistics").
+ *
+ * @module
+ */
+
+import * as tf from "@tensorflow/tfjs-core";
+import type { LayersModel } from "../tf_types.ts";
+import { checkNumber } from "../errors.ts";
+import { Random } from "../random.ts";
+
+/**
+ * The running average of a generator's trainable weights.
+ *
+ * @example Average while training, then sample the average
+ * ```ts
+ * import { createGenerator, GeneratorAverage, selectBackend } from "@gan/mnist";
+ *
+ * await selectBackend("wasm");
+ * const generator = createGenerator({ preset: "standard", seed: 1 });
+ * const average = new GeneratorAverage(generator, 0.999);
+ * // … after every training step:
+ * average.update();
+ * // … when saving: a twin of the generator receives the averaged weights
+ * const twin = createGenerator({ preset: "standard" });
+ * average.writeTo(twin);
+ * average.dispose();
+ * ```
+ */
+export class GeneratorAverage {
+  readonly #generator: LayersModel;
+  readonly #decay: number;
+  readonly #averages: tf.Variable[];
+
+  /**
+   * @param generator The generator being trained.
+   * @param decay Weight of the old average per step, in [0, 1): 0.999 averages over about the
+   * last 1,000 steps.
+   */
+  constructor(generator: LayersModel, decay: number) {
+    checkNumber("GeneratorAverage", "decay", decay, 0, 1, "[)");
+    this.#generator = generator;
+    this.#decay = decay;
+    this.#averages = tf.tidy(() =>
+      generator.trainableWeights.map((w) => tf.clone(w.read()).variable(false))
+    );
+  }
+
+  /** Moves the average towards the generator's current weights: avg ← d·avg + (1 − d)·w. */
+  update(): void {
+    const d = this.#decay;
+    tf.tidy(() => {
+      this.#generator.trainableWeights.forEach((w, i) => {
+        const avg = this.#averages[i];
+        avg.assign(tf.add(tf.mul(avg, d), tf.mul(w.read(), 1 - d)));
+      });
+    });
+  }
+
+  /**
+   * Writes the averaged weights into a model of the same architecture, then gives its BatchNorm
+   * layers statistics of their own (see {@linkcode standingStatistics}); a model without
+   * BatchNorm, or not Sequential, keeps the trained generator's statistics.
+   *
+   * @param target A twin of the generator (e.g. made by `createGenerator` with the same options).
+   * @param samples Noise vectors for the statistics.
+   */
+  writeTo(target: LayersModel, samples = 4096): void {
+    const source = this.#generator;
+    if (target.weights.length !== source.weights.length) {
+      throw new RangeError("GeneratorAverage.writeTo: the target is not a twin of the generator");
+    }
+    const trainable = new Map(source.trainableWeights.map((w, i) => [w.name, i]));
+    tf.tidy(() => {
+      target.setWeights(source.weights.map((w, i) => {
+        const j = trainable.get(w.name);
+        const value = j === undefined ? w.read() : this.#averages[j];
+        if (value.shape.join() !== target.weights[i].shape.join()) {
+          throw new RangeError(
+            "GeneratorAverage.writeTo: the target is not a twin of the generator",
+          );
+        }
+        return value;
+      }));
+    });
+    if (target.getClassName() === "Sequential") standingStatistics(target, samples);
+  }
+
+  /** Frees the averages. */
+  dispose(): void {
+    tf.dispose(this.#averages);
+  }
+}
+
+/**
+ * Sets every BatchNorm layer's moving mean and variance of a Sequential generator to the batch
+ * statistics of `samples` noise vectors passed through it (each layer seeing the output of the
+ * layers before it, normalised with the statistics just measured).
+ *
+ * @param generator A Sequential generator.
+ * @param samples Noise vectors.
+ * @param seed Seed of the noise.
+ *
+ * @example
+ * ```ts
+ * import { createGenerator, standingStatistics } from "@gan/mnist";
+ *
+ * const generator = createGenerator({ preset: "standard", seed: 1 });
+ * standingStatistics(generator, 1024);
+ * ```
+ */
+export function standingStatistics(generator: LayersModel, samples = 4096, seed = 0x57a7): void {
+  const latent = generator.inputs[0].shape[1] as number;
+  const noise = new Random(seed).fillNormal(new Float32Array(samples * latent));
+  let x: tf.Tensor = tf.tensor2d(noise, [samples, latent]);
+  for (const layer of generator.layers) {
+    if (layer.getClassName() === "BatchNormalization") {
+      const bn = layer as unknown as {
+        movingMean: { write(t: tf.Tensor): void };
+        movingVariance: { write(t: tf.Tensor): void };
+      };
+      // Per feature (the last axis) over every other axis, as training-mode BatchNorm measures.
+      const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
+      tf.tidy(() => {
+        const { mean, variance } = tf.moments(x, axes);
+        bn.movingMean.write(mean);
+        bn.movingVariance.write(variance);
+      });
+    }
+    const y = tf.tidy(() => layer.apply(x, { training: false }) as tf.Tensor);
+    x.dispose();
+    x = y;
+  }
+  x.dispose();
+}
