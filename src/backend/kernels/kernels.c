@@ -12,7 +12,8 @@
 
 #define MR 4     // rows of C per micro-tile
 #define NR 8     // columns of C per micro-tile (two v128)
-#define KC 512   // most depth per block: the packed B panel (16 KB) stays in L1, A's in L2
+#define KC 512   // most depth per block: the packed B panel (16 KB) stays in L1
+#define MC 64    // most rows per block: the packed A block (≤ 128 KB) stays in L2
 
 typedef float f32;
 
@@ -171,6 +172,7 @@ static void store_tile(const f32* tile, f32* c, int ldc, int i0, int j0, int h, 
 __attribute__((export_name("gemm_scratch_floats")))
 int gemm_scratch_floats(int rows) {
   int panels = (rows + MR - 1) / MR;
+  if (panels > MC / MR) panels = MC / MR;
   return panels * MR * KC + KC * NR + MR * NR;
 }
 
@@ -180,10 +182,11 @@ void gemm(const f32* a, const f32* b, f32* c, int m, int n, int k, int trans_a, 
   if (m1 > m) m1 = m;
   if (n1 > n) n1 = n;
   if (m0 >= m1 || n0 >= n1) return;
-  int panels = (m1 - m0 + MR - 1) / MR;
   int col_blocks = (n1 - n0 + NR - 1) / NR;
+  int block_panels = (m1 - m0 + MR - 1) / MR;
+  if (block_panels > MC / MR) block_panels = MC / MR;
   f32* apack = scratch;
-  f32* bpack = apack + panels * MR * KC;
+  f32* bpack = apack + block_panels * MR * KC;
   f32* tile = bpack + KC * NR;
   int lda = trans_a ? m : k;
   int ldb = trans_b ? k : n;
@@ -194,18 +197,24 @@ void gemm(const f32* a, const f32* b, f32* c, int m, int n, int k, int trans_a, 
   do {
     int kc = k - k0 < depth ? k - k0 : depth;
     int last = k0 + kc >= k;
-    for (int p = 0; p < panels; p++) {
-      pack_a(a, trans_a, lda, m, m0 + p * MR, k0, kc, apack + p * MR * KC);
-    }
-    for (int q = 0; q < col_blocks; q++) {
-      int j0 = n0 + q * NR;
-      int w = n1 - j0 < NR ? n1 - j0 : NR;
-      pack_b(b, trans_b, ldb, n, j0, k0, kc, bpack);
+    // Blocks of at most MC rows: a block's packed A stays in L2 while every column block of B
+    // passes it (one block for the MLPs' batch of 64; 49 for a DCGAN convolution's 3,136 rows).
+    for (int b0 = m0; b0 < m1; b0 += MC) {
+      int b1 = b0 + MC < m1 ? b0 + MC : m1;
+      int panels = (b1 - b0 + MR - 1) / MR;
       for (int p = 0; p < panels; p++) {
-        int i0 = m0 + p * MR;
-        int h = m1 - i0 < MR ? m1 - i0 : MR;
-        MICRO_KERNEL(apack + p * MR * KC, bpack, kc, tile);
-        store_tile(tile, c, n, i0, j0, h, w, k0 > 0, last, bias, act, alpha);
+        pack_a(a, trans_a, lda, m, b0 + p * MR, k0, kc, apack + p * MR * KC);
+      }
+      for (int q = 0; q < col_blocks; q++) {
+        int j0 = n0 + q * NR;
+        int w = n1 - j0 < NR ? n1 - j0 : NR;
+        pack_b(b, trans_b, ldb, n, j0, k0, kc, bpack);
+        for (int p = 0; p < panels; p++) {
+          int i0 = b0 + p * MR;
+          int h = b1 - i0 < MR ? b1 - i0 : MR;
+          MICRO_KERNEL(apack + p * MR * KC, bpack, kc, tile);
+          store_tile(tile, c, n, i0, j0, h, w, k0 > 0, last, bias, act, alpha);
+        }
       }
     }
     k0 += kc;
