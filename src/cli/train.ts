@@ -122,7 +122,8 @@ export async function trainCommand(args: string[]): Promise<number> {
     evalEvery: intFlag(flags, "eval-every", 0, 100_000),
     evalSamples: intFlag(flags, "eval-samples", 10, 100_000),
     stopOnCollapse: flags["stop-on-collapse"] === true,
-    average: numberFlag(flags, "average", 0, 0.999999),
+    // 0 (off) or a decay in (0, 1)
+    average: flags.average === "0" ? 0 : numberFlag(flags, "average", 0, 0.999999),
   };
   const backendChoice = choiceFlag(flags, "backend", BACKEND_CHOICES) ?? "auto";
   requirePermission({ name: "read" }, "--allow-read");

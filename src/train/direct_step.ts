@@ -410,7 +410,9 @@ class Network {
 function writable(kernels: HeapKernels, weight: Weight): number {
   const variable = weight.read();
   if (kernels.refCount(variable.dataId) > 1) {
-    variable.assign(tf.tidy(() => tf.tensor(variable.dataSync(), variable.shape, "float32")));
+    const copy = tf.tensor(variable.dataSync(), variable.shape, "float32");
+    variable.assign(copy);
+    copy.dispose(); // the variable holds the data now
   }
   return kernels.offset(variable.dataId);
 }
