@@ -75,6 +75,7 @@ export {
 } from "./src/data/mnist.ts";
 export {
   type Activation,
+  type Architecture,
   DEFAULT_PRESET,
   type DiscriminatorOptions,
   type GeneratorOptions,

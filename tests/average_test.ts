@@ -11,12 +11,14 @@ import { makeMnistDir } from "./helpers.ts";
 const read = (m: { getWeights(): tf.Tensor[] }) =>
   m.getWeights().map((w) => Array.from(w.dataSync()));
 
-Deno.test("GeneratorAverage: avg ← d·avg + (1 − d)·w each update; a twin receives it", async () => {
+Deno.test("GeneratorAverage: avg ← d·avg + (1 − d)·w each update, warming up; a twin receives it", async () => {
   await selectBackend("wasm");
   const g = createGenerator({ preset: "tutorial", seed: 1 });
   const start = read(g);
-  const average = new GeneratorAverage(g, 0.5);
-  // Move the weights to w + 1, update; to w + 3, update: avg = ((w·½ + (w+1)·½)·½ + (w+3)·½ = w + 1.75
+  // Decay 0.1: the warm-up (min(decay, (1 + t)/(10 + t))) does not bind.
+  const average = new GeneratorAverage(g, 0.1);
+  // Move the weights to w + 1, update; to w + 3, update:
+  // avg = (w·0.1 + (w+1)·0.9)·0.1 + (w+3)·0.9 = w + 0.09 + 2.7 = w + 2.79
   const shift = (by: number) =>
     g.setWeights(
       start.map((w, i) => tf.tensor(w.map((v) => v + by), g.weights[i].shape as number[])),
@@ -27,10 +29,20 @@ Deno.test("GeneratorAverage: avg ← d·avg + (1 − d)·w each update; a twin r
   average.update();
   const twin = createGenerator({ preset: "tutorial", seed: 2 });
   average.writeTo(twin);
+  // With decay 0.999 the first update takes (1 + 1)/(10 + 1) = 0.18 of the old average, not 0.999.
+  const warm = new GeneratorAverage(g, 0.999);
+  shift(5);
+  warm.update();
+  const warmTwin = createGenerator({ preset: "tutorial", seed: 2 });
+  warm.writeTo(warmTwin);
+  const first = read(warmTwin)[0][0];
+  ok(Math.abs(first - (start[0][0] + 3 * 2 / 11 + 5 * 9 / 11)) < 1e-5, `warm-up: ${first}`);
+  warm.dispose();
+  warmTwin.dispose();
   const got = read(twin);
   let worst = 0;
   got.forEach((w, i) =>
-    w.forEach((v, j) => worst = Math.max(worst, Math.abs(v - (start[i][j] + 1.75))))
+    w.forEach((v, j) => worst = Math.max(worst, Math.abs(v - (start[i][j] + 2.79))))
   );
   ok(worst < 1e-5, `max error ${worst}`);
   average.dispose();

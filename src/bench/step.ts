@@ -152,12 +152,18 @@ function convProducts(p: ReturnType<typeof getPreset>): ProductShape[] {
     cin = c;
   }
   const shapes: ProductShape[] = [];
+  const seen = new Set<string>();
   for (const [m, k, n] of convs) {
-    shapes.push(
-      { m, k, n },
-      { m: k, k: m, n, transposeA: true },
-      { m, k: n, n: k, transposeB: true },
-    );
+    for (
+      const s of [
+        { m, k, n },
+        { m: k, k: m, n, transposeA: true },
+        { m, k: n, n: k, transposeB: true },
+      ]
+    ) {
+      const key = JSON.stringify(s);
+      if (!seen.has(key)) (seen.add(key), shapes.push(s));
+    }
   }
   return shapes;
 }

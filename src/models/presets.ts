@@ -193,36 +193,7 @@ const HEALTHY_STANDARD: Preset = {
   training: { ...SEED_STANDARD.training, generatorSteps: 2, average: 0.999 },
 };
 
-/**
- * The built-in presets: the seed systems, with one change where the seed's recipe fails.
- *
- * - `standard`: the GAN_Implementation MLP GAN. G 100→256→256→784 (ReLU, Tanh); D 784→256→256→1
- *   (LeakyReLU 0.2); BCE; Adam 2e-4, β=(0.5, 0.999); batch 64; 50 epochs; all 60,000 digits.
- *   As written it collapses, so here G has BatchNorm after each hidden Dense and takes two
- *   updates per D update; {@linkcode SEED_PRESETS} keeps the recipe as written (`--faithful`).
- * - `lite`: its fast mode. A 10,000-digit subset, latent 64, BatchNorm in G:
- *   G 64→128→256→512→784 (576,912 trainable parameters, the seed's "576K"); D 784→512→256→1
- *   (LeakyReLU 0.2, 533,505 parameters), sized to match G.
- * - `tutorial`: the EngEd tutorial GAN. G 32→128→784 (LeakyReLU 0.01, Tanh); D 784→64→1
- *   (LeakyReLU 0.01); Adam 2e-4; batch 32; 25 epochs.
- * - `dcgan`: a DCGAN (src/models/dcgan.ts). G z → Dense 7·7·128 → BN/ReLU → ConvTranspose 64
- *   (14×14) → BN/ReLU → ConvTranspose 1 (28×28) → Tanh; D Conv 64 stride 2 → LeakyReLU 0.2 →
- *   Conv 128 stride 2 → BN → LeakyReLU → Dense 1; 4×4 filters, N(0, 0.02) weights; 5 epochs.
- * - `dcgan32`: the same for 32×32 colour images (CIFAR-10, `--data DIR` with its binary files):
- *   feature maps 4×4·256 → 8×8·128 → 16×16·64 → 32×32·3, D the mirror; 10 epochs.
- * - `cgan`, `cdcgan`: conditional versions of `standard` and `dcgan` (20 and 5 epochs): the
- *   generator takes `[z, oneHotDigit]` and draws that digit, the discriminator judges
- *   `[image, oneHotDigit]` (for `cdcgan` the digit as 10 constant maps beside the image).
- *
- * @example Read a preset, then train a variant of it
- * ```ts
- * import { PRESETS } from "@gan/mnist";
- *
- * console.log(PRESETS.lite.generator.hiddenUnits); // [128, 256, 512]
- * const wider = { ...PRESETS.standard.generator, hiddenUnits: [512, 512] };
- * console.log(wider.latentDim); // 100
- * ```
- */
+/** The `dcgan` preset, which `cdcgan` and `dcgan32` start from. */
 const DCGAN: Preset = {
   name: "dcgan",
   description:
@@ -258,6 +229,37 @@ const DCGAN: Preset = {
     generatorSteps: 1,
   },
 };
+
+/**
+ * The built-in presets: the seed systems, with one change where the seed's recipe fails.
+ *
+ * - `standard`: the GAN_Implementation MLP GAN. G 100→256→256→784 (ReLU, Tanh); D 784→256→256→1
+ *   (LeakyReLU 0.2); BCE; Adam 2e-4, β=(0.5, 0.999); batch 64; 50 epochs; all 60,000 digits.
+ *   As written it collapses, so here G has BatchNorm after each hidden Dense and takes two
+ *   updates per D update; {@linkcode SEED_PRESETS} keeps the recipe as written (`--faithful`).
+ * - `lite`: its fast mode. A 10,000-digit subset, latent 64, BatchNorm in G:
+ *   G 64→128→256→512→784 (576,912 trainable parameters, the seed's "576K"); D 784→512→256→1
+ *   (LeakyReLU 0.2, 533,505 parameters), sized to match G.
+ * - `tutorial`: the EngEd tutorial GAN. G 32→128→784 (LeakyReLU 0.01, Tanh); D 784→64→1
+ *   (LeakyReLU 0.01); Adam 2e-4; batch 32; 25 epochs.
+ * - `dcgan`: a DCGAN (src/models/dcgan.ts). G z → Dense 7·7·128 → BN/ReLU → ConvTranspose 64
+ *   (14×14) → BN/ReLU → ConvTranspose 1 (28×28) → Tanh; D Conv 64 stride 2 → LeakyReLU 0.2 →
+ *   Conv 128 stride 2 → BN → LeakyReLU → Dense 1; 4×4 filters, N(0, 0.02) weights; 5 epochs.
+ * - `dcgan32`: the same for 32×32 colour images (CIFAR-10, `--data DIR` with its binary files):
+ *   feature maps 4×4·256 → 8×8·128 → 16×16·64 → 32×32·3, D the mirror; 10 epochs.
+ * - `cgan`, `cdcgan`: conditional versions of `standard` and `dcgan` (20 and 5 epochs): the
+ *   generator takes `[z, oneHotDigit]` and draws that digit, the discriminator judges
+ *   `[image, oneHotDigit]` (for `cdcgan` the digit as 10 constant maps beside the image).
+ *
+ * @example Read a preset, then train a variant of it
+ * ```ts
+ * import { PRESETS } from "@gan/mnist";
+ *
+ * console.log(PRESETS.lite.generator.hiddenUnits); // [128, 256, 512]
+ * const wider = { ...PRESETS.standard.generator, hiddenUnits: [512, 512] };
+ * console.log(wider.latentDim); // 100
+ * ```
+ */
 
 export const PRESETS: Readonly<Record<PresetName, Preset>> = deepFreeze({
   standard: HEALTHY_STANDARD,

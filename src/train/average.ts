@@ -36,8 +36,11 @@ export class GeneratorAverage {
   readonly #generator: LayersModel;
   readonly #decay: number;
   readonly #averages: tf.Variable[];
+  #updates = 0;
 
   /**
+   * Starts the average at the generator's current weights.
+   *
    * @param generator The generator being trained.
    * @param decay Weight of the old average per step, in [0, 1): 0.999 averages over about the
    * last 1,000 steps.
@@ -51,9 +54,14 @@ export class GeneratorAverage {
     );
   }
 
-  /** Moves the average towards the generator's current weights: avg ← d·avg + (1 − d)·w. */
+  /**
+   * Moves the average towards the generator's current weights: avg ← d·avg + (1 − d)·w, with
+   * d = min(decay, (1 + t) / (10 + t)) at update t, so that the first updates do not leave the
+   * average stuck near the initial weights (as TensorFlow's ExponentialMovingAverage does).
+   */
   update(): void {
-    const d = this.#decay;
+    this.#updates++;
+    const d = Math.min(this.#decay, (1 + this.#updates) / (10 + this.#updates));
     tf.tidy(() => {
       this.#generator.trainableWeights.forEach((w, i) => {
         const avg = this.#averages[i];
