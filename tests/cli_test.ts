@@ -43,6 +43,11 @@ Deno.test("bad flags and values get one line naming the flag, exit code 2, no st
     ],
     [["train", "--force=yes"], "--force takes no value"],
     [["train", "--threads", "3"], '--threads: expected an integer from 1 to 2, got "3"'],
+    [["train", "--average", "1"], '--average: expected 0 (off) or a decay in (0, 1), got "1"'],
+    [
+      ["sample", "--model", "m", "--out", "x.png", "--digit", "2", "--by-class"],
+      "--digit and --by-class: choose one",
+    ],
     [["train", "--g-steps", "0"], '--g-steps: expected an integer from 1 to 16, got "0"'],
     [
       ["train", "--eval-every", "-1"],

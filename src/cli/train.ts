@@ -20,6 +20,16 @@ import {
 import { formatDuration, Progress } from "./progress.ts";
 import { join } from "std/path";
 
+/** `--average`: 0 (off) or a decay in (0, 1). */
+function averageFlag(raw: unknown): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (typeof raw !== "string" || raw.trim() === "" || !(value >= 0 && value < 1)) {
+    throw new UsageError(`--average: expected 0 (off) or a decay in (0, 1), got "${raw}"`);
+  }
+  return value;
+}
+
 /** The command's help text. */
 export const TRAIN_HELP = `Usage: cli.ts train [options]
 
@@ -122,8 +132,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     evalEvery: intFlag(flags, "eval-every", 0, 100_000),
     evalSamples: intFlag(flags, "eval-samples", 10, 100_000),
     stopOnCollapse: flags["stop-on-collapse"] === true,
-    // 0 (off) or a decay in (0, 1)
-    average: flags.average === "0" ? 0 : numberFlag(flags, "average", 0, 0.999999),
+    average: averageFlag(flags.average),
   };
   const backendChoice = choiceFlag(flags, "backend", BACKEND_CHOICES) ?? "auto";
   requirePermission({ name: "read" }, "--allow-read");
