@@ -65,14 +65,9 @@ export function dcganGenerator(
   const maps = o.hiddenUnits;
   if (maps.length === 0) throw new RangeError("createGenerator: a DCGAN needs hiddenUnits");
   const h0 = firstSide(height, maps.length), w0 = firstSide(width, maps.length);
-  const model = {
-    layers: [] as tfl.layers.Layer[],
-    add(l: tfl.layers.Layer) {
-      this.layers.push(l);
-    },
-  };
+  const layers: tfl.layers.Layer[] = [];
   // (B, latentDim [+ classes]) -> (B, h0·w0·maps[0]); no bias: BatchNorm's shift replaces it
-  model.add(tfl.layers.dense({
+  layers.push(tfl.layers.dense({
     units: h0 * w0 * maps[0],
     useBias: false,
     inputShape,
@@ -80,19 +75,19 @@ export function dcganGenerator(
     name: "g_dense",
   }));
   // (B, h0·w0·maps[0]) -> (B, h0, w0, maps[0])
-  model.add(tfl.layers.reshape({ targetShape: [h0, w0, maps[0]], name: "g_map" }));
+  layers.push(tfl.layers.reshape({ targetShape: [h0, w0, maps[0]], name: "g_map" }));
   let side = [h0, w0];
   maps.forEach((_, i) => {
     const n = i + 1;
     const last = i === maps.length - 1;
     const out = last ? channels : maps[i + 1];
     // (B, h, w, maps[i]) -> same, normalised per channel over batch and positions
-    model.add(tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: `g_bn_${n}` }));
+    layers.push(tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: `g_bn_${n}` }));
     // (B, h, w, maps[i]) -> same
-    model.add(tfl.layers.activation({ activation: "relu", name: `g_relu_${n}` }));
+    layers.push(tfl.layers.activation({ activation: "relu", name: `g_relu_${n}` }));
     side = [side[0] * 2, side[1] * 2];
     // (B, h, w, maps[i]) -> (B, 2h, 2w, out)
-    model.add(tfl.layers.conv2dTranspose({
+    layers.push(tfl.layers.conv2dTranspose({
       filters: out,
       kernelSize: KERNEL,
       strides: 2,
@@ -104,12 +99,12 @@ export function dcganGenerator(
   });
   // (B, height, width, channels) in (-1, 1)
   const name = `g_${o.outputActivation}_out`;
-  model.add(
+  layers.push(
     o.outputActivation === "leaky_relu"
       ? tfl.layers.leakyReLU({ alpha: o.leakyReluAlpha, name })
       : tfl.layers.activation({ activation: o.outputActivation, name }),
   );
-  return model.layers;
+  return layers;
 }
 
 /**
@@ -128,16 +123,11 @@ export function dcganDiscriminator(
 ): tfl.layers.Layer[] {
   const maps = o.hiddenUnits;
   if (maps.length === 0) throw new RangeError("createDiscriminator: a DCGAN needs hiddenUnits");
-  const model = {
-    layers: [] as tfl.layers.Layer[],
-    add(l: tfl.layers.Layer) {
-      this.layers.push(l);
-    },
-  };
+  const layers: tfl.layers.Layer[] = [];
   maps.forEach((filters, i) => {
     const n = i + 1;
     // (B, h, w, c) -> (B, ⌈h/2⌉, ⌈w/2⌉, filters)
-    model.add(tfl.layers.conv2d({
+    layers.push(tfl.layers.conv2d({
       filters,
       kernelSize: KERNEL,
       strides: 2,
@@ -149,25 +139,25 @@ export function dcganDiscriminator(
     }));
     if (i > 0) {
       // (B, h, w, filters) -> same
-      model.add(
+      layers.push(
         tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: `d_bn_${n}` }),
       );
     }
     // (B, h, w, filters) -> same
-    model.add(tfl.layers.leakyReLU({ alpha: o.leakyReluAlpha, name: `d_lrelu_${n}` }));
+    layers.push(tfl.layers.leakyReLU({ alpha: o.leakyReluAlpha, name: `d_lrelu_${n}` }));
     if (o.dropout > 0) {
-      model.add(
+      layers.push(
         tfl.layers.dropout({ rate: o.dropout, seed: seeds.next(), name: `d_dropout_${n}` }),
       );
     }
   });
   // (B, h, w, c) -> (B, h·w·c)
-  model.add(tfl.layers.flatten({ name: "d_flatten" }));
+  layers.push(tfl.layers.flatten({ name: "d_flatten" }));
   // (B, h·w·c) -> (B, 1): the logit of "real"
-  model.add(tfl.layers.dense({
+  layers.push(tfl.layers.dense({
     units: 1,
     kernelInitializer: normal(o.initStddev, seeds),
     name: "d_logit",
   }));
-  return model.layers;
+  return layers;
 }

@@ -366,9 +366,6 @@ class Network {
               k: rows,
               transA: true,
               transB: false,
-              bias: 0,
-              act: 0,
-              alpha: 0,
             });
             if (op.bias) e.sum_rows(d, this.#grads.get(op.bias)!, rows, op.units);
           }
@@ -383,9 +380,6 @@ class Network {
               k: op.units,
               transA: false,
               transB: true,
-              bias: 0,
-              act: 0,
-              alpha: 0,
             });
             [d, free] = [free, d];
           }

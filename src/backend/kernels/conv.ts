@@ -50,6 +50,12 @@ function shapeOf(kernels: HeapKernels, info: ConvInfo): number {
   return at;
 }
 
+/** The products' sizes: rows = output positions (B·outH·outW), width = one field (fh·fw·inC). */
+const sizes = (info: ConvInfo): { rows: number; width: number } => ({
+  rows: info.batchSize * info.outHeight * info.outWidth,
+  width: info.filterHeight * info.filterWidth * info.inChannels,
+});
+
 /** Whether the input is already its own im2col (a 1×1 filter, stride 1, no padding). */
 const pointwise = (info: ConvInfo): boolean =>
   info.filterHeight === 1 && info.filterWidth === 1 && info.strideHeight === 1 &&
@@ -58,26 +64,10 @@ const pointwise = (info: ConvInfo): boolean =>
 /** The receptive fields of `x` as rows: `(B·outH·outW) × (fh·fw·inC)`, on the heap. */
 function columns(kernels: HeapKernels, x: number, info: ConvInfo): number {
   if (pointwise(info)) return x;
-  const rows = info.batchSize * info.outHeight * info.outWidth;
-  const width = info.filterHeight * info.filterWidth * info.inChannels;
+  const { rows, width } = sizes(info);
   const cols = kernels.buffer("conv-cols", rows * width);
   kernels.exports.im2col(x, cols, shapeOf(kernels, info), 0, rows);
   return cols;
-}
-
-/** A product on our kernel, both threads where it is large. */
-function product(
-  kernels: HeapKernels,
-  a: number,
-  b: number,
-  c: number,
-  m: number,
-  n: number,
-  k: number,
-  transA: boolean,
-  transB: boolean,
-): void {
-  splitGemm(kernels, { a, b, c, m, n, k, transA, transB, bias: 0, act: 0, alpha: 0 });
 }
 
 /** The attributes the convolution kernels share. */
@@ -148,9 +138,8 @@ export function conv2dKernel(original: tf.KernelFunc, fused = false): tf.KernelF
     const kernels = heapKernels(backend);
     const info = convInfo(x.shape, filter.shape, a, a.dilations);
     const out = backend.makeOutput(info.outShape, "float32");
-    const rows = info.batchSize * info.outHeight * info.outWidth;
+    const { rows, width } = sizes(info);
     if (rows === 0 || info.outChannels === 0) return out;
-    const width = info.filterHeight * info.filterWidth * info.inChannels;
     // (B·outH·outW) × (fh·fw·inC) · (fh·fw·inC) × outC → NHWC output, + bias, activation
     const cols = columns(kernels, kernels.offset(x.dataId), info);
     splitGemm(kernels, {
@@ -185,8 +174,7 @@ export function conv2dBackpropInputKernel(original: tf.KernelFunc): tf.KernelFun
     const kernels = heapKernels(backend);
     const info = convInfo(a.inputShape, filter.shape, a, 1);
     const dx = backend.makeOutput(info.inShape, "float32");
-    const rows = info.batchSize * info.outHeight * info.outWidth;
-    const width = info.filterHeight * info.filterWidth * info.inChannels;
+    const { rows, width } = sizes(info);
     const dxOffset = kernels.offset(dx.dataId);
     if (rows === 0 || width === 0) {
       new Float32Array(kernels.memory.buffer, dxOffset, tf.util.sizeFromShape(info.inShape))
@@ -196,17 +184,16 @@ export function conv2dBackpropInputKernel(original: tf.KernelFunc): tf.KernelFun
     // dcols = dy · Wᵀ: (B·outH·outW) × outC · outC × (fh·fw·inC), then folded back into dx.
     const direct = pointwise(info);
     const dcols = direct ? dxOffset : kernels.buffer("conv-cols", rows * width);
-    product(
-      kernels,
-      kernels.offset(dy.dataId),
-      kernels.offset(filter.dataId),
-      dcols,
-      rows,
-      width,
-      info.outChannels,
-      false,
-      true,
-    );
+    splitGemm(kernels, {
+      a: kernels.offset(dy.dataId),
+      b: kernels.offset(filter.dataId),
+      c: dcols,
+      m: rows,
+      n: width,
+      k: info.outChannels,
+      transA: false,
+      transB: true,
+    });
     if (!direct) {
       kernels.exports.col2im(dcols, dxOffset, shapeOf(kernels, info), 0, info.batchSize);
     }
@@ -231,22 +218,20 @@ export function conv2dBackpropFilterKernel(args: KernelArgs): tf.TensorInfo {
   const kernels = heapKernels(backend);
   const info = convInfo(x.shape, a.filterShape, a, 1);
   const dw = backend.makeOutput(a.filterShape, "float32");
-  const rows = info.batchSize * info.outHeight * info.outWidth;
-  const width = info.filterHeight * info.filterWidth * info.inChannels;
+  const { rows, width } = sizes(info);
   if (width === 0 || info.outChannels === 0) return dw;
   // dW = colsᵀ · dy: (fh·fw·inC) × (B·outH·outW) · (B·outH·outW) × outC
   const cols = columns(kernels, kernels.offset(x.dataId), info);
-  product(
-    kernels,
-    cols,
-    kernels.offset(dy.dataId),
-    kernels.offset(dw.dataId),
-    width,
-    info.outChannels,
-    rows,
-    true,
-    false,
-  );
+  splitGemm(kernels, {
+    a: cols,
+    b: kernels.offset(dy.dataId),
+    c: kernels.offset(dw.dataId),
+    m: width,
+    n: info.outChannels,
+    k: rows,
+    transA: true,
+    transB: false,
+  });
   return dw;
 }
 

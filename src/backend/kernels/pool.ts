@@ -26,12 +26,12 @@ export interface GemmJob {
   k: number;
   transA: boolean;
   transB: boolean;
-  /** Offset of an N-float bias, or 0 for none. */
-  bias: number;
-  /** 0 linear, 1 relu, 2 relu6, 3 leaky ReLU. */
-  act: number;
+  /** Offset of an N-float bias, or 0 for none (the default). */
+  bias?: number;
+  /** 0 linear (the default), 1 relu, 2 relu6, 3 leaky ReLU. */
+  act?: number;
   /** Leaky ReLU's slope. */
-  alpha: number;
+  alpha?: number;
 }
 
 /** Products with fewer multiply-adds than this run on one thread: the hand-off costs more. */
@@ -249,9 +249,9 @@ export function splitGemm(kernels: HeapKernels, job: GemmJob): void {
       job.k,
       job.transA ? 1 : 0,
       job.transB ? 1 : 0,
-      job.bias,
-      job.act,
-      job.alpha,
+      job.bias ?? 0,
+      job.act ?? 0,
+      job.alpha ?? 0,
       m0,
       m1,
       0,
