@@ -106,3 +106,28 @@ Deno.test("a DCGAN trains on wasm (our conv kernels) with the cpu backend's loss
   ok(worst < 1e-3, `losses differ by ${worst}`);
   equal(new Set(wasm.tensors.slice(1)).size, 1, `tensors per step: ${wasm.tensors}`);
 });
+
+Deno.test("a DCGAN step computes only the gradients it needs; D's convolutions save as plain Conv2D", async () => {
+  await selectBackend("wasm");
+  const g = createGenerator({ preset: "dcgan", seed: 1 });
+  const d = createDiscriminator({ preset: "dcgan", seed: 1 });
+  // Stock tf.js reads the class name: the faster layer is saved as the standard one.
+  const convs = d.layers.filter((l) => l.name.startsWith("d_conv"));
+  equal(convs.length, 2);
+  for (const l of convs) equal(l.getClassName(), "Conv2D");
+  const step = createGanStep(g, d, { batchSize: 8, learningRate: 2e-4, beta1: 0.5, beta2: 0.999 });
+  const random = new Random(3);
+  const batch = Float32Array.from({ length: 8 * 784 }, () => random.uniform() * 2 - 1);
+  const noise = random.fillNormal(new Float32Array(8 * 100));
+  const info = await tf.profile(async () => {
+    await step.run(batch, noise);
+  });
+  const count = (name: string) => info.kernels.filter((k) => k.name === name).length;
+  // Filter gradients: D's two convolutions on the real and the fake batch (4), G's two
+  // transposed ones (2); none of D's in G's step (tf.fused.conv2d's gradient made 8).
+  equal(count("Conv2DBackpropFilter"), 6);
+  // G's two transposed convolutions (2); D's second layer's input gradient in D's step (real,
+  // fake: 2) and D's two in G's step (2); none for the images in D's step (the fused op: 8).
+  equal(count("Conv2DBackpropInput"), 6);
+  step.dispose();
+});

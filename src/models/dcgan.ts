@@ -12,12 +12,49 @@
  * @module
  */
 
+import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import type { DiscriminatorOptions, GeneratorOptions } from "./presets.ts";
 
 /** A source of per-layer seeds (undefined: unseeded). */
 export interface SeedStream {
   next(): number | undefined;
+}
+
+type Conv2DArgs = Parameters<typeof tfl.layers.conv2d>[0];
+type Conv2DLayer = ReturnType<typeof tfl.layers.conv2d>;
+/** tf.js-layers' own Conv2D class (the package exports only its factory). */
+const Conv2DBase = tfl.layers.conv2d({ filters: 1, kernelSize: 1 }).constructor as new (
+  args: Conv2DArgs,
+) => Conv2DLayer;
+
+/**
+ * tf.js-layers' Conv2D with the same forward pass through plain `tf.conv2d` (+ bias, activation)
+ * instead of `tf.fused.conv2d`. The fused op's gradient computes the input's and the filter's
+ * gradients together whichever is asked for, so the generator's step paid for the
+ * discriminator's filter gradients (a fifth of a DCGAN step's products) and the discriminator's
+ * step for the image's gradient; `tf.conv2d`'s are computed only where needed. Saved as a plain
+ * `Conv2D`: stock tf.js loads it unchanged.
+ */
+class Conv2D extends Conv2DBase {
+  static className = "Conv2D";
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
+      // (B, h, w, inC) -> (B, h', w', filters)
+      let y: tf.Tensor = tf.conv2d(
+        x,
+        this.kernel.read() as tf.Tensor4D,
+        this.strides as [number, number],
+        this.padding as "same" | "valid",
+        "NHWC",
+        this.dilationRate as [number, number],
+      );
+      if (this.useBias) y = tf.add(y, this.bias.read());
+      return this.activation ? this.activation.apply(y) : y;
+    });
+  }
 }
 
 /** Side of every filter. */
@@ -127,16 +164,18 @@ export function dcganDiscriminator(
   maps.forEach((filters, i) => {
     const n = i + 1;
     // (B, h, w, c) -> (B, ⌈h/2⌉, ⌈w/2⌉, filters)
-    layers.push(tfl.layers.conv2d({
-      filters,
-      kernelSize: KERNEL,
-      strides: 2,
-      padding: "same",
-      useBias: i === 0,
-      inputShape: i === 0 ? inputShape : undefined,
-      kernelInitializer: normal(o.initStddev, seeds),
-      name: `d_conv_${n}`,
-    }));
+    layers.push(
+      new Conv2D({
+        filters,
+        kernelSize: KERNEL,
+        strides: 2,
+        padding: "same",
+        useBias: i === 0,
+        inputShape: i === 0 ? inputShape : undefined,
+        kernelInitializer: normal(o.initStddev, seeds),
+        name: `d_conv_${n}`,
+      }),
+    );
     if (i > 0) {
       // (B, h, w, filters) -> same
       layers.push(
