@@ -163,3 +163,42 @@ export class RunDirectoryError extends Error {
     this.fault = fault;
   }
 }
+
+/**
+ * A checkpoint that cannot be read or written: missing, truncated, damaged (its checksum does not
+ * match), from another version, or not fitting the run it should resume; or a directory that
+ * cannot take it (no space, no permission), in which case the previous checkpoint is intact.
+ *
+ * @example
+ * ```ts
+ * import { CheckpointError } from "@gan/mnist";
+ *
+ * const error = new CheckpointError("read", "runs/x/checkpoint.ckpt", "truncated");
+ * console.log(error.message); // Cannot read checkpoint "runs/x/checkpoint.ckpt": truncated
+ * ```
+ */
+export class CheckpointError extends Error {
+  /** The checkpoint file as the caller named it. */
+  readonly path: string;
+  /** What is wrong. */
+  readonly fault: string;
+
+  /**
+   * Makes the error; its message reads `Cannot <action> checkpoint "<path>": <fault>`.
+   *
+   * @param action `"read"`, `"write"`, or `"resume from"` (a checkpoint that does not fit the run).
+   * @param path The checkpoint file.
+   * @param fault What is wrong.
+   */
+  constructor(
+    action: "read" | "write" | "resume from",
+    path: string,
+    fault: string,
+    options?: ErrorOptions,
+  ) {
+    super(`Cannot ${action} checkpoint "${path}": ${fault}`, options);
+    this.name = "CheckpointError";
+    this.path = path;
+    this.fault = fault;
+  }
+}

@@ -40,7 +40,15 @@ Deno.test("trainRun writes the run directory: models every epoch, log, grids, lo
   deepEqual({ epochs: result.epochs, steps: result.steps }, { epochs: 2, steps: 12 });
   deepEqual(
     [...Deno.readDirSync(out)].map((e) => e.name).sort(),
-    ["config.json", "discriminator", "generator", "log.jsonl", "loss.svg", "samples"],
+    [
+      "checkpoint.ckpt",
+      "config.json",
+      "discriminator",
+      "generator",
+      "log.jsonl",
+      "loss.svg",
+      "samples",
+    ],
   );
   deepEqual([...Deno.readDirSync(join(out, "samples"))].map((e) => e.name).sort(), [
     "epoch-001.png",

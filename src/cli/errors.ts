@@ -6,7 +6,7 @@
  */
 
 import { BackendUnavailableError } from "../backend/select.ts";
-import { DataFileError, ModelFileError, RunDirectoryError } from "../errors.ts";
+import { CheckpointError, DataFileError, ModelFileError, RunDirectoryError } from "../errors.ts";
 
 /** A bad command line: an unknown flag, a bad value, a missing argument. */
 export class UsageError extends Error {
@@ -33,6 +33,7 @@ export const EXIT_FAILURE = 1;
 export function reportError(error: unknown): number {
   const expected = error instanceof UsageError || error instanceof DataFileError ||
     error instanceof ModelFileError || error instanceof RunDirectoryError ||
+    error instanceof CheckpointError ||
     error instanceof BackendUnavailableError || error instanceof RangeError;
   const message = error instanceof Error ? error.message : String(error);
   const line = message.split("\n")[0];

@@ -1,7 +1,9 @@
 /**
  * Adam for GAN training: tf.js's own `AdamOptimizer` arithmetic, run as one fused kernel per
- * variable where our WASM kernels are active, and as tf.js's optimiser everywhere else. Both give
- * the same numbers: the fused kernel follows tf.js's operations one for one, in float32.
+ * variable where our WASM kernels are active, and as tf.js's operations everywhere else (the same
+ * operations `tf.train.adam` runs, in the same order). Both give the same numbers: the fused kernel
+ * follows tf.js's operations one for one, in float32. The whole state (moments, β powers, steps)
+ * is ours, so that a checkpoint can save it and restore it exactly.
  *
  * @module
  */
@@ -72,12 +74,72 @@ export function adamScalars(s: AdamSettings, accBeta1: number, accBeta2: number)
   ];
 }
 
+/**
+ * The complete state of an Adam optimiser over a list of variables: what a checkpoint saves.
+ *
+ * @example The state of an optimiser that has not taken a step
+ * ```ts
+ * import type { AdamState } from "@gan/mnist";
+ *
+ * const state: AdamState = {
+ *   steps: 0, accBeta1: 0.5, accBeta2: Math.fround(0.999),
+ *   m: [new Float32Array(3)], v: [new Float32Array(3)],
+ * };
+ * console.log(state.m.length);
+ * ```
+ */
+export interface AdamState {
+  /** Updates taken. */
+  steps: number;
+  /** β1 to the power of the next update's step (float32, as tf.js keeps it). */
+  accBeta1: number;
+  /** β2 likewise. */
+  accBeta2: number;
+  /** First moments, one per variable, in the variables' order. */
+  m: Float32Array[];
+  /** Second moments likewise. */
+  v: Float32Array[];
+}
+
+/**
+ * Checks that a state fits variables of the given sizes.
+ *
+ * @param state The state.
+ * @param sizes Values per variable.
+ * @param where Whose state it is, for the message.
+ * @throws {RangeError} Naming the first thing that does not fit.
+ */
+export function checkAdamState(state: AdamState, sizes: number[], where: string): void {
+  if (state.m.length !== sizes.length || state.v.length !== sizes.length) {
+    throw new RangeError(
+      `${where}: the optimiser state holds moments of ${state.m.length} variables, the model has ${sizes.length}`,
+    );
+  }
+  sizes.forEach((size, i) => {
+    if (state.m[i].length !== size || state.v[i].length !== size) {
+      throw new RangeError(
+        `${where}: the optimiser state of variable ${i} holds ${
+          state.m[i].length
+        } values, the variable ${size}`,
+      );
+    }
+  });
+  for (const x of [state.accBeta1, state.accBeta2]) {
+    if (!(x >= 0 && x < 1)) {
+      throw new RangeError(`${where}: a β power of the optimiser state is ${x}, not in [0, 1)`);
+    }
+  }
+  if (!Number.isInteger(state.steps) || state.steps < 0) {
+    throw new RangeError(`${where}: the optimiser state's step count is ${state.steps}`);
+  }
+}
+
 /** Adam over a fixed list of variables. */
 export class GanAdamOptimizer {
   readonly #settings: AdamSettings;
   readonly #variables: tf.Variable[];
-  #fallback: tf.AdamOptimizer | undefined;
   #moments: { m: tf.Variable; v: tf.Variable }[] | undefined;
+  #steps = 0;
   // β^t, kept in float32 exactly as tf.js keeps it (a float32 variable multiplied each step).
   #accBeta1: number;
   #accBeta2: number;
@@ -93,59 +155,101 @@ export class GanAdamOptimizer {
     this.#accBeta2 = f32(settings.beta2);
   }
 
+  /** The moments, made (zero) on first use; variables outlive tidy. */
+  #ensureMoments(): { m: tf.Variable; v: tf.Variable }[] {
+    this.#moments ??= tf.tidy(() =>
+      this.#variables.map((x) => ({
+        m: tf.zerosLike(x).variable(false),
+        v: tf.zerosLike(x).variable(false),
+      }))
+    );
+    return this.#moments;
+  }
+
   /**
    * Applies one update from the gradients of `variableGrads`, and disposes them.
    *
    * @param grads Gradients by variable name.
    */
   apply(grads: tf.NamedTensorMap): void {
-    if (this.#fallback === undefined && this.#moments === undefined) {
-      // Decided on the first step, from the kernels registered for the backend in use then.
-      if (tf.getKernel(GAN_ADAM, tf.getBackend())) {
-        // tidy frees the zero tensors the variables are copied from; variables outlive it.
-        this.#moments = tf.tidy(() =>
-          this.#variables.map((x) => ({
-            m: tf.zerosLike(x).variable(false),
-            v: tf.zerosLike(x).variable(false),
-          }))
-        );
-      } else {
-        const s = this.#settings;
-        this.#fallback = tf.train.adam(s.learningRate, s.beta1, s.beta2, s.epsilon);
-      }
-    }
-    if (this.#fallback) {
-      this.#fallback.applyGradients(
-        Object.entries(grads).map(([name, tensor]) => ({ name, tensor })),
-      );
-      tf.dispose(Object.values(grads));
-      return;
-    }
+    const moments = this.#ensureMoments();
     const s = this.#settings;
+    // Our fused kernel where it is registered for the backend in use, else tf.js's operations.
+    const fused = tf.getKernel(GAN_ADAM, tf.getBackend()) !== undefined;
     const attrs = adamAttrs(s, this.#accBeta1, this.#accBeta2);
     tf.tidy(() => {
       this.#variables.forEach((x, i) => {
         const g = grads[x.name];
         if (g === undefined) return;
-        const { m, v } = this.#moments![i];
-        const [x2, m2, v2] = tf.engine().runKernel(
-          GAN_ADAM,
-          { x, g, m, v },
-          attrs as unknown as tf.NamedAttrMap,
-        ) as tf.Tensor[];
-        x.assign(x2);
+        const { m, v } = moments[i];
+        if (fused) {
+          const [x2, m2, v2] = tf.engine().runKernel(
+            GAN_ADAM,
+            { x, g, m, v },
+            attrs as unknown as tf.NamedAttrMap,
+          ) as tf.Tensor[];
+          x.assign(x2);
+          m.assign(m2);
+          v.assign(v2);
+          return;
+        }
+        // tf.train.adam's applyGradients, operation for operation (tfjs-core 4.22).
+        const m2 = tf.add(tf.mul(m, s.beta1), tf.mul(g, 1 - s.beta1));
+        const v2 = tf.add(tf.mul(v, s.beta2), tf.mul(tf.square(g), 1 - s.beta2));
+        const mHat = tf.div(m2, attrs.oneMinusAccBeta1);
+        const vHat = tf.div(v2, attrs.oneMinusAccBeta2);
         m.assign(m2);
         v.assign(v2);
+        x.assign(
+          tf.add(tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), s.epsilon)), -s.learningRate), x),
+        );
       });
     });
     tf.dispose(Object.values(grads));
     this.#accBeta1 = f32(this.#accBeta1 * f32(s.beta1));
     this.#accBeta2 = f32(this.#accBeta2 * f32(s.beta2));
+    this.#steps++;
+  }
+
+  /**
+   * The optimiser's whole state, copied.
+   *
+   * @returns Moments (zero before the first update), β powers and steps.
+   */
+  exportState(): AdamState {
+    const moments = this.#ensureMoments();
+    return {
+      steps: this.#steps,
+      accBeta1: this.#accBeta1,
+      accBeta2: this.#accBeta2,
+      m: moments.map(({ m }) => Float32Array.from(m.dataSync() as Float32Array)),
+      v: moments.map(({ v }) => Float32Array.from(v.dataSync() as Float32Array)),
+    };
+  }
+
+  /**
+   * Continues from a state that {@linkcode GanAdamOptimizer.exportState} (or the direct step's)
+   * returned for the same variables.
+   *
+   * @param state The state.
+   * @throws {RangeError} If it does not fit the variables.
+   */
+  importState(state: AdamState): void {
+    checkAdamState(state, this.#variables.map((x) => x.size), "GanAdamOptimizer");
+    const moments = this.#ensureMoments();
+    tf.tidy(() => {
+      moments.forEach(({ m, v }, i) => {
+        m.assign(tf.tensor(state.m[i], m.shape, "float32"));
+        v.assign(tf.tensor(state.v[i], v.shape, "float32"));
+      });
+    });
+    this.#accBeta1 = state.accBeta1;
+    this.#accBeta2 = state.accBeta2;
+    this.#steps = state.steps;
   }
 
   /** Frees the moments. */
   dispose(): void {
-    this.#fallback?.dispose();
     for (const { m, v } of this.#moments ?? []) tf.dispose([m, v]);
   }
 }

@@ -99,10 +99,60 @@ export class GeneratorAverage {
     if (target.getClassName() === "Sequential") standingStatistics(target, samples);
   }
 
+  /**
+   * The average's whole state, copied: what a checkpoint saves.
+   *
+   * @returns The updates so far and the averaged values of each trainable weight.
+   */
+  exportState(): GeneratorAverageState {
+    return {
+      updates: this.#updates,
+      averages: this.#averages.map((a) => Float32Array.from(a.dataSync() as Float32Array)),
+    };
+  }
+
+  /**
+   * Continues from a state that {@linkcode GeneratorAverage.exportState} returned for the same
+   * generator.
+   *
+   * @param state The state.
+   * @throws {RangeError} If it does not fit the generator's weights.
+   */
+  importState(state: GeneratorAverageState): void {
+    const fits = Number.isInteger(state.updates) && state.updates >= 0 &&
+      state.averages.length === this.#averages.length &&
+      state.averages.every((a, i) => a.length === this.#averages[i].size);
+    if (!fits) {
+      throw new RangeError("GeneratorAverage.importState: the state does not fit the generator");
+    }
+    tf.tidy(() => {
+      this.#averages.forEach((a, i) => a.assign(tf.tensor(state.averages[i], a.shape, "float32")));
+    });
+    this.#updates = state.updates;
+  }
+
   /** Frees the averages. */
   dispose(): void {
     tf.dispose(this.#averages);
   }
+}
+
+/**
+ * The state of a {@linkcode GeneratorAverage}.
+ *
+ * @example
+ * ```ts
+ * import type { GeneratorAverageState } from "@gan/mnist";
+ *
+ * const state: GeneratorAverageState = { updates: 0, averages: [new Float32Array(4)] };
+ * console.log(state.updates);
+ * ```
+ */
+export interface GeneratorAverageState {
+  /** Updates so far (the warm-up of the decay depends on it). */
+  updates: number;
+  /** The averaged values of each trainable weight, in the generator's order. */
+  averages: Float32Array[];
 }
 
 /**

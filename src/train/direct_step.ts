@@ -29,7 +29,7 @@ import { GAN_ADAM } from "../backend/kernels/adam.ts";
 import { type HeapKernels, heapKernels } from "../backend/kernels/module.ts";
 import { splitAdam, splitGemm } from "../backend/kernels/pool.ts";
 import type { LayersModel } from "../tf_types.ts";
-import { adamScalars, type AdamSettings } from "./adam.ts";
+import { adamScalars, type AdamSettings, type AdamState, checkAdamState } from "./adam.ts";
 import type { GanStep } from "./train.ts";
 
 const f32 = Math.fround;
@@ -417,13 +417,23 @@ class Adam {
   readonly #settings: AdamSettings;
   readonly #moments: { m: number; v: number }[];
   readonly #network: Network;
+  /** The model's trainable weight behind each of the network's weights (states are in its order). */
+  readonly #order: number[];
   #accBeta1: number;
   #accBeta2: number;
+  #steps = 0;
 
-  constructor(kernels: HeapKernels, network: Network, settings: AdamSettings) {
+  constructor(
+    kernels: HeapKernels,
+    network: Network,
+    model: LayersModel,
+    settings: AdamSettings,
+  ) {
     this.#kernels = kernels;
     this.#network = network;
     this.#settings = settings;
+    const variables = model.trainableWeights.map((w) => w.read());
+    this.#order = network.weights.map(({ weight }) => variables.indexOf(weight.read()));
     this.#moments = network.weights.map(({ size }) => ({
       m: kernels.alloc(size),
       v: kernels.alloc(size),
@@ -442,6 +452,42 @@ class Adam {
     });
     this.#accBeta1 = f32(this.#accBeta1 * f32(this.#settings.beta1));
     this.#accBeta2 = f32(this.#accBeta2 * f32(this.#settings.beta2));
+    this.#steps++;
+  }
+
+  /** The moments (copied off the heap), β powers and steps, in the model's weight order. */
+  exportState(): AdamState {
+    const n = this.#order.length;
+    const state: AdamState = {
+      steps: this.#steps,
+      accBeta1: this.#accBeta1,
+      accBeta2: this.#accBeta2,
+      m: new Array(n),
+      v: new Array(n),
+    };
+    const heap = this.#kernels.memory.buffer;
+    this.#network.weights.forEach(({ size }, i) => {
+      const { m, v } = this.#moments[i];
+      state.m[this.#order[i]] = new Float32Array(heap, m, size).slice();
+      state.v[this.#order[i]] = new Float32Array(heap, v, size).slice();
+    });
+    return state;
+  }
+
+  /** Continues from a state of the same model's weights (from either kind of step). */
+  importState(state: AdamState): void {
+    const sizes = new Array<number>(this.#order.length);
+    this.#network.weights.forEach(({ size }, i) => sizes[this.#order[i]] = size);
+    checkAdamState(state, sizes, "GanStep");
+    const heap = this.#kernels.memory.buffer;
+    this.#network.weights.forEach(({ size }, i) => {
+      const { m, v } = this.#moments[i];
+      new Float32Array(heap, m, size).set(state.m[this.#order[i]]);
+      new Float32Array(heap, v, size).set(state.v[this.#order[i]]);
+    });
+    this.#accBeta1 = state.accBeta1;
+    this.#accBeta2 = state.accBeta2;
+    this.#steps = state.steps;
   }
 
   free(): void {
@@ -496,8 +542,8 @@ export function createDirectStep(
     G.free(), D.free(), kernels.free(images), kernels.free(z);
     return undefined;
   }
-  const adamG = new Adam(kernels, G, options);
-  const adamD = new Adam(kernels, D, options);
+  const adamG = new Adam(kernels, G, generator, options);
+  const adamD = new Adam(kernels, D, discriminator, options);
   const widest = Math.max(
     pixels,
     latent,
@@ -577,6 +623,13 @@ export function createDirectStep(
         dReal: f32(dReal / B),
         dFake: f32(dFake / B),
       });
+    },
+    exportState() {
+      return { generator: adamG.exportState(), discriminator: adamD.exportState() };
+    },
+    importState(state) {
+      adamG.importState(state.generator);
+      adamD.importState(state.discriminator);
     },
     dispose() {
       if (disposed) return;

@@ -57,6 +57,30 @@ export interface HealthOptions {
   collapseEvaluations?: number;
 }
 
+/**
+ * The state of a {@linkcode HealthMonitor}: plain JSON data.
+ *
+ * @example
+ * ```ts
+ * import { HealthMonitor } from "@gan/mnist";
+ *
+ * const state = new HealthMonitor().exportState();
+ * console.log(JSON.stringify(state));
+ * ```
+ */
+export interface HealthState {
+  /** The block of steps in progress: steps and sums of the losses. */
+  block: { steps: number; lossD: number; lossG: number };
+  /** Means of the last full blocks: [lossD, lossG]. */
+  recent: [number, number][];
+  /** The best coverage so far. */
+  bestCoverage: number;
+  /** Evaluations in a row with low coverage. */
+  lowEvaluations: number;
+  /** The issues said and not yet recovered from. */
+  warned: HealthIssue[];
+}
+
 /** What an evaluation tells the monitor. */
 export interface HealthMetrics {
   /** Classes holding at least 5% of the samples. */
@@ -195,25 +219,58 @@ export class HealthMonitor {
    *
    * @param weights Each weight's values, e.g. from `model.getWeights()` read back.
    * @param at When they were read.
+   * @param names The weights' names, for the message.
    * @returns A warning, or undefined.
    */
   weights(
     weights: Iterable<ArrayLike<number>>,
     at: Pick<StepInfo, "epoch" | "globalStep">,
+    names: string[] = [],
   ): HealthWarning | undefined {
+    let w = 0;
     for (const values of weights) {
       for (let i = 0; i < values.length; i++) {
         if (!Number.isFinite(values[i])) {
+          const name = names[w] ? ` ${names[w]}` : "";
           return this.#raise(
             "non-finite",
             at,
             true,
-            `non-finite weight at step ${at.globalStep} (${values[i]})`,
+            `non-finite weight${name} at step ${at.globalStep} (${values[i]})`,
           );
         }
       }
+      w++;
     }
     return undefined;
+  }
+
+  /**
+   * The monitor's whole state, copied: what a checkpoint saves.
+   *
+   * @returns Plain JSON data.
+   */
+  exportState(): HealthState {
+    return {
+      block: { ...this.#block },
+      recent: this.#recent.map(([d, g]) => [d, g]),
+      bestCoverage: this.#bestCoverage,
+      lowEvaluations: this.#lowEvaluations,
+      warned: [...this.#warned],
+    };
+  }
+
+  /**
+   * Continues from a state that {@linkcode HealthMonitor.exportState} returned.
+   *
+   * @param state The state.
+   */
+  importState(state: HealthState): void {
+    this.#block = { ...state.block };
+    this.#recent = state.recent.map(([d, g]) => [d, g]);
+    this.#bestCoverage = state.bestCoverage;
+    this.#lowEvaluations = state.lowEvaluations;
+    this.#warned = new Set(state.warned);
   }
 
   #raise(

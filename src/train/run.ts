@@ -11,6 +11,8 @@
  * R/generator/model.json        tf.js layers format, saved every epoch
  * R/discriminator/model.json
  * R/best/model.json             with evaluation on: the generator with the best FID so far
+ * R/checkpoint.ckpt             everything needed to resume exactly: every epoch, every N steps,
+ *                               and when stopped
  * ```
  *
  * @module
@@ -18,11 +20,11 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import type { LayersModel } from "../tf_types.ts";
-import { join } from "std/path";
+import { dirname, join } from "std/path";
 import type { ImageSet } from "../data/images.ts";
 import { loadMnist, MNIST_PACKAGE, type MnistSplit } from "../data/mnist.ts";
 import { isCifarDir, loadCifar10 } from "../data/cifar.ts";
-import { checkInteger, checkNumber, RunDirectoryError } from "../errors.ts";
+import { checkInteger, checkNumber, CheckpointError, RunDirectoryError } from "../errors.ts";
 import { GeneratorAverage } from "./average.ts";
 import { describeFsError, writeFileAtomic } from "../fs.ts";
 import { saveModel } from "../io/model_files.ts";
@@ -46,6 +48,16 @@ import { TFJS_VERSION, VERSION } from "../version.ts";
 import { type CurvePoint, lossChartSvg, type MetricPoint } from "./chart.ts";
 import { type HealthIssue, HealthMonitor, type HealthWarning } from "./health.ts";
 import {
+  captureWeights,
+  type Checkpoint,
+  dataFingerprint,
+  restoreWeights,
+  type RunProgress,
+} from "./checkpoint.ts";
+import { CHECKPOINT_FILE, writeCheckpoint } from "./checkpoint_file.ts";
+import { findNonFiniteWeight } from "./finite.ts";
+import { findResumePoint } from "./resume.ts";
+import {
   type EpochInfo,
   type ResolvedTrainOptions,
   resolveTrainOptions,
@@ -53,6 +65,7 @@ import {
   trainGAN,
   type TrainOptions,
   type TrainResult,
+  type TrainState,
 } from "./train.ts";
 
 /**
@@ -143,7 +156,62 @@ export interface TrainRunOptions extends
   onWarning?: (warning: HealthWarning) => void | Promise<void>;
   /** Called after each evaluation. */
   onEvaluation?: (evaluation: RunEvaluation) => void | Promise<void>;
+  /**
+   * Steps between checkpoints (`R/checkpoint.ckpt`) within an epoch; one is written after every
+   * epoch, and when the signal stops training, in any case. 0: only those.
+   * @default {0}
+   */
+  checkpointEvery?: number;
+  /**
+   * What a NaN or ±Infinity in a loss or a weight (looked for after every step) does: `"stop"`
+   * training, keeping the last good checkpoint and models; or `"rollback"`: restore the last good
+   * checkpoint (the start, before the first), halve the learning rate and go on, at most
+   * {@linkcode MAX_ROLLBACKS} times.
+   * @default {"stop"}
+   */
+  onNan?: "stop" | "rollback";
+  /**
+   * Continue the run in `out` from its checkpoint, exactly where it stopped (bit for bit on the
+   * same backend), with the run's own settings: the options that make the settings are ignored,
+   * but for `epochs`, which may extend the run. A run stopped before its first checkpoint starts
+   * again from its `config.json`.
+   * @default {false}
+   */
+  resume?: boolean;
+  /** Called before training when resuming, with where it goes on from. */
+  onResume?: (from: ResumeInfo) => void | Promise<void>;
+  /** Called at each rollback (`onNan: "rollback"`). */
+  onRollback?: (rollback: RollbackInfo) => void | Promise<void>;
 }
+
+/** A rollback after a non-finite value. */
+export interface RollbackInfo {
+  /** The step where the value was found. */
+  fromStep: number;
+  /** The step of the checkpoint training goes back to (0: the start). */
+  toStep: number;
+  /** The learning rate from now on (halved). */
+  learningRate: number;
+  /** Rollbacks so far. */
+  rollbacks: number;
+}
+
+/** Where a resumed run goes on from. */
+export interface ResumeInfo {
+  /** The epoch in progress (or finished) at the checkpoint; 1 and step 0 for a fresh start. */
+  epoch: number;
+  /** Steps of that epoch done. */
+  step: number;
+  /** Steps since the start of the run. */
+  globalStep: number;
+  /** The backend the checkpoint was written on; null without a checkpoint. */
+  backend: string | null;
+  /** The learning rate in use (lower than the settings' after rollbacks). */
+  learningRate: number;
+}
+
+/** Rollbacks after non-finite values before training stops anyway. */
+export const MAX_ROLLBACKS = 3;
 
 /** What one evaluation during training measured: the evaluator's headline metrics, and when. */
 export interface RunEvaluation extends
@@ -209,6 +277,10 @@ export interface TrainRunResult {
   stoppedBy: HealthIssue | null;
   /** The best evaluation (lowest FID), whose generator is in `R/best/`; null without any. */
   best: RunEvaluation | null;
+  /** Where the last checkpoint written stands; null if none was. */
+  checkpoint: { epoch: number; step: number; globalStep: number } | null;
+  /** Rollbacks after non-finite values, in all the run's sessions. */
+  rollbacks: number;
 }
 
 /**
@@ -294,7 +366,9 @@ async function createRunDirectory(dir: string, force: boolean): Promise<void> {
 /** Removes the files a run writes (and nothing else), so that a forced run starts clean. */
 async function removeRunFiles(dir: string): Promise<void> {
   const remove = (path: string) => Deno.remove(path).catch(() => {});
-  await Promise.all(["config.json", "log.jsonl", "loss.svg"].map((f) => remove(join(dir, f))));
+  await Promise.all(
+    ["config.json", "log.jsonl", "loss.svg", CHECKPOINT_FILE].map((f) => remove(join(dir, f))),
+  );
   const inside = async (sub: string, pattern: RegExp) => {
     try {
       for await (const entry of Deno.readDir(join(dir, sub))) {
@@ -305,7 +379,7 @@ async function removeRunFiles(dir: string): Promise<void> {
     }
   };
   await inside("samples", /^epoch-\d+\.png$/);
-  for (const role of ["generator", "discriminator", "best"]) {
+  for (const role of ["generator", "generator-last", "discriminator", "best"]) {
     await inside(role, /^(model\.json|weights-[0-9a-f]{8}\.bin)$/);
   }
 }
@@ -314,16 +388,24 @@ async function removeRunFiles(dir: string): Promise<void> {
 class JsonLog {
   #file: Deno.FsFile;
   #encoder = new TextEncoder();
-  private constructor(file: Deno.FsFile) {
+  /** Bytes in the file. */
+  bytes: number;
+  private constructor(file: Deno.FsFile, bytes: number) {
     this.#file = file;
+    this.bytes = bytes;
   }
-  static async open(path: string): Promise<JsonLog> {
-    return new JsonLog(await Deno.open(path, { create: true, write: true, truncate: true }));
+  /** Opens the log empty, or (resuming) cut to the first `keep` bytes, where a checkpoint was. */
+  static async open(path: string, keep = 0): Promise<JsonLog> {
+    const file = await Deno.open(path, { create: true, write: true, truncate: keep === 0 });
+    await file.truncate(keep);
+    await file.seek(keep, Deno.SeekMode.Start);
+    return new JsonLog(file, keep);
   }
   async write(record: Record<string, unknown>): Promise<void> {
     const bytes = this.#encoder.encode(JSON.stringify(record) + "\n");
     let written = 0;
     while (written < bytes.length) written += await this.#file.write(bytes.subarray(written));
+    this.bytes += bytes.length;
   }
   close(): void {
     this.#file.close();
@@ -360,10 +442,28 @@ const round = (x: number, digits = 5): number => Number(x.toPrecision(digits));
  * ```
  */
 export async function trainRun(options: TrainRunOptions = {}): Promise<TrainRunResult> {
-  const settings = resolveRunSettings(options);
   const out = options.out;
-  const force = options.force ?? false;
-  if (out !== undefined) await checkRunDirectory(out, force);
+  if (options.resume && out === undefined) {
+    throw new RangeError("trainRun: resume needs out, the run directory to resume");
+  }
+  const point = options.resume ? await findResumePoint(out!) : undefined;
+  const saved = point?.checkpoint ?? null;
+  const settings = point
+    ? resumedSettings(point.options, point.source, saved, options.epochs)
+    : resolveRunSettings(options);
+  // A run stopped before its first checkpoint starts again in its directory.
+  const force = (options.force ?? false) || (point !== undefined && saved === null);
+  if (out !== undefined && !point) await checkRunDirectory(out, force);
+  const checkpointEvery = checkInteger(
+    "trainRun",
+    "checkpointEvery",
+    options.checkpointEvery ?? 0,
+    0,
+  );
+  const onNan = options.onNan ?? "stop";
+  if (onNan !== "stop" && onNan !== "rollback") {
+    throw new RangeError(`trainRun: onNan must be "stop" or "rollback", got "${onNan}"`);
+  }
   const limit = settings.data.limit !== null ? { limit: settings.data.limit } : {};
   const dir = settings.data.dir;
   // A directory of CIFAR-10's binary files, or MNIST's layout (IDX).
@@ -382,6 +482,15 @@ export async function trainRun(options: TrainRunOptions = {}): Promise<TrainRunR
     throw new RangeError(
       `evalEvery: the built-in evaluator judges 28×28 grey digits; these images are ` +
         `${data.height}×${data.width}×${data.channels}`,
+    );
+  }
+  const fingerprint = dataFingerprint(data);
+  if (saved && saved.data.fingerprint !== fingerprint) {
+    throw new CheckpointError(
+      "resume from",
+      point!.source,
+      `it was trained on other data (${saved.data.count} images, fingerprint ${saved.data.fingerprint}; ` +
+        `the run's data now give ${data.count} images, fingerprint ${fingerprint})`,
     );
   }
   // The data decides the image shape, so that Fashion-MNIST or other sizes just work.
@@ -408,8 +517,10 @@ export async function trainRun(options: TrainRunOptions = {}): Promise<TrainRunR
   let stoppedBy: HealthIssue | null = null;
   let best: RunEvaluation | null = null;
   // Stops trainGAN for a health check; the caller's signal stops it too.
-  const stop = new AbortController();
-  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  let stop = new AbortController();
+  const stopSignal = () =>
+    options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  let signal = stopSignal();
   const warn = async (warning: HealthWarning | undefined) => {
     if (!warning) return;
     warnings.push(warning);
@@ -433,7 +544,49 @@ export async function trainRun(options: TrainRunOptions = {}): Promise<TrainRunR
     );
   }
 
-  if (out !== undefined) {
+  const pending = { steps: 0, lossD: 0, lossG: 0, dReal: 0, dFake: 0, ms: 0 };
+  let learningRate = saved?.learningRate ?? settings.training.learningRate;
+  let rollbacks = saved?.rollbacks ?? 0;
+  if (saved) {
+    try {
+      restoreWeights(generator, saved.generator, "generator");
+      restoreWeights(discriminator, saved.discriminator, "discriminator");
+      if ((saved.average === null) !== (average === null)) {
+        throw new RangeError("the run's weight average and the checkpoint's do not match");
+      }
+      if (saved.average) average!.importState(saved.average);
+    } catch (error) {
+      average?.dispose();
+      if (!(error instanceof RangeError)) throw error;
+      throw new CheckpointError("resume from", point!.source, error.message, { cause: error });
+    }
+    health.importState(saved.health);
+    warnings.push(...saved.progress.warnings);
+    curve.push(...saved.progress.curve);
+    quality.push(...saved.progress.quality);
+    best = saved.progress.best;
+    Object.assign(pending, saved.progress.pending);
+  }
+
+  if (out !== undefined && saved) {
+    await createRunDirectory(out, false);
+    log = await JsonLog.open(join(out, "log.jsonl"), saved.progress.logBytes);
+    if (settings.training.epochs !== saved.settings.training.epochs) {
+      const config = JSON.parse(await Deno.readTextFile(join(out, "config.json")));
+      config.settings = settings;
+      await writeFileAtomic(
+        join(out, "config.json"),
+        new TextEncoder().encode(JSON.stringify(config, null, 2) + "\n"),
+      );
+    }
+    await log.write({
+      kind: "resume",
+      epoch: saved.train.epoch,
+      step: saved.train.step,
+      global_step: saved.train.globalStep,
+      backend: tf.getBackend(),
+    });
+  } else if (out !== undefined) {
     await createRunDirectory(out, force);
     const config = {
       library: `@gan/mnist ${VERSION}`,
@@ -458,11 +611,17 @@ export async function trainRun(options: TrainRunOptions = {}): Promise<TrainRunR
     log = await JsonLog.open(join(out, "log.jsonl"));
   }
 
-  const pending = { steps: 0, lossD: 0, lossG: 0, dReal: 0, dFake: 0, ms: 0 };
   const started = performance.now();
+  const priorSeconds = saved?.progress.seconds ?? 0;
+  const seconds = () => priorSeconds + (performance.now() - started) / 1000;
   const onStep = async (info: StepInfo) => {
     average?.update();
     await warn(health.step(info));
+    // A weight that went NaN or infinite is caught at the step that made it.
+    const bad = stoppedBy === "non-finite"
+      ? undefined
+      : await findNonFiniteWeight([generator, discriminator]);
+    if (bad) await warn(health.weights([[bad.value]], info, [bad.name]));
     pending.steps++;
     pending.lossD += info.lossD;
     pending.lossG += info.lossG;
@@ -490,7 +649,7 @@ export async function trainRun(options: TrainRunOptions = {}): Promise<TrainRunR
         d_x: round(point.dReal),
         d_g_z: round(point.dFake),
         ms_per_step: round(pending.ms / n, 4),
-        seconds: round((performance.now() - started) / 1000, 6),
+        seconds: round(seconds(), 6),
       });
       Object.assign(pending, { steps: 0, lossD: 0, lossG: 0, dReal: 0, dFake: 0, ms: 0 });
     }
@@ -587,17 +746,147 @@ export async function trainRun(options: TrainRunOptions = {}): Promise<TrainRunR
     await options.onEpoch?.(info);
   };
 
-  try {
-    const result = await trainGAN(generator, discriminator, data, {
-      ...settings.training,
-      signal,
-      onStep,
-      onEpoch,
+  // Checkpoints: each one the last good state (none is taken once a value went non-finite).
+  let lastGood: Checkpoint | null = saved;
+  let written: TrainRunResult["checkpoint"] = null;
+  const checkpointPath = out !== undefined ? join(out, CHECKPOINT_FILE) : undefined;
+  const snapshot = (state: TrainState): Checkpoint => ({
+    library: `@gan/mnist ${VERSION}`,
+    created: new Date().toISOString(),
+    backend: tf.getBackend(),
+    settings,
+    learningRate,
+    rollbacks,
+    data: { count: data.count, fingerprint },
+    train: state,
+    generator: captureWeights(generator),
+    discriminator: captureWeights(discriminator),
+    average: average?.exportState() ?? null,
+    health: health.exportState(),
+    progress: {
+      curve: [...curve],
+      quality: [...quality],
+      best,
+      warnings: [...warnings],
+      pending: { ...pending },
+      logBytes: log?.bytes ?? 0,
+      seconds: seconds(),
+    },
+  });
+  const onCheckpoint = async (state: TrainState) => {
+    if (stoppedBy === "non-finite") return;
+    const checkpoint = snapshot(state);
+    if (checkpointPath !== undefined) await writeCheckpoint(checkpointPath, checkpoint);
+    lastGood = checkpoint;
+    written = { epoch: state.epoch, step: state.step, globalStep: state.globalStep };
+  };
+  // The start, for a rollback before the first checkpoint.
+  const start = onNan === "rollback" && !saved
+    ? {
+      generator: captureWeights(generator),
+      discriminator: captureWeights(discriminator),
+      average: average?.exportState() ?? null,
+      health: health.exportState(),
+    }
+    : undefined;
+  /** Goes back to the last good checkpoint (or the start) after a non-finite value. */
+  const rollBack = async (): Promise<TrainState | undefined> => {
+    const good = lastGood ?? start!;
+    restoreWeights(generator, good.generator, "generator");
+    restoreWeights(discriminator, good.discriminator, "discriminator");
+    if (good.average) average!.importState(good.average);
+    health.importState(good.health);
+    const progress: Partial<RunProgress> = lastGood?.progress ?? {};
+    curve.splice(0, curve.length, ...(progress.curve ?? []));
+    quality.splice(0, quality.length, ...(progress.quality ?? []));
+    Object.assign(
+      pending,
+      progress.pending ?? { steps: 0, lossD: 0, lossG: 0, dReal: 0, dFake: 0, ms: 0 },
+    );
+    const from = warnings.at(-1)?.globalStep ?? 0;
+    learningRate /= 2;
+    rollbacks++;
+    stoppedBy = null;
+    stop = new AbortController();
+    signal = stopSignal();
+    const to = lastGood?.train.globalStep ?? 0;
+    await log?.write({
+      kind: "rollback",
+      from_step: from,
+      to_step: to,
+      learning_rate: learningRate,
+      rollbacks,
     });
+    await options.onRollback?.({ fromStep: from, toStep: to, learningRate, rollbacks });
+    return lastGood?.train;
+  };
+
+  try {
+    if (point) {
+      await options.onResume?.({
+        epoch: saved?.train.epoch ?? 1,
+        step: saved?.train.step ?? 0,
+        globalStep: saved?.train.globalStep ?? 0,
+        backend: saved?.backend ?? null,
+        learningRate,
+      });
+    }
+    let resume = saved?.train;
+    let result: TrainResult;
+    for (;;) {
+      result = await trainGAN(generator, discriminator, data, {
+        ...settings.training,
+        learningRate,
+        signal,
+        onStep,
+        onEpoch,
+        resume,
+        checkpointEvery,
+        onCheckpoint,
+      });
+      const retry = stoppedBy === "non-finite" && onNan === "rollback" &&
+        rollbacks < MAX_ROLLBACKS && !options.signal?.aborted;
+      if (!retry) break;
+      resume = await rollBack();
+    }
     if (average) average.writeTo(averaged!);
-    return { generator, averaged, discriminator, settings, result, warnings, stoppedBy, best };
+    return {
+      generator,
+      averaged,
+      discriminator,
+      settings,
+      result,
+      warnings,
+      stoppedBy,
+      best,
+      checkpoint: written,
+      rollbacks,
+    };
   } finally {
     log?.close();
     average?.dispose();
   }
+}
+
+/** The settings of a run to resume, checked, with `epochs` changed if asked. */
+function resumedSettings(
+  recorded: TrainRunOptions,
+  source: string,
+  saved: Checkpoint | null,
+  epochs: number | undefined,
+): RunSettings {
+  let settings: RunSettings;
+  try {
+    settings = resolveRunSettings({ ...recorded, epochs: epochs ?? recorded.epochs });
+  } catch (error) {
+    const fault = `its settings: ${(error as Error).message}`;
+    if (saved) throw new CheckpointError("read", source, fault, { cause: error });
+    throw new RunDirectoryError(dirname(source), `cannot resume: config.json: ${fault}`);
+  }
+  if (saved && settings.training.epochs < saved.train.epoch) {
+    throw new RangeError(
+      `trainRun: epochs ${settings.training.epochs}: the run's checkpoint is at epoch ${saved.train.epoch} already`,
+    );
+  }
+  return settings;
 }

@@ -11,9 +11,9 @@ import type { LayersModel } from "../tf_types.ts";
 import { type ImageSet, imageSize } from "../data/images.ts";
 import { checkInteger, checkNumber } from "../errors.ts";
 import { DEFAULT_PRESET, PRESETS } from "../models/presets.ts";
-import { Random } from "../random.ts";
+import { Random, type RandomState } from "../random.ts";
 import { createDirectStep } from "./direct_step.ts";
-import { GanAdamOptimizer } from "./adam.ts";
+import { type AdamState, GanAdamOptimizer } from "./adam.ts";
 import { fusedBatchNormCall } from "../backend/kernels/batch_norm.ts";
 import { discriminatorLoss, generatorLoss } from "./losses.ts";
 
@@ -106,6 +106,64 @@ export interface TrainOptions {
   onStep?: (info: StepInfo) => void | Promise<void>;
   /** Called after every epoch; training waits for a returned promise (e.g. saving the models). */
   onEpoch?: (info: EpochInfo) => void | Promise<void>;
+  /**
+   * Continue from a state that `onCheckpoint` received; the models must hold the weights they
+   * had then. Training then goes on exactly as it would have (bit for bit, on the same backend).
+   */
+  resume?: TrainState;
+  /**
+   * Steps between calls of `onCheckpoint` within an epoch (0: none); it is called after every
+   * epoch and when the signal stops training too.
+   * @default {0}
+   */
+  checkpointEvery?: number;
+  /**
+   * Called with the whole training state (besides the models' weights, which it may read now):
+   * every `checkpointEvery` steps, after every epoch's `onEpoch`, and after the last step when
+   * the signal stops training. Training waits for a returned promise (e.g. writing a file).
+   */
+  onCheckpoint?: (state: TrainState) => void | Promise<void>;
+}
+
+/**
+ * Where training stands after a step: with the models' weights, everything {@linkcode trainGAN}
+ * needs to continue exactly. Plain data (numbers and typed arrays), copied.
+ *
+ * @example A checkpoint kept in memory, then training resumed from it
+ * ```ts
+ * import { createDiscriminator, createGenerator, loadMnist, trainGAN, type TrainState } from "@gan/mnist";
+ *
+ * const data = await loadMnist({ limit: 640 });
+ * const generator = createGenerator({ preset: "tutorial", seed: 1 });
+ * const discriminator = createDiscriminator({ preset: "tutorial", seed: 1 });
+ * let saved: { state: TrainState; weights: unknown[] } | undefined;
+ * await trainGAN(generator, discriminator, data, {
+ *   epochs: 1,
+ *   checkpointEvery: 5,
+ *   onCheckpoint: (state) => {
+ *     if (state.globalStep === 5) saved = { state, weights: [] }; // and copies of the weights
+ *   },
+ * });
+ * console.log(saved?.state.step); // 5
+ * ```
+ */
+export interface TrainState {
+  /** The epoch in progress, or the one just finished, from 1. */
+  epoch: number;
+  /** Steps of it done; `stepsPerEpoch` once it is finished, its `onEpoch` included. */
+  step: number;
+  /** Steps in each epoch. */
+  stepsPerEpoch: number;
+  /** Steps since the start of the run. */
+  globalStep: number;
+  /** The random generator's state: the data order and the noise come from it. */
+  random: RandomState;
+  /** The epoch's data order: an index into the data for each position. */
+  order: Uint32Array;
+  /** The epoch's sums of loss_d, loss_g, D(x) and D(G(z)) so far (its means' numerators). */
+  sums: [number, number, number, number];
+  /** Both optimisers' state. */
+  optimizers: GanStepState;
 }
 
 /** What {@linkcode trainGAN} returns. */
@@ -225,8 +283,25 @@ export interface GanStep {
    * @returns The losses and D outputs, read back from the backend.
    */
   run(batch: Float32Array, noise: Float32Array, labels?: ArrayLike<number>): Promise<StepStats>;
+  /** Both optimisers' whole state (moments, β powers, steps), copied: what a checkpoint saves. */
+  exportState(): GanStepState;
+  /**
+   * Continues from a state that `exportState` returned for the same models (either kind of step).
+   *
+   * @param state The optimisers' state.
+   * @throws {RangeError} If it does not fit the models' weights.
+   */
+  importState(state: GanStepState): void;
   /** Frees the optimisers' state. */
   dispose(): void;
+}
+
+/** The state of both optimisers of a {@linkcode GanStep}. */
+export interface GanStepState {
+  /** The generator's Adam. */
+  generator: AdamState;
+  /** The discriminator's Adam. */
+  discriminator: AdamState;
 }
 
 /**
@@ -373,6 +448,13 @@ export function createGanStep(
       stats.dispose();
       return { lossD, lossG, dReal, dFake };
     },
+    exportState() {
+      return { generator: optimizerG.exportState(), discriminator: optimizerD.exportState() };
+    },
+    importState(state) {
+      optimizerG.importState(state.generator);
+      optimizerD.importState(state.discriminator);
+    },
     dispose() {
       optimizerD.dispose();
       optimizerG.dispose();
@@ -424,22 +506,48 @@ export async function trainGAN(
       `trainGAN: the data holds ${data.count} images, fewer than one batch of ${o.batchSize}`,
     );
   }
-  const random = new Random(o.seed);
+  const checkpointEvery = checkInteger(
+    "trainGAN",
+    "checkpointEvery",
+    options.checkpointEvery ?? 0,
+    0,
+  );
+  const resume = options.resume;
+  if (resume) checkTrainState(resume, data.count, stepsPerEpoch);
+  const random = resume ? Random.fromState(resume.random) : new Random(o.seed);
   const ganStep = createGanStep(generator, discriminator, o);
   const size = imageSize(data);
-  const order = Uint32Array.from({ length: data.count }, (_, i) => i);
+  const order = resume
+    ? Uint32Array.from(resume.order)
+    : Uint32Array.from({ length: data.count }, (_, i) => i);
   const yieldNow = makeYielder();
   const started = performance.now();
-  let globalStep = 0;
-  let epochsDone = 0;
+  let globalStep = resume?.globalStep ?? 0;
+  // A resumed epoch that had finished counts as done; one in progress goes on without a shuffle.
+  const finished = resume !== undefined && resume.step === stepsPerEpoch;
+  let epochsDone = resume ? resume.epoch - (finished ? 0 : 1) : 0;
+  const firstEpoch = epochsDone + 1;
 
   try {
-    for (let epoch = 1; epoch <= o.epochs && !options.signal?.aborted; epoch++) {
-      random.shuffle(order);
+    if (resume) ganStep.importState(resume.optimizers);
+    const checkpoint = (epoch: number, step: number, sums: number[]) =>
+      options.onCheckpoint?.({
+        epoch,
+        step,
+        stepsPerEpoch,
+        globalStep,
+        random: random.state,
+        order: order.slice(),
+        sums: sums.slice() as TrainState["sums"],
+        optimizers: ganStep.exportState(),
+      });
+    for (let epoch = firstEpoch; epoch <= o.epochs && !options.signal?.aborted; epoch++) {
+      const continuing = resume !== undefined && !finished && epoch === resume.epoch;
+      if (!continuing) random.shuffle(order);
       const epochStart = performance.now();
-      const sums = [0, 0, 0, 0];
-      let steps = 0;
-      for (let s = 0; s < stepsPerEpoch; s++) {
+      const sums = continuing ? [...resume.sums] : [0, 0, 0, 0];
+      let steps = continuing ? resume.step : 0;
+      for (let s = steps; s < stepsPerEpoch; s++) {
         await yieldNow();
         if (options.signal?.aborted) break;
         const t0 = performance.now();
@@ -476,8 +584,15 @@ export async function trainGAN(
           dFake,
           ms: performance.now() - t0,
         });
+        // The epoch's last step is followed by the epoch's own checkpoint.
+        if (checkpointEvery > 0 && globalStep % checkpointEvery === 0 && steps < stepsPerEpoch) {
+          await checkpoint(epoch, steps, sums);
+        }
       }
-      if (steps < stepsPerEpoch) break;
+      if (steps < stepsPerEpoch) {
+        await checkpoint(epoch, steps, sums);
+        break;
+      }
       epochsDone = epoch;
       await options.onEpoch?.({
         epoch,
@@ -489,6 +604,7 @@ export async function trainGAN(
         dFake: sums[3] / steps,
         seconds: (performance.now() - epochStart) / 1000,
       });
+      await checkpoint(epoch, steps, sums);
     }
   } finally {
     ganStep.dispose();
@@ -499,6 +615,39 @@ export async function trainGAN(
     aborted: options.signal?.aborted ?? false,
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/** Checks a state to resume from against the data and the epoch's length. */
+function checkTrainState(state: TrainState, count: number, stepsPerEpoch: number): void {
+  const fail = (fault: string): never => {
+    throw new RangeError(`trainGAN: cannot resume: ${fault}`);
+  };
+  if (state.stepsPerEpoch !== stepsPerEpoch) {
+    fail(
+      `the state has ${state.stepsPerEpoch} steps an epoch, this data and batch ${stepsPerEpoch}`,
+    );
+  }
+  if (!Number.isInteger(state.epoch) || state.epoch < 1) fail(`epoch ${state.epoch}`);
+  if (!Number.isInteger(state.step) || state.step < 0 || state.step > stepsPerEpoch) {
+    fail(`step ${state.step} of an epoch of ${stepsPerEpoch}`);
+  }
+  if (state.globalStep !== (state.epoch - 1) * stepsPerEpoch + state.step) {
+    fail(`global step ${state.globalStep} is not step ${state.step} of epoch ${state.epoch}`);
+  }
+  if (state.order.length !== count) {
+    fail(`the data order has ${state.order.length} positions, the data ${count} images`);
+  }
+  const seen = new Uint8Array(count);
+  for (const index of state.order) {
+    if (index >= count || seen[index]) fail("the data order is not a permutation of the data");
+    seen[index] = 1;
+  }
+  if (state.random.length !== 4 || !state.random.every((x) => x === x >>> 0)) {
+    fail("the random state is not four 32-bit integers");
+  }
+  if (state.sums.length !== 4 || !state.sums.every(Number.isFinite)) {
+    fail("the epoch's sums are not four finite numbers");
+  }
 }
 
 /** Checks that the models fit each other and the data; returns the latent size. */
