@@ -642,7 +642,8 @@ function checkTrainState(state: TrainState, count: number, stepsPerEpoch: number
     if (index >= count || seen[index]) fail("the data order is not a permutation of the data");
     seen[index] = 1;
   }
-  if (state.random.length !== 4 || !state.random.every((x) => x === x >>> 0)) {
+  const word = (x: number) => Number.isInteger(x) && x >= -(2 ** 31) && x < 2 ** 32;
+  if (state.random.length !== 4 || !state.random.every(word)) {
     fail("the random state is not four 32-bit integers");
   }
   if (state.sums.length !== 4 || !state.sums.every(Number.isFinite)) {
