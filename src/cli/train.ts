@@ -7,7 +7,9 @@
 import { UsageError } from "./errors.ts";
 import { BACKEND_CHOICES, selectBackend } from "../backend/select.ts";
 import { PRESET_NAMES } from "../models/presets.ts";
-import { resolveRunSettings, trainRun } from "../train/run.ts";
+import { resolveRunSettings, type RunSettings, trainRun } from "../train/run.ts";
+import { findResumePoint } from "../train/resume.ts";
+import { CHECKPOINT_FILE } from "../train/checkpoint_file.ts";
 import {
   choiceFlag,
   intFlag,
@@ -67,6 +69,15 @@ Options:
   --stop-on-collapse stop when the discriminator wins or the samples lose classes; the
                      best model (OUT/best/) and the last epoch's stay on disk
   --dry-run          one epoch of two batches: checks the whole pipeline in seconds
+  --checkpoint-every N
+                     also write OUT/checkpoint.ckpt every N steps (it is written after
+                     every epoch and on Ctrl-C anyway)                  (default: 0)
+  --resume DIR       go on with the run in DIR from its checkpoint, exactly where it
+                     stopped, with its own settings (--epochs N extends it; --backend,
+                     --threads, --checkpoint-every and --on-nan may be given)
+  --on-nan WHAT      stop | rollback: on a NaN or infinite loss or weight, stop (the last
+                     good checkpoint stays), or go back to it with half the learning rate
+                     (at most 3 times)                                  (default: stop)
   -h, --help         this help
 
 Examples:
@@ -75,6 +86,7 @@ Examples:
   cli.ts train --data ~/fashion-mnist --out runs/fashion
   cli.ts train --preset cdcgan --epochs 5 --out runs/cdcgan
   cli.ts train --preset dcgan32 --data ~/cifar-10-batches-bin --out runs/cifar
+  cli.ts train --resume runs/lite                  (after Ctrl-C, a crash or a kill)
 `;
 
 const FLAGS = {
@@ -97,8 +109,23 @@ const FLAGS = {
   "eval-samples": { type: "string" },
   "stop-on-collapse": { type: "boolean" },
   "dry-run": { type: "boolean" },
+  "checkpoint-every": { type: "string" },
+  resume: { type: "string" },
+  "on-nan": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
+
+/** Flags that may come with --resume: they do not change the run's settings. */
+const RESUME_FLAGS = new Set([
+  "resume",
+  "epochs",
+  "backend",
+  "threads",
+  "checkpoint-every",
+  "on-nan",
+  "preset",
+  "out",
+]);
 
 /**
  * Runs `train`.
@@ -112,6 +139,22 @@ export async function trainCommand(args: string[]): Promise<number> {
     console.log(TRAIN_HELP);
     return 0;
   }
+  const resumeDir = stringFlag(flags, "resume");
+  if (resumeDir !== undefined) {
+    const other = Object.keys(flags).find((name) => !RESUME_FLAGS.has(name));
+    if (other !== undefined) {
+      throw new UsageError(
+        `--${other}: a resumed run keeps its own settings (--resume takes --epochs, --backend, ` +
+          `--threads, --checkpoint-every, --on-nan)`,
+      );
+    }
+    const out = stringFlag(flags, "out");
+    if (out !== undefined && out !== resumeDir) {
+      throw new UsageError(`--out ${out}: a resumed run stays in its directory (${resumeDir})`);
+    }
+  }
+  const checkpointEvery = intFlag(flags, "checkpoint-every", 0);
+  const onNan = choiceFlag(flags, "on-nan", ["stop", "rollback"] as const);
   const preset = choiceFlag(flags, "preset", PRESET_NAMES) ?? "lite";
   const seed = intFlag(flags, "seed", 0, 2 ** 32 - 1) ?? 0;
   const batchSize = intFlag(flags, "batch-size", 1, 65536);
@@ -126,7 +169,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     learningRate: numberFlag(flags, "lr", 0, 10),
     dataLimit: dryRun ? 2 * (batchSize ?? 64) : intFlag(flags, "limit"),
     dataDir: stringFlag(flags, "data"),
-    out: stringFlag(flags, "out") ?? `runs/${preset}-s${seed}`,
+    out: resumeDir ?? stringFlag(flags, "out") ?? `runs/${preset}-s${seed}`,
     force: flags.force === true,
     logEvery: intFlag(flags, "log-every"),
     evalEvery: intFlag(flags, "eval-every", 0, 100_000),
@@ -140,14 +183,31 @@ export async function trainCommand(args: string[]): Promise<number> {
     { name: "write", path: options.out },
     `--allow-write (or --allow-write=${options.out})`,
   );
+  if (resumeDir !== undefined) await requireDirectory("resume", resumeDir);
+  // A resumed run's settings are its own (checked before any backend starts).
+  const resumed = resumeDir !== undefined ? await findResumePoint(resumeDir) : undefined;
+  if (resumed && flags.preset !== undefined && resumed.options.preset !== preset) {
+    throw new UsageError(
+      `--preset ${preset}: the run in ${resumeDir} is of preset ${resumed.options.preset} ` +
+        `(a resumed run keeps its own settings)`,
+    );
+  }
   if (options.dataDir !== undefined) await requireDirectory("data", options.dataDir);
-  if (preset === "dcgan32" && options.dataDir === undefined) {
+  if (!resumed && preset === "dcgan32" && options.dataDir === undefined) {
     throw new UsageError(
       "--preset dcgan32 trains on 32×32 colour images: give --data DIR with CIFAR-10's binary " +
         "files (data_batch_1.bin … from cifar-10-binary.tar.gz; nothing is downloaded)",
     );
   }
-  const settings = resolveRunSettings(options);
+  let settings: RunSettings;
+  try {
+    settings = resolveRunSettings(
+      resumed ? { ...resumed.options, epochs: options.epochs ?? resumed.options.epochs } : options,
+    );
+  } catch (error) {
+    if (!resumed) throw error;
+    throw new UsageError(`--resume ${resumeDir}: ${resumed.source}: ${(error as Error).message}`);
+  }
 
   const threads = intFlag(flags, "threads", 1, 2) as 1 | 2 | undefined;
   const backend = await selectBackend(backendChoice, { threads });
@@ -164,19 +224,53 @@ export async function trainCommand(args: string[]): Promise<number> {
   try {
     const images = settings.data.limit === null ? "all" : `the first ${settings.data.limit}`;
     progress.message(
-      `training ${preset}${settings.faithful ? " (the seed's recipe as written)" : ""}: ${
+      `training ${settings.preset}${settings.faithful ? " (the seed's recipe as written)" : ""}: ${
         plural(settings.training.epochs, "epoch")
       }, batch ${settings.training.batchSize}, ` +
-        `${images} images, seed ${seed}, writing ${options.out}`,
+        `${images} images, seed ${settings.training.seed}, writing ${options.out}`,
     );
-    const { result, stoppedBy, best } = await trainRun({
+    const checkpointPath = join(options.out, CHECKPOINT_FILE);
+    const resumeHint = `resume with "train --resume ${options.out}"`;
+    let stepsBefore = 0;
+    const { result, stoppedBy, best, checkpoint } = await trainRun({
       ...options,
+      resume: resumed !== undefined,
+      checkpointEvery,
+      onNan,
       signal: controller.signal,
       onStep: (info) => progress.step(info),
       onEpoch: (info) => progress.epoch(info),
       onEvaluation: (e) => progress.evaluation(e),
       onWarning: (w) => progress.warning(w),
+      onResume: (from) => {
+        stepsBefore = from.globalStep;
+        if (from.backend === null) {
+          progress.message(
+            `resuming ${options.out}: it stopped before its first checkpoint, so it starts again`,
+          );
+          return;
+        }
+        progress.message(
+          `resuming ${options.out} from epoch ${from.epoch}, step ${from.step} ` +
+            `(step ${from.globalStep} of the run)`,
+        );
+        if (from.backend !== backend.name) {
+          progress.message(
+            `notice: the checkpoint was trained on ${from.backend}, this run uses ` +
+              `${backend.name}: it goes on, but not bit for bit as it would on ${from.backend}`,
+          );
+        }
+      },
+      onRollback: (r) =>
+        progress.message(
+          `rolled back from step ${r.fromStep} to ${
+            r.toStep ? `the checkpoint at step ${r.toStep}` : "the start"
+          }; learning rate now ${r.learningRate} (rollback ${r.rollbacks} of 3)`,
+        ),
     });
+    const kept = checkpoint
+      ? `the last checkpoint (epoch ${checkpoint.epoch}, step ${checkpoint.step}) is in ${checkpointPath}`
+      : undefined;
     progress.done();
     const when = formatDuration(result.seconds);
     const bestLine = best
@@ -190,22 +284,22 @@ export async function trainCommand(args: string[]): Promise<number> {
           (result.epochs > 0
             ? `the models of epoch ${result.epochs} are in ${options.out}`
             : `no epoch finished, so no model was saved`) +
-          bestLine,
+          (kept ? `; ${kept}` : "") + bestLine,
       );
       return 1;
     }
     if (result.aborted) {
       console.log(
         `stopped after ${result.steps} steps (${when}); ` +
-          (result.epochs > 0
-            ? `the models of epoch ${result.epochs} are in ${options.out}`
-            : `no epoch finished, so no model was saved`),
+          (kept ? `${kept}; ${resumeHint}` : `no checkpoint was written`),
       );
       return 130;
     }
     console.log(
       `done: ${plural(result.epochs, "epoch")}, ${plural(result.steps, "step")} in ${when} ` +
-        `(${(1000 * result.seconds / result.steps).toFixed(1)} ms/step); ` +
+        `(${
+          (1000 * result.seconds / Math.max(1, result.steps - stepsBefore)).toFixed(1)
+        } ms/step); ` +
         `the run is in ${options.out} (generator/, samples/, loss.svg, log.jsonl)` + bestLine,
     );
     return 0;
