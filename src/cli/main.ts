@@ -9,6 +9,7 @@ import { benchCommand } from "./bench.ts";
 import { reportError, UsageError } from "./errors.ts";
 import { evalCommand } from "./eval.ts";
 import { sampleCommand } from "./sample.ts";
+import { serveCommand } from "./serve.ts";
 import { trainCommand } from "./train.ts";
 
 /** The tool's help text. */
@@ -21,6 +22,7 @@ Commands:
   sample    draw images from a trained generator into a PNG grid or an IDX file
   eval      judge samples with the built-in MNIST classifier: FID, IS, coverage, precision, recall
   bench     time our training step next to stock tf.js and PyTorch, in one run
+  serve     the web interface: watch a run live, explore a generator, train in the browser
 
 Run "cli.ts <command> --help" for a command's options, "cli.ts --version" for the version.
 
@@ -28,6 +30,7 @@ Examples:
   cli.ts train --preset lite --epochs 10 --seed 1 --out runs/lite
   cli.ts sample --model runs/lite --n 100 --out grid.png
   cli.ts eval --model runs/lite --n 10000
+  cli.ts serve --model runs/lite            (then open http://127.0.0.1:8000/)
 `;
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
@@ -35,6 +38,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   sample: sampleCommand,
   eval: evalCommand,
   bench: benchCommand,
+  serve: serveCommand,
 };
 
 /**

@@ -1,0 +1,220 @@
+/**
+ * `serve`: the web interface for a run or a model directory (and `train --serve`'s server).
+ *
+ * @module
+ */
+
+import { dirname, relative, sep } from "std/path";
+import { selectBackend } from "../backend/select.ts";
+import { findModelJson, loadModel } from "../io/model_files.ts";
+import { generatorShape } from "../sample/sample.ts";
+import { RunFollower } from "../serve/follow.ts";
+import { LiveTraining, type LiveRunInfo } from "../serve/live.ts";
+import { type GanServer, type ServeOptions, startServer } from "../serve/server.ts";
+import {
+  type Flags,
+  intFlag,
+  parseFlags,
+  requireDirectory,
+  requirePermission,
+  stringFlag,
+} from "./args.ts";
+import { UsageError } from "./errors.ts";
+
+/** The command's help text. */
+export const SERVE_HELP = `Usage: cli.ts serve [--run DIR | --model DIR] [options]
+
+Serve the web interface: a live view of a run (loss curves, D(x) and D(G(z)), the
+fixed-noise grid of every epoch, quality metrics, ETA), an explorer that runs a
+generator in the browser with stock tf.js (samples, latent sliders, interpolation,
+digit picker, PNG download), and training a small GAN in the browser tab itself.
+Nothing is fetched from the internet; the page reads only files of DIR.
+
+Options:
+  --run DIR      a run directory, also one that "train" is still writing: the page
+                 follows its log.jsonl and shows its generator/ (reloaded every epoch)
+  --model DIR    a trained generator to explore: a run directory (its generator/), a
+                 model directory or a model.json
+  --port N       the port, 0 for any free one                       (default: 8000)
+  --host ADDR    the address to listen on; anything but 127.0.0.1 shows the page
+                 (and a live run's stop button) to your network  (default: 127.0.0.1)
+  -h, --help     this help
+
+Without --run or --model, the page offers training in the tab only.
+To watch a run and pause, resume or stop it from the page: cli.ts train --serve.
+
+Examples:
+  cli.ts serve --model runs/lite
+  cli.ts serve --run runs/standard-s0 --port 8080
+  cli.ts train --preset lite --epochs 20 --serve
+`;
+
+const FLAGS = {
+  run: { type: "string" },
+  model: { type: "string" },
+  port: { type: "string" },
+  host: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** `--port` and `--host`, checked, and Deno's permission to listen there. */
+export function listenFlags(flags: Flags): { port: number; hostname: string } {
+  const port = intFlag(flags, "port", 0, 65535) ?? 8000;
+  const hostname = stringFlag(flags, "host") ?? "127.0.0.1";
+  if (!/^[\w.:-]+$/.test(hostname)) {
+    throw new UsageError(`--host: expected an address such as 127.0.0.1, got "${hostname}"`);
+  }
+  requirePermission({ name: "net", host: hostname }, `--allow-net (or --allow-net=${hostname})`);
+  return { port, hostname };
+}
+
+/** Starts the server, turning a taken port or a bad address into one clear line. */
+export async function listen(options: ServeOptions): Promise<GanServer> {
+  try {
+    return await startServer(options);
+  } catch (error) {
+    const message = String((error as Error).message ?? error).split("\n")[0];
+    if (error instanceof Deno.errors.AddrInUse) {
+      throw new UsageError(
+        `--port ${options.port}: already in use (choose another, or --port 0 for any free one)`,
+      );
+    }
+    if (error instanceof Deno.errors.PermissionDenied && !/Requires net/.test(message)) {
+      throw new UsageError(`--port ${options.port}: not allowed to listen there (${message})`);
+    }
+    if (error instanceof Deno.errors.AddrNotAvailable || error instanceof TypeError) {
+      throw new UsageError(`--host ${options.hostname}: cannot listen there (${message})`);
+    }
+    throw error;
+  }
+}
+
+/** Resolves when the user presses Ctrl-C. */
+function interrupted(): Promise<void> {
+  return new Promise((resolve) => {
+    const onInterrupt = () => {
+      Deno.removeSignalListener("SIGINT", onInterrupt);
+      resolve();
+    };
+    Deno.addSignalListener("SIGINT", onInterrupt);
+  });
+}
+
+/** What to serve for `--model PATH`: the directory the page may read and the model in it. */
+async function modelRoot(path: string): Promise<{ root: string; model: string }> {
+  const json = await findModelJson(path);
+  // Checked here, so that a broken file is one clear line now rather than an error in the page.
+  await selectBackend("cpu");
+  const { model } = await loadModel(json);
+  try {
+    generatorShape(model);
+  } finally {
+    model.dispose();
+  }
+  const isDir = await Deno.stat(path).then((info) => info.isDirectory, () => false);
+  const root = isDir ? path : dirname(json);
+  return { root, model: relative(root, json).split(sep).join("/") };
+}
+
+/**
+ * Runs `serve`.
+ *
+ * @param args The arguments after `serve`.
+ * @returns The exit code.
+ */
+export async function serveCommand(args: string[]): Promise<number> {
+  const flags = parseFlags(args, FLAGS, "serve");
+  if (flags.help) {
+    console.log(SERVE_HELP);
+    return 0;
+  }
+  const run = stringFlag(flags, "run");
+  const modelPath = stringFlag(flags, "model");
+  if (run !== undefined && modelPath !== undefined) {
+    throw new UsageError("--run and --model: give one of them (a run directory holds its model)");
+  }
+  const { port, hostname } = listenFlags(flags);
+  requirePermission({ name: "read" }, "--allow-read");
+  let options: ServeOptions = { port, hostname };
+  let follower: RunFollower | undefined;
+  let what = "training in the tab";
+  if (run !== undefined) {
+    await requireDirectory("run", run);
+    const live = new LiveTraining({ controllable: false });
+    follower = new RunFollower(run, live);
+    await follower.poll();
+    follower.start();
+    options = { ...options, root: run, model: "generator/model.json", live };
+    what = `the run in ${run}`;
+  } else if (modelPath !== undefined) {
+    if (!modelPath.endsWith(".json")) await requireDirectory("model", modelPath);
+    const { root, model } = await modelRoot(modelPath);
+    options = { ...options, root, model };
+    what = `${root}/${model}`;
+  }
+  const server = await listen(options);
+  try {
+    console.log(`serving ${what} at ${server.url} (Ctrl-C to stop)`);
+    if (hostname !== "127.0.0.1" && hostname !== "localhost" && hostname !== "::1") {
+      console.log(`notice: listening on ${hostname}: other machines can open the page`);
+    }
+    await Promise.race([interrupted(), server.finished]);
+  } finally {
+    await follower?.stop();
+    await server.shutdown();
+  }
+  return 0;
+}
+
+/** A live run's server, for `train --serve`. */
+export interface TrainingServer {
+  /** The hub to report the run to. */
+  live: LiveTraining;
+  /** The page's URL. */
+  url: string;
+  /**
+   * After training: keeps serving until Ctrl-C (at once if training did not finish, i.e. it
+   * threw), then closes.
+   */
+  serveUntilInterrupted(): Promise<void>;
+}
+
+/**
+ * Starts the web interface for a run this process trains (`train --serve`), before training.
+ *
+ * @param flags The parsed `train` flags (`--serve`, `--port`, `--host`).
+ * @param run The run's preset, epochs and directory, and the signal of a Ctrl-C (which must
+ * also end a pause).
+ * @returns The hub and the server, or undefined without `--serve`.
+ */
+export async function trainingServer(
+  flags: Flags,
+  run: LiveRunInfo & { out: string; signal: AbortSignal },
+): Promise<TrainingServer | undefined> {
+  if (!flags.serve) {
+    const stray = flags.port !== undefined ? "port" : flags.host !== undefined ? "host" : null;
+    if (stray) throw new UsageError(`--${stray} goes with --serve (see "train --help")`);
+    return undefined;
+  }
+  const { port, hostname } = listenFlags(flags);
+  const live = new LiveTraining();
+  const server = await listen({ port, hostname, root: run.out, model: "generator/model.json", live });
+  run.signal.addEventListener("abort", () => live.stop(), { once: true });
+  live.start({ preset: run.preset, epochs: run.epochs, out: run.out });
+  console.log(`live view: ${server.url}`);
+  return {
+    live,
+    url: server.url,
+    async serveUntilInterrupted() {
+      try {
+        if (live.state === "done" || live.state === "stopped") {
+          console.log(`still serving ${server.url} to explore the run (Ctrl-C to stop)`);
+          await Promise.race([interrupted(), server.finished]);
+        }
+      } finally {
+        live.close();
+        await server.shutdown();
+      }
+    },
+  };
+}

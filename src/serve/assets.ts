@@ -1,0 +1,208 @@
+/**
+ * What the web page is made of, found at run time so that it works from a checkout and from the
+ * published package alike (no absolute paths, no build step):
+ *
+ * - the page itself (`static/`: HTML, plain ES modules, CSS), read next to this module;
+ * - stock tf.js: the ES module bundles of the npm packages `@tensorflow/tfjs-core`, `-layers`,
+ *   `-backend-webgl` and `-backend-webgpu` at the locked version, from Deno's npm cache;
+ * - the library core (`src/browser.ts` and its imports), TypeScript transpiled to JavaScript
+ *   with `sucrase` on first request: the very files the library runs in Deno.
+ *
+ * @module
+ */
+
+import { dirname } from "std/path";
+import { fileURLToPath } from "std/url";
+import { TFJS_VERSION } from "../version.ts";
+
+/** The page's files in `static/`, by URL name, with their content types. */
+export const STATIC_FILES: Readonly<Record<string, string>> = Object.freeze({
+  "index.html": "text/html; charset=utf-8",
+  "app.js": "text/javascript; charset=utf-8",
+  "chart.js": "text/javascript; charset=utf-8",
+  "images.js": "text/javascript; charset=utf-8",
+  "live.js": "text/javascript; charset=utf-8",
+  "explorer.js": "text/javascript; charset=utf-8",
+  "trainer.js": "text/javascript; charset=utf-8",
+  "style.css": "text/css; charset=utf-8",
+});
+
+/** The tf.js bundles the page loads, by URL name: package and file inside it. */
+export const VENDOR_FILES: Readonly<Record<string, { package: string; file: string }>> = Object
+  .freeze({
+    "tfjs-core.js": { package: "@tensorflow/tfjs-core", file: "dist/tf-core.fesm.min.js" },
+    "tfjs-layers.js": { package: "@tensorflow/tfjs-layers", file: "dist/tf-layers.fesm.min.js" },
+    "tfjs-backend-webgl.js": {
+      package: "@tensorflow/tfjs-backend-webgl",
+      file: "dist/tf-backend-webgl.fesm.min.js",
+    },
+    "tfjs-backend-webgpu.js": {
+      package: "@tensorflow/tfjs-backend-webgpu",
+      file: "dist/tf-backend-webgpu.fesm.min.js",
+    },
+  });
+
+/** URL prefix of the tf.js bundles; the version in it lets browsers cache them for good. */
+export const VENDOR_PREFIX = `/vendor/${TFJS_VERSION}/`;
+
+/** The page's import map: bare tf.js names to the bundles, the core to its transpiled entry. */
+export function importMap(): { imports: Record<string, string> } {
+  const imports: Record<string, string> = {};
+  for (const [name, { package: pkg }] of Object.entries(VENDOR_FILES)) {
+    imports[pkg] = VENDOR_PREFIX + name;
+  }
+  imports["@gan/mnist/browser"] = "/core/browser.ts";
+  return { imports };
+}
+
+/** Reads a file next to this module (a `file:` or, once published, an `https:` URL). */
+async function readBeside(relative: string): Promise<Uint8Array<ArrayBuffer>> {
+  const url = new URL(relative, import.meta.url);
+  const response = await fetch(url);
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw new Error(`cannot read ${url.href}: HTTP ${response.status}`);
+  }
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+const staticCache = new Map<string, Promise<Uint8Array<ArrayBuffer>>>();
+
+/**
+ * One of the page's files.
+ *
+ * @param name A key of {@linkcode STATIC_FILES}.
+ * @returns Its bytes.
+ */
+export function staticFile(name: string): Promise<Uint8Array<ArrayBuffer>> {
+  if (!Object.hasOwn(STATIC_FILES, name)) throw new RangeError(`no static file "${name}"`);
+  let bytes = staticCache.get(name);
+  if (!bytes) {
+    bytes = readBeside(`./static/${name}`);
+    staticCache.set(name, bytes);
+    bytes.catch(() => staticCache.delete(name));
+  }
+  return bytes;
+}
+
+/** A package's directory in Deno's npm cache, fetched into it first if need be. */
+async function packageDir(pkg: string): Promise<string> {
+  // By import-map name in a checkout; by full specifier once published (JSR rewrites imports,
+  // not import.meta.resolve arguments).
+  const specifiers = [`${pkg}/package.json`, `npm:${pkg}@${TFJS_VERSION}/package.json`];
+  const resolve = () => {
+    for (const specifier of specifiers) {
+      try {
+        const url = import.meta.resolve(specifier);
+        if (url.startsWith("file:")) return dirname(fileURLToPath(url));
+      } catch {
+        // not resolvable under this name
+      }
+    }
+    return undefined;
+  };
+  let dir = resolve();
+  if (dir === undefined) {
+    // Importing a file of the package makes Deno fetch it into its cache.
+    await import(`npm:${pkg}@${TFJS_VERSION}/package.json`, { with: { type: "json" } });
+    dir = resolve();
+  }
+  if (dir === undefined) throw new Error(`cannot find the npm package ${pkg}@${TFJS_VERSION}`);
+  return dir;
+}
+
+const vendorCache = new Map<string, Promise<Uint8Array<ArrayBuffer>>>();
+
+/**
+ * One of the tf.js bundles, read from its npm package.
+ *
+ * @param name A key of {@linkcode VENDOR_FILES}.
+ * @returns Its bytes.
+ */
+export function vendorFile(name: string): Promise<Uint8Array<ArrayBuffer>> {
+  if (!Object.hasOwn(VENDOR_FILES, name)) throw new RangeError(`no vendor file "${name}"`);
+  let bytes = vendorCache.get(name);
+  if (!bytes) {
+    const { package: pkg, file } = VENDOR_FILES[name];
+    bytes = packageDir(pkg).then((dir) => Deno.readFile(`${dir}/${file}`));
+    vendorCache.set(name, bytes);
+    bytes.catch(() => vendorCache.delete(name));
+  }
+  return bytes;
+}
+
+/** Bare specifiers the core may import statically: what the page's import map provides. */
+const PAGE_PACKAGES = new Set(["@tensorflow/tfjs-core", "@tensorflow/tfjs-layers"]);
+
+/** The browser core, transpiled: module path under `src/` → JavaScript. */
+export type CoreModules = ReadonlyMap<string, string>;
+
+/** Static `import`/`export … from` specifiers and dynamic `import("…")` ones of JavaScript. */
+function importsOf(code: string): { static: string[]; dynamic: string[] } {
+  const found = { static: [] as string[], dynamic: [] as string[] };
+  const pattern =
+    /(?:^|[;\n}])\s*(?:import|export)\s+(?:[^'";]*?\s+from\s+)?["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*[,)]/g;
+  for (const match of code.matchAll(pattern)) {
+    if (match[1] !== undefined) found.static.push(match[1]);
+    else found.dynamic.push(match[2]);
+  }
+  return found;
+}
+
+let core: Promise<CoreModules> | undefined;
+
+/**
+ * The library core for the browser: `src/browser.ts` and every module it imports, transpiled from
+ * TypeScript (types removed, nothing else changed). Walked and checked once, then cached.
+ *
+ * @returns JavaScript by module path under `src/` (e.g. `"train/train.ts"`).
+ * @throws {Error} If a module statically imports something a browser cannot load (a `node:`
+ * module, `std/…`, an npm package the page does not map): the core must stay browser-clean.
+ *
+ * @example
+ * ```ts
+ * import { coreModules } from "./assets.ts";
+ *
+ * const modules = await coreModules();
+ * console.log(modules.has("train/train.ts")); // true
+ * ```
+ */
+export function coreModules(): Promise<CoreModules> {
+  core ??= walkCore();
+  core.catch(() => (core = undefined));
+  return core;
+}
+
+async function walkCore(): Promise<CoreModules> {
+  const { transform } = await import("sucrase");
+  const srcRoot = new URL("../", import.meta.url);
+  const modules = new Map<string, string>();
+  const queue = ["browser.ts"];
+  while (queue.length > 0) {
+    const path = queue.shift()!;
+    if (modules.has(path)) continue;
+    const source = new TextDecoder().decode(await readBeside(`../${path}`));
+    const code = transform(source, {
+      transforms: ["typescript"],
+      disableESTransforms: true,
+      filePath: path,
+    }).code;
+    modules.set(path, code);
+    const { static: statics, dynamic } = importsOf(code);
+    for (const specifier of [...statics, ...dynamic]) {
+      if (specifier.startsWith("./") || specifier.startsWith("../")) {
+        const url = new URL(specifier, new URL(path, srcRoot));
+        if (!url.href.startsWith(srcRoot.href) || !url.pathname.endsWith(".ts")) {
+          throw new Error(`src/${path} imports ${specifier}, outside src/`);
+        }
+        queue.push(url.href.slice(srcRoot.href.length));
+      } else if (statics.includes(specifier) && !PAGE_PACKAGES.has(specifier)) {
+        throw new Error(
+          `src/${path} imports "${specifier}", which a browser cannot load: keep Deno-only code ` +
+            `out of the core (src/browser.ts and what it imports)`,
+        );
+      }
+    }
+  }
+  return modules;
+}

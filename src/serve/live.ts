@@ -1,0 +1,516 @@
+/**
+ * Live training for the web page: a hub that a training run reports to (every step, epoch,
+ * evaluation and warning) and that pages subscribe to, with pause, resume and stop.
+ *
+ * Pausing needs no hook in the training loop: `trainGAN` awaits what `onStep` returns, so the
+ * step hook of a paused hub simply does not resolve until it is resumed or stopped. Stopping
+ * aborts {@linkcode LiveTraining.signal}, which the run was given.
+ *
+ * @module
+ */
+
+import type { EpochInfo, StepInfo } from "../train/train.ts";
+import type { RunEvaluation } from "../train/run.ts";
+import type { HealthWarning } from "../train/health.ts";
+
+/** Where a live run is. */
+export type LiveState = "waiting" | "running" | "paused" | "stopping" | "stopped" | "done";
+
+/** One point of the live curves: a step, or the mean of the `steps` steps ending at `step`. */
+export interface LivePoint {
+  /** Global step (from 1) of the last step the point covers. */
+  step: number;
+  /** Discriminator loss. */
+  lossD: number;
+  /** Generator loss. */
+  lossG: number;
+  /** D(x). */
+  dReal: number;
+  /** D(G(z)). */
+  dFake: number;
+}
+
+/** How far a live run is. */
+export interface LiveProgress {
+  /** The current epoch, from 1 (0 before the first step). */
+  epoch: number;
+  /** Epochs in the run. */
+  epochs: number;
+  /** The step within the epoch. */
+  step: number;
+  /** Steps per epoch (0 while unknown). */
+  stepsPerEpoch: number;
+  /** Steps since the start. */
+  globalStep: number;
+  /** Seconds spent training, pauses not counted. */
+  seconds: number;
+  /** Estimated seconds to the end, or null while unknown. */
+  eta: number | null;
+}
+
+/** A finished epoch, as the page shows it. */
+export interface LiveEpoch {
+  /** The epoch, from 1. */
+  epoch: number;
+  /** Mean discriminator loss over the epoch. */
+  lossD: number;
+  /** Mean generator loss. */
+  lossG: number;
+  /** Mean D(x). */
+  dReal: number;
+  /** Mean D(G(z)). */
+  dFake: number;
+  /** Wall time of the epoch in seconds. */
+  seconds: number;
+  /** URL path of the epoch's fixed-noise grid, when the run writes one. */
+  grid: string | null;
+}
+
+/** What describes a run before it starts. */
+export interface LiveRunInfo {
+  /** The preset's name. */
+  preset: string;
+  /** Epochs planned. */
+  epochs: number;
+  /** Steps per epoch, if known. */
+  stepsPerEpoch?: number;
+  /** Where the run writes (shown on the page). */
+  out?: string;
+}
+
+/** Everything a page needs when it connects: the run so far. */
+export interface LiveSnapshot {
+  /** The run's description, or null before it starts. */
+  run: LiveRunInfo | null;
+  /** Where it is. */
+  state: LiveState;
+  /** Whether the page may pause, resume and stop it. */
+  controllable: boolean;
+  /** How far it is. */
+  progress: LiveProgress;
+  /** The curves so far (points averaged over `stride` steps once there are many). */
+  points: LivePoint[];
+  /** Steps per point in `points`. */
+  stride: number;
+  /** Finished epochs. */
+  epochs: LiveEpoch[];
+  /** Evaluations (FID, IS, coverage, precision, recall, …). */
+  evaluations: RunEvaluation[];
+  /** Health warnings. */
+  warnings: { epoch: number; kind: string; message: string }[];
+}
+
+/** A message to pages: its kind (the SSE event name) and JSON data. */
+export interface LiveEvent {
+  /** `snapshot`, `steps`, `epoch`, `evaluation`, `warning` or `state`. */
+  type: string;
+  /** The event's data. */
+  data: unknown;
+}
+
+/** Options of {@linkcode LiveTraining}. */
+export interface LiveTrainingOptions {
+  /**
+   * Whether pages may pause, resume and stop the run (true for a run in this process, false for
+   * one followed through its files).
+   * @default {true}
+   */
+  controllable?: boolean;
+  /**
+   * URL path prefix of the run directory's files, for the epochs' grids; no grids when null.
+   * @default {"/files/"}
+   */
+  filesPrefix?: string | null;
+  /**
+   * Milliseconds between messages carrying new steps (steps come faster than pages need them).
+   * @default {200}
+   */
+  flushMs?: number;
+}
+
+/** Points kept for a page that connects late; beyond it, neighbours are averaged in pairs. */
+const MAX_POINTS = 4096;
+
+/**
+ * The hub between a training run and the pages watching it.
+ *
+ * @example Watch a run in the browser, with pause, resume and stop
+ * ```ts
+ * import { LiveTraining, selectBackend, startServer, trainRun } from "@gan/mnist";
+ *
+ * await selectBackend("wasm");
+ * const out = await Deno.makeTempDir();
+ * const live = new LiveTraining();
+ * const server = await startServer({ root: out, model: "generator/model.json", live, port: 0 });
+ * console.log(`open ${server.url}`);
+ * live.start({ preset: "lite", epochs: 5, out });
+ * const run = await trainRun({ preset: "lite", epochs: 5, out, force: true, ...live.hooks() });
+ * live.finish(run.result.aborted);
+ * await server.shutdown();
+ * ```
+ */
+export class LiveTraining {
+  /** Whether pages may pause, resume and stop the run. */
+  readonly controllable: boolean;
+  #filesPrefix: string | null;
+  #flushMs: number;
+  #abort = new AbortController();
+  #state: LiveState = "waiting";
+  #run: LiveRunInfo | null = null;
+  #progress: LiveProgress = {
+    epoch: 0,
+    epochs: 0,
+    step: 0,
+    stepsPerEpoch: 0,
+    globalStep: 0,
+    seconds: 0,
+    eta: null,
+  };
+  #points: LivePoint[] = [];
+  #stride = 1;
+  #bucket: LivePoint[] = [];
+  #pending: LivePoint[] = [];
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  #epochs: LiveEpoch[] = [];
+  #evaluations: RunEvaluation[] = [];
+  #warnings: { epoch: number; kind: string; message: string }[] = [];
+  #listeners = new Set<(event: LiveEvent) => void>();
+  #resume: (() => void) | undefined;
+  #paused: Promise<void> | undefined;
+  #activeSeconds = 0;
+  #activeSince: number | undefined;
+
+  /**
+   * @param options Whether pages control the run, and where its files are served.
+   */
+  constructor(options: LiveTrainingOptions = {}) {
+    this.controllable = options.controllable ?? true;
+    this.#filesPrefix = options.filesPrefix === undefined ? "/files/" : options.filesPrefix;
+    this.#flushMs = options.flushMs ?? 200;
+  }
+
+  /** Aborted when a page (or {@linkcode LiveTraining.stop}) stops the run: give it to the run. */
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  /** Where the run is. */
+  get state(): LiveState {
+    return this.#state;
+  }
+
+  /**
+   * The callbacks and signal to pass to `trainRun` (or `trainGAN`, which takes the first three).
+   *
+   * @returns `signal`, `onStep`, `onEpoch`, `onEvaluation`, `onWarning`.
+   */
+  hooks(): {
+    signal: AbortSignal;
+    onStep: (info: StepInfo) => Promise<void> | void;
+    onEpoch: (info: EpochInfo) => void;
+    onEvaluation: (evaluation: RunEvaluation) => void;
+    onWarning: (warning: HealthWarning) => void;
+  } {
+    return {
+      signal: this.signal,
+      onStep: (info) => this.step(info),
+      onEpoch: (info) => this.epoch(info),
+      onEvaluation: (evaluation) => this.evaluation(evaluation),
+      onWarning: (warning) => this.warning(warning),
+    };
+  }
+
+  /**
+   * Announces the run.
+   *
+   * @param run The preset, the epochs and where it writes.
+   */
+  start(run: LiveRunInfo): void {
+    this.#run = { ...run };
+    this.#progress.epochs = run.epochs;
+    this.#progress.stepsPerEpoch = run.stepsPerEpoch ?? 0;
+    this.#setState("running");
+  }
+
+  /**
+   * Records a step; while paused, returns a promise that resolves on resume or stop (training
+   * waits for it).
+   *
+   * @param info What `trainGAN` reports.
+   * @returns Nothing, or the pause to wait out.
+   */
+  step(info: StepInfo): Promise<void> | void {
+    this.#progress.epochs = info.epochs;
+    this.#progress.stepsPerEpoch = info.stepsPerEpoch;
+    this.#record(
+      { step: info.globalStep, lossD: info.lossD, lossG: info.lossG, dReal: info.dReal, dFake: info.dFake },
+      { epoch: info.epoch, step: info.step, globalStep: info.globalStep },
+    );
+    return this.#paused;
+  }
+
+  /**
+   * Records a finished epoch (its grid, when the run writes grids, is `samples/epoch-NNN.png`).
+   *
+   * @param info What `trainGAN` reports.
+   */
+  epoch(info: EpochInfo): void {
+    this.#flush();
+    const name = `samples/epoch-${String(info.epoch).padStart(3, "0")}.png`;
+    const epoch: LiveEpoch = {
+      epoch: info.epoch,
+      lossD: info.lossD,
+      lossG: info.lossG,
+      dReal: info.dReal,
+      dFake: info.dFake,
+      seconds: info.seconds,
+      grid: this.#filesPrefix === null ? null : this.#filesPrefix + name,
+    };
+    this.#epochs.push(epoch);
+    this.#emit({ type: "epoch", data: epoch });
+  }
+
+  /**
+   * Records an evaluation.
+   *
+   * @param evaluation The metrics and when they were measured.
+   */
+  evaluation(evaluation: RunEvaluation): void {
+    this.#evaluations.push(evaluation);
+    this.#emit({ type: "evaluation", data: evaluation });
+  }
+
+  /**
+   * Records a health warning.
+   *
+   * @param warning The warning.
+   */
+  warning(warning: HealthWarning): void {
+    const entry = { epoch: warning.epoch, kind: warning.kind, message: warning.message };
+    this.#warnings.push(entry);
+    this.#emit({ type: "warning", data: entry });
+  }
+
+  /**
+   * Marks the end of the run.
+   *
+   * @param stopped Whether it was stopped early.
+   */
+  finish(stopped = false): void {
+    this.#flush();
+    this.#resumeWaiting();
+    this.#setState(stopped || this.#abort.signal.aborted ? "stopped" : "done");
+  }
+
+  /**
+   * Pauses the run after its current step.
+   *
+   * @returns The state afterwards.
+   */
+  pause(): LiveState {
+    if (this.#state === "running") {
+      this.#paused = new Promise((resolve) => (this.#resume = resolve));
+      this.#setState("paused");
+    }
+    return this.#state;
+  }
+
+  /**
+   * Resumes a paused run.
+   *
+   * @returns The state afterwards.
+   */
+  resume(): LiveState {
+    if (this.#state === "paused") {
+      this.#resumeWaiting();
+      this.#setState("running");
+    }
+    return this.#state;
+  }
+
+  /**
+   * Stops the run after its current step (also when paused).
+   *
+   * @returns The state afterwards.
+   */
+  stop(): LiveState {
+    if (this.#state === "running" || this.#state === "paused" || this.#state === "waiting") {
+      this.#abort.abort();
+      this.#resumeWaiting();
+      this.#setState("stopping");
+    }
+    return this.#state;
+  }
+
+  /**
+   * Takes one line of a run's `log.jsonl` (for a run followed through its files).
+   *
+   * @param record The parsed line.
+   */
+  ingest(record: Record<string, unknown>): void {
+    const n = (key: string) => (typeof record[key] === "number" ? record[key] as number : 0);
+    if (this.#state === "waiting") this.#setState("running");
+    if (record.kind === "step") {
+      this.#record(
+        { step: n("global_step"), lossD: n("loss_d"), lossG: n("loss_g"), dReal: n("d_x"), dFake: n("d_g_z") },
+        { epoch: n("epoch"), step: n("step"), globalStep: n("global_step"), seconds: n("seconds") },
+      );
+    } else if (record.kind === "epoch") {
+      if (this.#progress.stepsPerEpoch === 0) this.#progress.stepsPerEpoch = n("steps");
+      this.epoch({
+        epoch: n("epoch"),
+        epochs: this.#progress.epochs,
+        steps: n("steps"),
+        lossD: n("loss_d"),
+        lossG: n("loss_g"),
+        dReal: n("d_x"),
+        dFake: n("d_g_z"),
+        seconds: n("seconds"),
+      });
+      if (this.#progress.epochs > 0 && n("epoch") >= this.#progress.epochs) this.finish();
+    } else if (record.kind === "eval") {
+      this.evaluation({
+        epoch: n("epoch"),
+        globalStep: n("global_step"),
+        fid: n("fid"),
+        is: n("is"),
+        coverage: n("coverage"),
+        precision: n("precision"),
+        recall: n("recall"),
+        confidence: n("confidence"),
+        classShare: Array.isArray(record.class_share) ? record.class_share as number[] : [],
+      });
+    } else if (record.kind === "warning") {
+      const entry = {
+        epoch: n("epoch"),
+        kind: String(record.issue ?? "warning"),
+        message: String(record.message ?? ""),
+      };
+      this.#warnings.push(entry);
+      this.#emit({ type: "warning", data: entry });
+    }
+  }
+
+  /** The run so far, for a page that connects now. */
+  snapshot(): LiveSnapshot {
+    this.#updateTime();
+    return {
+      run: this.#run && { ...this.#run },
+      state: this.#state,
+      controllable: this.controllable,
+      progress: { ...this.#progress },
+      points: [...this.#points],
+      stride: this.#stride,
+      epochs: [...this.#epochs],
+      evaluations: [...this.#evaluations],
+      warnings: [...this.#warnings],
+    };
+  }
+
+  /**
+   * Calls `listener` with every event from now on.
+   *
+   * @param listener Receives each event.
+   * @returns A function that unsubscribes.
+   */
+  subscribe(listener: (event: LiveEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Stops the timer of pending messages (sends them first). */
+  close(): void {
+    this.#flush();
+  }
+
+  #record(
+    point: LivePoint,
+    at: { epoch: number; step: number; globalStep: number; seconds?: number },
+  ): void {
+    this.#progress.epoch = at.epoch;
+    this.#progress.step = at.step;
+    this.#progress.globalStep = at.globalStep;
+    if (at.seconds !== undefined) this.#activeSeconds = at.seconds;
+    this.#keep(point);
+    this.#pending.push(point);
+    this.#flushTimer ??= setTimeout(() => this.#flush(), this.#flushMs);
+  }
+
+  /** Adds a point to the history, in buckets of `stride` steps, halving it when full. */
+  #keep(point: LivePoint): void {
+    this.#bucket.push(point);
+    if (this.#bucket.length < this.#stride) return;
+    this.#points.push(mean(this.#bucket));
+    this.#bucket = [];
+    if (this.#points.length >= MAX_POINTS) {
+      const merged: LivePoint[] = [];
+      for (let i = 0; i + 1 < this.#points.length; i += 2) {
+        merged.push(mean([this.#points[i], this.#points[i + 1]]));
+      }
+      this.#points = merged;
+      this.#stride *= 2;
+    }
+  }
+
+  #flush(): void {
+    if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    if (this.#pending.length === 0) return;
+    this.#updateTime();
+    const points = this.#pending;
+    this.#pending = [];
+    this.#emit({ type: "steps", data: { points, progress: { ...this.#progress } } });
+  }
+
+  #updateTime(): void {
+    if (this.#activeSince !== undefined) {
+      const now = performance.now();
+      this.#activeSeconds += (now - this.#activeSince) / 1000;
+      this.#activeSince = now;
+    }
+    const p = this.#progress;
+    p.seconds = this.#activeSeconds;
+    const total = p.epochs * p.stepsPerEpoch;
+    p.eta = total > 0 && p.globalStep > 0 && this.#state !== "done"
+      ? Math.max(0, p.seconds / p.globalStep * (total - p.globalStep))
+      : null;
+  }
+
+  #setState(state: LiveState): void {
+    this.#updateTime();
+    const timing = state === "running" && this.controllable;
+    this.#activeSince = timing ? this.#activeSince ?? performance.now() : undefined;
+    if (state === this.#state) return;
+    this.#state = state;
+    this.#emit({ type: "state", data: { state, progress: { ...this.#progress } } });
+  }
+
+  #resumeWaiting(): void {
+    this.#resume?.();
+    this.#resume = undefined;
+    this.#paused = undefined;
+  }
+
+  #emit(event: LiveEvent): void {
+    for (const listener of this.#listeners) listener(event);
+  }
+}
+
+/** The mean of some points, at the step of the last. */
+function mean(points: LivePoint[]): LivePoint {
+  const sum = { lossD: 0, lossG: 0, dReal: 0, dFake: 0 };
+  for (const p of points) {
+    sum.lossD += p.lossD;
+    sum.lossG += p.lossG;
+    sum.dReal += p.dReal;
+    sum.dFake += p.dFake;
+  }
+  const n = points.length;
+  return {
+    step: points[n - 1].step,
+    lossD: sum.lossD / n,
+    lossG: sum.lossG / n,
+    dReal: sum.dReal / n,
+    dFake: sum.dFake / n,
+  };
+}

@@ -1,0 +1,184 @@
+// Train in this tab: the library core itself (src/browser.ts and what it imports, transpiled by
+// the server from the same TypeScript the library runs in Deno) trains a small GAN here, on the
+// page's tf.js backend (WebGPU or WebGL), on MNIST digits the server sends as IDX files.
+
+import { duration } from "./live.js";
+
+const GRID_SEED = 4242;
+const $ = (id) => document.getElementById(id);
+
+async function fetchBytes(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: ${response.status} ${await response.text()}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+export class TabTrainer {
+  /**
+   * @param view A LiveView for this tab's run.
+   * @param explorer The explorer, to show the generator trained here.
+   */
+  constructor(view, explorer) {
+    this.view = view;
+    this.explorer = explorer;
+    this.models = null;
+    this.state = "idle";
+    $("train-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      if (this.state === "idle") this.start().catch((error) => this.fail(error));
+    });
+    $("train-explore").addEventListener("click", () => {
+      if (!this.models) return;
+      this.explorer.setModel(this.models.generator, "trained in this tab", false);
+      document.querySelector('[data-tab="explore"]').click();
+    });
+  }
+
+  control(action) {
+    if (action === "pause" && this.state === "running") {
+      this.paused = new Promise((resolve) => (this.resumePaused = resolve));
+      this.setState("paused");
+    } else if (action === "resume" && this.state === "paused") {
+      this.resumePaused();
+      this.paused = undefined;
+      this.setState("running");
+    } else if (action === "stop" && (this.state === "running" || this.state === "paused")) {
+      this.controller.abort();
+      this.resumePaused?.();
+      this.paused = undefined;
+      this.setState("stopping");
+    }
+  }
+
+  setState(state) {
+    this.state = state;
+    this.view.setState(state, this.progress);
+    $("train-start").disabled = state !== "idle";
+  }
+
+  fail(error) {
+    $("train-status").textContent = `error: ${error.message ?? error}`;
+    this.state = "idle";
+    $("train-start").disabled = false;
+    console.warn(error);
+  }
+
+  async start() {
+    const form = new FormData($("train-form"));
+    const preset = String(form.get("preset"));
+    const epochs = Math.max(1, Math.min(100, Number(form.get("epochs")) || 1));
+    const count = Math.max(256, Math.min(60000, Number(form.get("images")) || 10000));
+    const seed = Math.max(0, Math.floor(Number(form.get("seed")) || 0));
+    this.setState("loading");
+    $("train-status").textContent = "loading the library and the digits…";
+    const core = await import("@gan/mnist/browser");
+    const [imageBytes, labelBytes] = await Promise.all([
+      fetchBytes(`/api/mnist/train-images.idx?count=${count}`),
+      fetchBytes(`/api/mnist/train-labels.idx?count=${count}`),
+    ]);
+    const images = core.decodeIdx(imageBytes, "train-images.idx", core.IDX_IMAGES_MAGIC);
+    const labels = core.decodeIdx(labelBytes, "train-labels.idx", core.IDX_LABELS_MAGIC);
+    const [n, height, width] = images.shape;
+    const data = {
+      pixels: core.bytesToPixels(images.data),
+      count: n,
+      height,
+      width,
+      channels: 1,
+      labels: labels.data,
+    };
+    const settings = core.PRESETS[preset].training;
+    if (this.models) {
+      this.models.discriminator.dispose();
+      if (this.explorer.model !== this.models.generator) this.models.generator.dispose();
+    }
+    const generator = core.createGenerator({ preset, seed });
+    const discriminator = core.createDiscriminator({ preset, seed });
+    this.models = { generator, discriminator };
+    const stepsPerEpoch = Math.floor(n / settings.batchSize);
+    this.progress = {
+      epoch: 0,
+      epochs,
+      step: 0,
+      stepsPerEpoch,
+      globalStep: 0,
+      seconds: 0,
+      eta: null,
+    };
+    this.view.load({
+      run: { preset, epochs },
+      state: "running",
+      controllable: true,
+      progress: this.progress,
+      points: [],
+      stride: 1,
+      epochs: [],
+      evaluations: [],
+      warnings: [],
+    });
+    this.controller = new AbortController();
+    this.setState("running");
+    $("train-status").textContent = `${n} digits, ${preset}, batch ${settings.batchSize}, ` +
+      `on ${(await import("@tensorflow/tfjs-core")).getBackend()}`;
+    let pending = [];
+    let lastShown = 0;
+    let active = 0, since = performance.now();
+    const result = await core.trainGAN(generator, discriminator, data, {
+      epochs,
+      batchSize: settings.batchSize,
+      learningRate: settings.learningRate,
+      beta1: settings.beta1,
+      beta2: settings.beta2,
+      generatorSteps: settings.generatorSteps,
+      seed,
+      signal: this.controller.signal,
+      onStep: async (info) => {
+        pending.push({
+          step: info.globalStep,
+          lossD: info.lossD,
+          lossG: info.lossG,
+          dReal: info.dReal,
+          dFake: info.dFake,
+        });
+        const now = performance.now();
+        active += (now - since) / 1000;
+        since = now;
+        const total = info.epochs * info.stepsPerEpoch;
+        this.progress = {
+          epoch: info.epoch,
+          epochs: info.epochs,
+          step: info.step,
+          stepsPerEpoch: info.stepsPerEpoch,
+          globalStep: info.globalStep,
+          seconds: active,
+          eta: active / info.globalStep * (total - info.globalStep),
+        };
+        if (now - lastShown > 150 || this.paused) {
+          this.view.steps({ points: pending, progress: this.progress });
+          pending = [];
+          lastShown = now;
+        }
+        if (this.paused) {
+          await this.paused;
+          since = performance.now();
+        }
+      },
+      onEpoch: async (info) => {
+        this.view.steps({ points: pending, progress: this.progress });
+        pending = [];
+        const grid = await core.sample(generator, { n: 64, seed: GRID_SEED });
+        this.view.gridPixels(info.epoch, grid.pixels, 64, [grid.height, grid.width, grid.channels]);
+        $("train-explore").disabled = false;
+        if (this.explorer.model === generator) {
+          this.explorer.setModel(generator, "trained in this tab", false);
+        }
+      },
+    });
+    if (pending.length) this.view.steps({ points: pending, progress: this.progress });
+    $("train-status").textContent = `${result.aborted ? "stopped" : "done"}: ` +
+      `${result.epochs} epochs, ${result.steps} steps in ${duration(result.seconds)}`;
+    this.state = "idle";
+    this.view.setState(result.aborted ? "stopped" : "done", this.progress);
+    $("train-start").disabled = false;
+  }
+}
