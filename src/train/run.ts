@@ -442,6 +442,26 @@ const round = (x: number, digits = 5): number => Number(x.toPrecision(digits));
  * ```
  */
 export async function trainRun(options: TrainRunOptions = {}): Promise<TrainRunResult> {
+  try {
+    return await runTraining(options);
+  } catch (error) {
+    // A file of the run that cannot be written (a full disk, a read-only or vanished directory):
+    // one error naming the directory. What was written before is intact (atomic writes).
+    const code = (error as { code?: unknown }).code;
+    const fileSystem = error instanceof Deno.errors.PermissionDenied ||
+      error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory ||
+      (error instanceof Error && !(error instanceof RangeError) && typeof code === "string" &&
+        /^E[A-Z]+$/.test(code));
+    if (!fileSystem || options.out === undefined) throw error;
+    throw new RunDirectoryError(
+      options.out,
+      `cannot write in it: ${describeFsError(error)} (what it held before is intact)`,
+      { cause: error },
+    );
+  }
+}
+
+async function runTraining(options: TrainRunOptions): Promise<TrainRunResult> {
   const out = options.out;
   if (options.resume && out === undefined) {
     throw new RangeError("trainRun: resume needs out, the run directory to resume");
@@ -775,6 +795,9 @@ export async function trainRun(options: TrainRunOptions = {}): Promise<TrainRunR
   });
   const onCheckpoint = async (state: TrainState) => {
     if (stoppedBy === "non-finite") return;
+    // Whatever ran since the last step (an evaluation, a callback) must not have spoilt a weight.
+    const bad = await findNonFiniteWeight([generator, discriminator]);
+    if (bad) return await warn(health.weights([[bad.value]], state, [bad.name]));
     const checkpoint = snapshot(state);
     if (checkpointPath !== undefined) await writeCheckpoint(checkpointPath, checkpoint);
     lastGood = checkpoint;
