@@ -4,7 +4,7 @@
  * @module
  */
 
-import { gunzipSync, gzipSync } from "std/zlib";
+import { constants, gunzipSync, gzipSync } from "std/zlib";
 import { DataFileError } from "../errors.ts";
 import { describeFsError, readFileOr, writeFileAtomic } from "../fs.ts";
 import { decodeIdx, encodeIdx, type IdxArray } from "./idx.ts";
@@ -37,19 +37,64 @@ export interface ReadIdxOptions {
  * ```
  */
 export async function readIdx(path: string, options: ReadIdxOptions = {}): Promise<IdxArray> {
-  let bytes = await readFileOr(path, (fault) => new DataFileError("IDX file", path, fault));
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    try {
-      bytes = new Uint8Array(gunzipSync(bytes));
-    } catch (error) {
-      throw new DataFileError(
-        "IDX file",
-        path,
-        `bad gzip data (${describeFsError(error)})`,
+  const fail = (fault: string) => new DataFileError("IDX file", path, fault);
+  try {
+    const { size } = await Deno.stat(path);
+    if (size > MAX_IDX_BYTES) throw fail(`${size} bytes, more than the ${MAX_IDX_BYTES} read here`);
+  } catch (error) {
+    if (error instanceof DataFileError) throw error;
+    // readFileOr names the fault
+  }
+  let bytes = await readFileOr(path, fail);
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipIdx(bytes, fail);
+  return decodeIdx(bytes, path, options.magic);
+}
+
+/** The largest IDX file read (1 GiB; EMNIST's largest is about 550 MB). */
+const MAX_IDX_BYTES = 2 ** 30;
+
+/**
+ * Decompresses a gzip IDX file to exactly the size its header declares, so that neither a
+ * header that claims billions of values nor a stream that inflates without end (a "gzip bomb")
+ * makes anything larger than the data it claims, and never more than {@linkcode MAX_IDX_BYTES}.
+ */
+function gunzipIdx(bytes: Uint8Array, fail: (fault: string) => DataFileError): Uint8Array {
+  const bad = (error: unknown) => fail(`bad gzip data (${describeFsError(error)})`);
+  let head: Uint8Array;
+  try {
+    // The start of the stream (512 bytes inflate to at most about 530 KB).
+    head = new Uint8Array(gunzipSync(bytes.subarray(0, 512), {
+      finishFlush: constants.Z_SYNC_FLUSH,
+      maxOutputLength: 1 << 20,
+    }));
+  } catch (error) {
+    if ((error as { code?: string }).code !== "ERR_BUFFER_TOO_LARGE") throw bad(error);
+    head = new Uint8Array(0);
+  }
+  let limit = MAX_IDX_BYTES;
+  const rank = head[3];
+  if (head.length >= 4 + 4 * rank && head[0] === 0 && head[1] === 0) {
+    const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+    const sizes: Record<number, number> = { 8: 1, 9: 1, 11: 2, 12: 4, 13: 4, 14: 8 };
+    let declared = 4 + 4 * rank;
+    let count = 1;
+    for (let i = 0; i < rank; i++) count *= view.getUint32(4 + 4 * i);
+    declared += count * (sizes[head[2]] ?? 1);
+    if (declared > MAX_IDX_BYTES) {
+      throw fail(
+        `header says ${count} values (${declared} bytes), more than the ${MAX_IDX_BYTES} read here`,
       );
     }
+    limit = declared;
   }
-  return decodeIdx(bytes, path, options.magic);
+  try {
+    return new Uint8Array(gunzipSync(bytes, { maxOutputLength: limit }));
+  } catch (error) {
+    if ((error as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") {
+      throw fail(`size mismatch: decompresses to more than the ${limit} bytes its header declares`);
+    }
+    throw bad(error);
+  }
 }
 
 /**

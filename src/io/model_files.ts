@@ -279,14 +279,17 @@ export async function loadModel(
   checkFinite(weightData, specs, fail);
   let model: LayersModel;
   try {
-    model = await tfl.loadLayersModel(
-      tf.io.fromMemory({
-        modelTopology: modelJson.modelTopology as tf.io.ModelArtifacts["modelTopology"],
-        weightSpecs: specs,
-        weightData: weightData.buffer as ArrayBuffer,
-      }),
-      { strict: true },
-    );
+    // float32 values, as tf.js holds them (the files may hold them quantized, in fewer bytes)
+    const budget = specs.reduce((n, w) => n + 4 * w.shape.reduce((a, b) => a * b, 1), 0);
+    model = await withWeightBudget(budget, () =>
+      tfl.loadLayersModel(
+        tf.io.fromMemory({
+          modelTopology: modelJson.modelTopology as tf.io.ModelArtifacts["modelTopology"],
+          weightSpecs: specs,
+          weightData: weightData.buffer as ArrayBuffer,
+        }),
+        { strict: true },
+      ));
   } catch (error) {
     return fail(
       `tf.js cannot build it: ${String((error as Error).message ?? error).split("\n")[0]}`,
@@ -297,6 +300,40 @@ export async function loadModel(
     ? modelJson.userDefinedMetadata
     : undefined;
   return { model, metadata, path: jsonPath };
+}
+
+/**
+ * Runs `build` with the weights its layers create limited to `bytes` in all. tf.js builds a
+ * topology's weights (and fills them with initial values) before it compares them with the
+ * manifest, so a `model.json` whose layers claim billions of units would have it allocate
+ * gigabytes first; here such a layer fails before anything is allocated.
+ */
+async function withWeightBudget<T>(bytes: number, build: () => Promise<T>): Promise<T> {
+  const layer = tfl.layers.Layer.prototype as unknown as {
+    addWeight: (name: string, shape: unknown, ...rest: unknown[]) => unknown;
+  };
+  const addWeight = layer.addWeight;
+  let used = 0;
+  layer.addWeight = function (this: unknown, name, shape, ...rest) {
+    const dims = Array.isArray(shape) ? shape : [];
+    if (!dims.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+      throw new RangeError(`a layer's weight "${name}" has the shape [${dims}]`);
+    }
+    used += 4 * dims.reduce((a: number, b: number) => a * b, 1);
+    if (used > bytes) {
+      throw new RangeError(
+        `its layers need more weights than the ${
+          bytes / 4
+        } values its weight files hold (at "${name}")`,
+      );
+    }
+    return addWeight.call(this, name, shape, ...rest);
+  };
+  try {
+    return await build();
+  } finally {
+    layer.addWeight = addWeight;
+  }
 }
 
 function checkFinite(
