@@ -137,14 +137,45 @@ const PAGE_PACKAGES = new Set(["@tensorflow/tfjs-core", "@tensorflow/tfjs-layers
 /** The browser core, transpiled: module path under `src/` → JavaScript. */
 export type CoreModules = ReadonlyMap<string, string>;
 
-/** Static `import`/`export … from` specifiers and dynamic `import("…")` ones of JavaScript. */
-function importsOf(code: string): { static: string[]; dynamic: string[] } {
-  const found = { static: [] as string[], dynamic: [] as string[] };
+/**
+ * The modules a core module imports, checked for the browser: relative imports (to follow) must
+ * stay inside `src/`; static imports of anything else must be a package the page's import map
+ * provides. Dynamic `import("…")` of other things is allowed: it only runs when called (the
+ * kernels' `node:worker_threads`, which is never called in a browser).
+ *
+ * @param path The module's path under `src/`, e.g. `"train/train.ts"`.
+ * @param code Its JavaScript.
+ * @returns The paths under `src/` it imports.
+ * @throws {Error} Naming the module and the import a browser cannot load.
+ *
+ * @example
+ * ```ts
+ * import { browserImports } from "./assets.ts";
+ *
+ * console.log(browserImports("sample/sample.ts", 'import { Random } from "../random.ts";')); // ["random.ts"]
+ * browserImports("data/x.ts", 'import { join } from "node:path";'); // throws
+ * ```
+ */
+export function browserImports(path: string, code: string): string[] {
+  const base = new URL(path, "file:///src/");
+  const found: string[] = [];
   const pattern =
     /(?:^|[;\n}])\s*(?:import|export)\s+(?:[^'";]*?\s+from\s+)?["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*[,)]/g;
   for (const match of code.matchAll(pattern)) {
-    if (match[1] !== undefined) found.static.push(match[1]);
-    else found.dynamic.push(match[2]);
+    const specifier = match[1] ?? match[2];
+    const dynamic = match[1] === undefined;
+    if (specifier.startsWith("./") || specifier.startsWith("../")) {
+      const url = new URL(specifier, base);
+      if (!url.href.startsWith("file:///src/") || !url.pathname.endsWith(".ts")) {
+        throw new Error(`src/${path} imports ${specifier}, which is not a module of src/`);
+      }
+      found.push(url.pathname.slice("/src/".length));
+    } else if (!dynamic && !PAGE_PACKAGES.has(specifier)) {
+      throw new Error(
+        `src/${path} imports "${specifier}", which a browser cannot load: keep Deno-only code ` +
+          `out of the core (src/browser.ts and what it imports)`,
+      );
+    }
   }
   return found;
 }
@@ -175,7 +206,6 @@ export function coreModules(): Promise<CoreModules> {
 
 async function walkCore(): Promise<CoreModules> {
   const { transform } = await import("sucrase");
-  const srcRoot = new URL("../", import.meta.url);
   const modules = new Map<string, string>();
   const queue = ["browser.ts"];
   while (queue.length > 0) {
@@ -188,21 +218,7 @@ async function walkCore(): Promise<CoreModules> {
       filePath: path,
     }).code;
     modules.set(path, code);
-    const { static: statics, dynamic } = importsOf(code);
-    for (const specifier of [...statics, ...dynamic]) {
-      if (specifier.startsWith("./") || specifier.startsWith("../")) {
-        const url = new URL(specifier, new URL(path, srcRoot));
-        if (!url.href.startsWith(srcRoot.href) || !url.pathname.endsWith(".ts")) {
-          throw new Error(`src/${path} imports ${specifier}, outside src/`);
-        }
-        queue.push(url.href.slice(srcRoot.href.length));
-      } else if (statics.includes(specifier) && !PAGE_PACKAGES.has(specifier)) {
-        throw new Error(
-          `src/${path} imports "${specifier}", which a browser cannot load: keep Deno-only code ` +
-            `out of the core (src/browser.ts and what it imports)`,
-        );
-      }
-    }
+    queue.push(...browserImports(path, code));
   }
   return modules;
 }

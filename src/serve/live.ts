@@ -199,6 +199,11 @@ export class LiveTraining {
     return this.#state;
   }
 
+  /** How many listeners (pages' event streams) are subscribed. */
+  get listeners(): number {
+    return this.#listeners.size;
+  }
+
   /**
    * The callbacks and signal to pass to `trainRun` (or `trainGAN`, which takes the first three).
    *
@@ -482,7 +487,7 @@ export class LiveTraining {
     this.#activeSince = timing ? this.#activeSince ?? performance.now() : undefined;
     if (state === this.#state) return;
     this.#state = state;
-    this.#emit({ type: "state", data: { state, progress: { ...this.#progress } } });
+    this.#emit({ type: "state", data: { state, progress: { ...this.#progress }, run: this.#run } });
   }
 
   #resumeWaiting(): void {

@@ -237,7 +237,7 @@ export function createHandler(options: ServeOptions = {}): {
     }
   };
 
-  const events = (request: Request): Response => {
+  const events = (): Response => {
     const live = options.live;
     if (!live) throw new HttpError(404, "no live run here");
     const encoder = new TextEncoder();
@@ -274,7 +274,6 @@ export function createHandler(options: ServeOptions = {}): {
           }
         };
         streams.add(close);
-        request.signal.addEventListener("abort", () => close(), { once: true });
       },
       cancel() {
         close();
@@ -349,7 +348,10 @@ export function createHandler(options: ServeOptions = {}): {
     if (method !== "GET" && method !== "HEAD") {
       throw new HttpError(405, `method ${method} not allowed`);
     }
-    if (request.body !== null && Number(request.headers.get("content-length") ?? "0") > 0) {
+    if (
+      Number(request.headers.get("content-length") ?? "0") !== 0 ||
+      request.headers.has("transfer-encoding")
+    ) {
       throw new HttpError(400, `a ${method} request takes no body`);
     }
     if (path === "/" || path === "/index.html") {
@@ -405,7 +407,7 @@ export function createHandler(options: ServeOptions = {}): {
         controllable: options.live?.controllable ?? false,
       });
     }
-    if (path === "/api/events") return events(request);
+    if (path === "/api/events") return events();
     if (path.startsWith("/api/mnist/")) return await mnist(url, path.slice("/api/mnist/".length));
     throw new HttpError(404, `no such page: ${path}`);
   };

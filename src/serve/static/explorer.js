@@ -252,14 +252,14 @@ export class Explorer {
     return this.z.slice(index * this.latentDim, (index + 1) * this.latentDim);
   }
 
-  /** The chosen sample's latent vector moved along the sliders' directions. */
-  async focusLatent() {
+  /** The chosen sample's latent vector moved along the sliders' directions by `offsets`. */
+  async focusLatent(offsets) {
     const z = this.latentOf(this.selected);
-    if (this.offsets.every((x) => x === 0)) return z;
+    if (offsets.every((x) => x === 0)) return z;
     const directions = await this.sliderDirections();
     for (let k = 0; k < SLIDERS; k++) {
       for (let i = 0; i < this.latentDim; i++) {
-        z[i] += this.offsets[k] * directions[k * this.latentDim + i];
+        z[i] += offsets[k] * directions[k * this.latentDim + i];
       }
     }
     return z;
@@ -315,12 +315,15 @@ export class Explorer {
 
   async renderFocus() {
     if (!this.model) return;
-    const z = await this.focusLatent();
+    const offsets = this.offsets.slice();
+    const kind = this.directionKind;
+    const z = await this.focusLatent(offsets);
     const label = this.classes ? this.labelRows(1, () => this.labelFor(this.selected)) : null;
     const pixels = await this.generate(z, 1, label);
     const focus = $("focus");
     drawGrid(focus, pixels, 1, this.shape, { columns: 1, padding: 0 });
     focus.dataset.renders = String(Number(focus.dataset.renders ?? 0) + 1);
+    focus.dataset.offsets = `${kind}:${Array.from(offsets).join(",")}`;
     $("focus-caption").textContent = `sample ${this.selected + 1}` +
       (this.classes ? `, digit ${this.labelFor(this.selected)}` : "");
     await this.renderInterpolation(z);

@@ -183,7 +183,10 @@ export function followServer(view, onEpoch) {
   });
   on("evaluation", (e) => view.evaluation(e));
   on("warning", (w) => view.warning(w));
-  on("state", ({ state, progress }) => view.setState(state, progress));
+  on("state", ({ state, progress, run }) => {
+    if (run) view.run = run;
+    view.setState(state, progress);
+  });
   return source;
 }
 
