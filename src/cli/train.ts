@@ -20,6 +20,7 @@ import {
   stringFlag,
 } from "./args.ts";
 import { formatDuration, Progress } from "./progress.ts";
+import { trainingServer } from "./serve.ts";
 import { join } from "std/path";
 
 /** `--average`: 0 (off) or a decay in (0, 1). */
@@ -69,6 +70,11 @@ Options:
   --stop-on-collapse stop when the discriminator wins or the samples lose classes; the
                      best model (OUT/best/) and the last epoch's stay on disk
   --dry-run          one epoch of two batches: checks the whole pipeline in seconds
+  --serve            watch the run in a browser: loss curves, D(x) and D(G(z)), the grid
+                     of every epoch, metrics, ETA; pause, resume and stop buttons; the
+                     page keeps serving the trained generator until Ctrl-C
+  --port N           the page's port with --serve, 0 for any free one  (default: 8000)
+  --host ADDR        the address to listen on with --serve          (default: 127.0.0.1)
   --checkpoint-every N
                      also write OUT/checkpoint.ckpt every N steps (it is written after
                      every epoch and on Ctrl-C anyway)                  (default: 0)
@@ -109,6 +115,9 @@ const FLAGS = {
   "eval-samples": { type: "string" },
   "stop-on-collapse": { type: "boolean" },
   "dry-run": { type: "boolean" },
+  serve: { type: "boolean" },
+  port: { type: "string" },
+  host: { type: "string" },
   "checkpoint-every": { type: "string" },
   resume: { type: "string" },
   "on-nan": { type: "string" },
@@ -125,6 +134,9 @@ const RESUME_FLAGS = new Set([
   "on-nan",
   "preset",
   "out",
+  "serve",
+  "port",
+  "host",
 ]);
 
 /**
@@ -215,6 +227,12 @@ export async function trainCommand(args: string[]): Promise<number> {
   console.log(`backend: ${backend.description}`);
   const progress = new Progress();
   const controller = new AbortController();
+  const web = await trainingServer(flags, {
+    preset: settings.preset,
+    epochs: settings.training.epochs,
+    out: options.out,
+    signal: controller.signal,
+  });
   const onInterrupt = () => {
     if (controller.signal.aborted) Deno.exit(130);
     progress.message("interrupted: stopping after this step (press Ctrl-C again to quit at once)");
@@ -237,11 +255,23 @@ export async function trainCommand(args: string[]): Promise<number> {
       resume: resumed !== undefined,
       checkpointEvery,
       onNan,
-      signal: controller.signal,
-      onStep: (info) => progress.step(info),
-      onEpoch: (info) => progress.epoch(info),
-      onEvaluation: (e) => progress.evaluation(e),
-      onWarning: (w) => progress.warning(w),
+      signal: web ? AbortSignal.any([controller.signal, web.live.signal]) : controller.signal,
+      onStep: (info) => {
+        progress.step(info);
+        return web?.live.step(info);
+      },
+      onEpoch: (info) => {
+        progress.epoch(info);
+        web?.live.epoch(info);
+      },
+      onEvaluation: (e) => {
+        progress.evaluation(e);
+        web?.live.evaluation(e);
+      },
+      onWarning: (w) => {
+        progress.warning(w);
+        web?.live.warning(w);
+      },
       onResume: (from) => {
         stepsBefore = from.globalStep;
         if (from.backend === null) {
@@ -272,6 +302,7 @@ export async function trainCommand(args: string[]): Promise<number> {
       ? `the last checkpoint (epoch ${checkpoint.epoch}, step ${checkpoint.step}) is in ${checkpointPath}`
       : undefined;
     progress.done();
+    web?.live.finish(result.aborted);
     const when = formatDuration(result.seconds);
     const bestLine = best
       ? `; the best generator (epoch ${best.epoch}, FID ${best.fid.toFixed(2)}) is in ${
@@ -305,6 +336,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     return 0;
   } finally {
     Deno.removeSignalListener("SIGINT", onInterrupt);
+    await web?.serveUntilInterrupted();
   }
 }
 
