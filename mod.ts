@@ -28,6 +28,10 @@
  * `evaluate(images)` and `evaluateGenerator(generator, { n, seed })` judge samples with a shipped
  * MNIST classifier: FID, Inception Score, class coverage, precision and recall.
  *
+ * `startServer` serves the web interface (the CLI's `serve`): a live view of a run fed by a
+ * `LiveTraining` hub (pause, resume, stop), an explorer that runs a generator in the browser with
+ * stock tf.js, and training in the browser tab with this library's own core.
+ *
  * @module
  */
 
@@ -148,5 +152,17 @@ export {
   saveModel,
   type SaveModelOptions,
 } from "./src/io/model_files.ts";
+export {
+  type LiveEpoch,
+  type LiveEvent,
+  type LivePoint,
+  type LiveProgress,
+  type LiveRunInfo,
+  type LiveSnapshot,
+  type LiveState,
+  LiveTraining,
+  type LiveTrainingOptions,
+} from "./src/serve/live.ts";
+export { type GanServer, type ServeOptions, startServer } from "./src/serve/server.ts";
 export { VERSION } from "./src/version.ts";
 export type { LayersModel, Scalar, Tensor } from "./src/tf_types.ts";

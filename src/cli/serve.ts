@@ -9,7 +9,7 @@ import { selectBackend } from "../backend/select.ts";
 import { findModelJson, loadModel } from "../io/model_files.ts";
 import { generatorShape } from "../sample/sample.ts";
 import { RunFollower } from "../serve/follow.ts";
-import { LiveTraining, type LiveRunInfo } from "../serve/live.ts";
+import { type LiveRunInfo, LiveTraining } from "../serve/live.ts";
 import { type GanServer, type ServeOptions, startServer } from "../serve/server.ts";
 import {
   type Flags,
@@ -64,7 +64,11 @@ export function listenFlags(flags: Flags): { port: number; hostname: string } {
   if (!/^[\w.:-]+$/.test(hostname)) {
     throw new UsageError(`--host: expected an address such as 127.0.0.1, got "${hostname}"`);
   }
-  requirePermission({ name: "net", host: hostname }, `--allow-net (or --allow-net=${hostname})`);
+  // With a port, --allow-net=HOST:PORT suffices; any free port (0) needs the whole host.
+  const where = port === 0
+    ? hostname
+    : `${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`;
+  requirePermission({ name: "net", host: where }, `--allow-net (or --allow-net=${where})`);
   return { port, hostname };
 }
 
@@ -198,7 +202,13 @@ export async function trainingServer(
   }
   const { port, hostname } = listenFlags(flags);
   const live = new LiveTraining();
-  const server = await listen({ port, hostname, root: run.out, model: "generator/model.json", live });
+  const server = await listen({
+    port,
+    hostname,
+    root: run.out,
+    model: "generator/model.json",
+    live,
+  });
   run.signal.addEventListener("abort", () => live.stop(), { once: true });
   live.start({ preset: run.preset, epochs: run.epochs, out: run.out });
   console.log(`live view: ${server.url}`);

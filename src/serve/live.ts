@@ -181,6 +181,8 @@ export class LiveTraining {
   #activeSince: number | undefined;
 
   /**
+   * Makes a hub for one run.
+   *
    * @param options Whether pages control the run, and where its files are served.
    */
   constructor(options: LiveTrainingOptions = {}) {
@@ -248,7 +250,13 @@ export class LiveTraining {
     this.#progress.epochs = info.epochs;
     this.#progress.stepsPerEpoch = info.stepsPerEpoch;
     this.#record(
-      { step: info.globalStep, lossD: info.lossD, lossG: info.lossG, dReal: info.dReal, dFake: info.dFake },
+      {
+        step: info.globalStep,
+        lossD: info.lossD,
+        lossG: info.lossG,
+        dReal: info.dReal,
+        dFake: info.dFake,
+      },
       { epoch: info.epoch, step: info.step, globalStep: info.globalStep },
     );
     return this.#paused;
@@ -357,7 +365,13 @@ export class LiveTraining {
     if (this.#state === "waiting") this.#setState("running");
     if (record.kind === "step") {
       this.#record(
-        { step: n("global_step"), lossD: n("loss_d"), lossG: n("loss_g"), dReal: n("d_x"), dFake: n("d_g_z") },
+        {
+          step: n("global_step"),
+          lossD: n("loss_d"),
+          lossG: n("loss_g"),
+          dReal: n("d_x"),
+          dFake: n("d_g_z"),
+        },
         { epoch: n("epoch"), step: n("step"), globalStep: n("global_step"), seconds: n("seconds") },
       );
     } else if (record.kind === "epoch") {

@@ -310,12 +310,20 @@ export function createHandler(options: ServeOptions = {}): {
     if (!live.controllable) {
       throw new HttpError(409, "this run is written by another process: stop it there");
     }
-    const state = action === "pause" ? live.pause() : action === "resume" ? live.resume() : live.stop();
+    const state = action === "pause"
+      ? live.pause()
+      : action === "resume"
+      ? live.resume()
+      : live.stop();
     return json({ state });
   };
 
   const mnist = async (url: URL, name: string): Promise<Response> => {
-    const kind = name === "train-images.idx" ? "images" : name === "train-labels.idx" ? "labels" : undefined;
+    const kind = name === "train-images.idx"
+      ? "images"
+      : name === "train-labels.idx"
+      ? "labels"
+      : undefined;
     if (!kind) throw new HttpError(404, `no such data: ${name}`);
     const raw = url.searchParams.get("count") ?? "10000";
     const count = Number(raw);
