@@ -57,8 +57,12 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
   try {
     const file = await Deno.open(temp, { write: true, create: true, truncate: true });
     try {
+      // In pieces of 1 MiB: a large write is copied whole into native memory, whose allocator
+      // keeps the pages (a checkpoint every few hundred steps grew the process by megabytes).
       let written = 0;
-      while (written < bytes.length) written += await file.write(bytes.subarray(written));
+      while (written < bytes.length) {
+        written += await file.write(bytes.subarray(written, written + (1 << 20)));
+      }
       await file.sync();
     } finally {
       file.close();

@@ -39,7 +39,17 @@ export const CHECKPOINT_FORMAT = 1;
 
 const MAGIC = new TextEncoder().encode("GANCKPT\0");
 
-/** One weight of a model, in the model's order. */
+/**
+ * One weight of a model, in the model's order.
+ *
+ * @example
+ * ```ts
+ * import type { NamedWeight } from "@gan/mnist";
+ *
+ * const bias: NamedWeight = { name: "g_dense_1/bias", shape: [4], values: new Float32Array(4) };
+ * console.log(bias.shape);
+ * ```
+ */
 export interface NamedWeight {
   /** Its name when saved (tf.js's names change between processes; informative only). */
   name: string;
@@ -49,7 +59,17 @@ export interface NamedWeight {
   values: Float32Array;
 }
 
-/** What a run has recorded so far besides the models: the log's and the charts' progress. */
+/**
+ * What a run has recorded so far besides the models: the log's and the charts' progress.
+ *
+ * @example Where a checkpoint's log stands
+ * ```ts
+ * import { readCheckpoint } from "@gan/mnist";
+ *
+ * const { progress } = await readCheckpoint("runs/lite/checkpoint.ckpt");
+ * console.log(`log.jsonl: ${progress.logBytes} bytes, ${progress.curve.length} points`);
+ * ```
+ */
 export interface RunProgress {
   /** The loss curve's points. */
   curve: CurvePoint[];
@@ -75,13 +95,14 @@ export interface RunProgress {
 }
 
 /**
- * A whole training run's state at one step.
+ * A whole training run's state at one step: what `checkpoint.ckpt` holds.
  *
- * @example Round trip through bytes
- * ```ts ignore
- * import { decodeCheckpoint, encodeCheckpoint } from "./checkpoint.ts";
+ * @example Where a run stopped
+ * ```ts
+ * import { readCheckpoint } from "@gan/mnist";
  *
- * const again = decodeCheckpoint(encodeCheckpoint(checkpoint), "memory");
+ * const { train, settings } = await readCheckpoint("runs/lite/checkpoint.ckpt");
+ * console.log(`${settings.preset}: epoch ${train.epoch}, step ${train.step}`);
  * ```
  */
 export interface Checkpoint {

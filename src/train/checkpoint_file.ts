@@ -11,7 +11,16 @@ import { CheckpointError } from "../errors.ts";
 import { describeFsError, readFileOr, writeFileAtomic } from "../fs.ts";
 import { type Checkpoint, decodeCheckpoint, encodeCheckpoint } from "./checkpoint.ts";
 
-/** The checkpoint's name in a run directory. */
+/**
+ * The checkpoint's name in a run directory.
+ *
+ * @example
+ * ```ts
+ * import { CHECKPOINT_FILE } from "@gan/mnist";
+ *
+ * console.log(`runs/lite/${CHECKPOINT_FILE}`); // runs/lite/checkpoint.ckpt
+ * ```
+ */
 export const CHECKPOINT_FILE = "checkpoint.ckpt";
 
 /**
@@ -21,6 +30,14 @@ export const CHECKPOINT_FILE = "checkpoint.ckpt";
  * @param checkpoint The run's state.
  * @throws {CheckpointError} If it cannot be written (no space, no permission, …); the previous
  * checkpoint at `path`, if any, is then untouched.
+ *
+ * @example A copy of a run's checkpoint
+ * ```ts
+ * import { readCheckpoint, writeCheckpoint } from "@gan/mnist";
+ *
+ * const checkpoint = await readCheckpoint("runs/lite/checkpoint.ckpt");
+ * await writeCheckpoint("backup.ckpt", checkpoint);
+ * ```
  */
 export async function writeCheckpoint(path: string, checkpoint: Checkpoint): Promise<void> {
   const bytes = encodeCheckpoint(checkpoint);
@@ -54,6 +71,18 @@ export async function writeCheckpoint(path: string, checkpoint: Checkpoint): Pro
  * @returns The run's state.
  * @throws {CheckpointError} Naming the file and the fault: missing, truncated, damaged, another
  * format, a field missing or of the wrong kind.
+ *
+ * @example
+ * ```ts
+ * import { CheckpointError, readCheckpoint } from "@gan/mnist";
+ *
+ * try {
+ *   const { train } = await readCheckpoint("runs/lite/checkpoint.ckpt");
+ *   console.log(`step ${train.globalStep}`);
+ * } catch (error) {
+ *   if (error instanceof CheckpointError) console.error(error.message);
+ * }
+ * ```
  */
 export async function readCheckpoint(path: string): Promise<Checkpoint> {
   const bytes = await readFileOr(path, (fault) => new CheckpointError("read", path, fault));

@@ -11,7 +11,17 @@ import { GAN_ADAM } from "../backend/kernels/adam.ts";
 import { heapKernels } from "../backend/kernels/module.ts";
 import type { LayersModel } from "../tf_types.ts";
 
-/** A weight holding a value that is not finite. */
+/**
+ * A weight holding a value that is not finite.
+ *
+ * @example
+ * ```ts
+ * import type { NonFiniteWeight } from "@gan/mnist";
+ *
+ * const found: NonFiniteWeight = { name: "g_dense_1/kernel", value: NaN, index: 12 };
+ * console.log(`${found.name}[${found.index}] is ${found.value}`);
+ * ```
+ */
 export interface NonFiniteWeight {
   /** The weight's name, e.g. `dense_Dense2/kernel`. */
   name: string;
@@ -44,8 +54,9 @@ function allFinite(values: Float32Array): boolean {
  *
  * @example
  * ```ts
- * import { createGenerator, findNonFiniteWeight } from "@gan/mnist";
+ * import { createGenerator, findNonFiniteWeight, selectBackend } from "@gan/mnist";
  *
+ * await selectBackend("wasm");
  * const generator = createGenerator({ preset: "lite", seed: 1 });
  * console.log(await findNonFiniteWeight([generator])); // undefined
  * ```

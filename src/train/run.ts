@@ -184,7 +184,20 @@ export interface TrainRunOptions extends
   onRollback?: (rollback: RollbackInfo) => void | Promise<void>;
 }
 
-/** A rollback after a non-finite value. */
+/**
+ * A rollback after a non-finite value.
+ *
+ * @example
+ * ```ts
+ * import { trainRun } from "@gan/mnist";
+ *
+ * await trainRun({
+ *   preset: "lite",
+ *   onNan: "rollback",
+ *   onRollback: (r) => console.log(`back to step ${r.toStep}, learning rate ${r.learningRate}`),
+ * });
+ * ```
+ */
 export interface RollbackInfo {
   /** The step where the value was found. */
   fromStep: number;
@@ -196,7 +209,20 @@ export interface RollbackInfo {
   rollbacks: number;
 }
 
-/** Where a resumed run goes on from. */
+/**
+ * Where a resumed run goes on from.
+ *
+ * @example
+ * ```ts
+ * import { trainRun } from "@gan/mnist";
+ *
+ * await trainRun({
+ *   out: "runs/lite",
+ *   resume: true,
+ *   onResume: (from) => console.log(`from epoch ${from.epoch}, step ${from.step}`),
+ * });
+ * ```
+ */
 export interface ResumeInfo {
   /** The epoch in progress (or finished) at the checkpoint; 1 and step 0 for a fresh start. */
   epoch: number;
@@ -210,7 +236,16 @@ export interface ResumeInfo {
   learningRate: number;
 }
 
-/** Rollbacks after non-finite values before training stops anyway. */
+/**
+ * Rollbacks after non-finite values before training stops anyway.
+ *
+ * @example
+ * ```ts
+ * import { MAX_ROLLBACKS } from "@gan/mnist";
+ *
+ * console.log(`at most ${MAX_ROLLBACKS} rollbacks`); // 3
+ * ```
+ */
 export const MAX_ROLLBACKS = 3;
 
 /** What one evaluation during training measured: the evaluator's headline metrics, and when. */
@@ -800,7 +835,8 @@ async function runTraining(options: TrainRunOptions): Promise<TrainRunResult> {
     if (bad) return await warn(health.weights([[bad.value]], state, [bad.name]));
     const checkpoint = snapshot(state);
     if (checkpointPath !== undefined) await writeCheckpoint(checkpointPath, checkpoint);
-    lastGood = checkpoint;
+    // Kept in memory only where a rollback may need it.
+    lastGood = onNan === "rollback" || checkpointPath === undefined ? checkpoint : null;
     written = { epoch: state.epoch, step: state.step, globalStep: state.globalStep };
   };
   // The start, for a rollback before the first checkpoint.

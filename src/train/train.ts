@@ -129,22 +129,22 @@ export interface TrainOptions {
  * Where training stands after a step: with the models' weights, everything {@linkcode trainGAN}
  * needs to continue exactly. Plain data (numbers and typed arrays), copied.
  *
- * @example A checkpoint kept in memory, then training resumed from it
+ * @example Stop after 5 steps, then go on from there
  * ```ts
  * import { createDiscriminator, createGenerator, loadMnist, trainGAN, type TrainState } from "@gan/mnist";
  *
  * const data = await loadMnist({ limit: 640 });
  * const generator = createGenerator({ preset: "tutorial", seed: 1 });
  * const discriminator = createDiscriminator({ preset: "tutorial", seed: 1 });
- * let saved: { state: TrainState; weights: unknown[] } | undefined;
+ * const stop = new AbortController();
+ * let state: TrainState | undefined;
  * await trainGAN(generator, discriminator, data, {
  *   epochs: 1,
- *   checkpointEvery: 5,
- *   onCheckpoint: (state) => {
- *     if (state.globalStep === 5) saved = { state, weights: [] }; // and copies of the weights
- *   },
+ *   signal: stop.signal,
+ *   onStep: (info) => void (info.globalStep === 5 && stop.abort()),
+ *   onCheckpoint: (s) => void (state = s), // with the models as they are now
  * });
- * console.log(saved?.state.step); // 5
+ * await trainGAN(generator, discriminator, data, { epochs: 1, resume: state });
  * ```
  */
 export interface TrainState {
@@ -296,7 +296,22 @@ export interface GanStep {
   dispose(): void;
 }
 
-/** The state of both optimisers of a {@linkcode GanStep}. */
+/**
+ * The state of both optimisers of a {@linkcode GanStep}.
+ *
+ * @example Copy one step's optimisers into another
+ * ```ts
+ * import { createDiscriminator, createGanStep, createGenerator } from "@gan/mnist";
+ *
+ * const generator = createGenerator({ preset: "tutorial", seed: 1 });
+ * const discriminator = createDiscriminator({ preset: "tutorial", seed: 1 });
+ * const settings = { batchSize: 32, learningRate: 2e-4, beta1: 0.5, beta2: 0.999 };
+ * const a = createGanStep(generator, discriminator, settings);
+ * const b = createGanStep(generator, discriminator, settings);
+ * b.importState(a.exportState());
+ * a.dispose(), b.dispose();
+ * ```
+ */
 export interface GanStepState {
   /** The generator's Adam. */
   generator: AdamState;
