@@ -44,7 +44,7 @@ export {
   type SelectBackendOptions,
   type WasmKernels,
 } from "./src/backend/select.ts";
-export { DataFileError, ModelFileError, RunDirectoryError } from "./src/errors.ts";
+export { CheckpointError, DataFileError, ModelFileError, RunDirectoryError } from "./src/errors.ts";
 export { Random, type RandomState } from "./src/random.ts";
 export {
   decodeIdx,
@@ -70,7 +70,15 @@ export {
   loadCifar10,
   type LoadCifarOptions,
 } from "./src/data/cifar.ts";
-export { GeneratorAverage, standingStatistics } from "./src/train/average.ts";
+export {
+  GeneratorAverage,
+  type GeneratorAverageState,
+  standingStatistics,
+} from "./src/train/average.ts";
+export { type AdamState } from "./src/train/adam.ts";
+export { type Checkpoint, type NamedWeight, type RunProgress } from "./src/train/checkpoint.ts";
+export { CHECKPOINT_FILE, readCheckpoint, writeCheckpoint } from "./src/train/checkpoint_file.ts";
+export { findNonFiniteWeight, type NonFiniteWeight } from "./src/train/finite.ts";
 export {
   bundledMnistDir,
   loadMnist,
@@ -102,15 +110,20 @@ export {
   createGanStep,
   type EpochInfo,
   type GanStep,
+  type GanStepState,
   type ResolvedTrainOptions,
   type StepInfo,
   type StepStats,
   trainGAN,
   type TrainOptions,
   type TrainResult,
+  type TrainState,
 } from "./src/train/train.ts";
 export {
   type GeneratorEvaluator,
+  MAX_ROLLBACKS,
+  type ResumeInfo,
+  type RollbackInfo,
   type RunEvaluation,
   type RunSettings,
   trainRun,
@@ -123,6 +136,7 @@ export {
   type HealthMetrics,
   HealthMonitor,
   type HealthOptions,
+  type HealthState,
   type HealthWarning,
 } from "./src/train/health.ts";
 export { sample, type SampleOptions } from "./src/sample/sample.ts";
