@@ -326,6 +326,14 @@ export async function trainCommand(args: string[]): Promise<number> {
       );
       return 130;
     }
+    if (resumed && result.steps === stepsBefore) {
+      console.log(
+        `nothing to do: the run in ${options.out} has finished its ${
+          plural(result.epochs, "epoch")
+        } (give --epochs N to train it further)`,
+      );
+      return 0;
+    }
     console.log(
       `done: ${plural(result.epochs, "epoch")}, ${plural(result.steps, "step")} in ${when} ` +
         `(${
