@@ -85,15 +85,57 @@ export function staticFile(name: string): Promise<Uint8Array<ArrayBuffer>> {
   return bytes;
 }
 
+/**
+ * Where each tf.js package's `package.json` is, and how to make Deno fetch it, as literal
+ * specifiers (which JSR can check and pin). Resolved by import-map name in a checkout, by full
+ * specifier where the map does not apply.
+ */
+const PACKAGES: Record<string, { resolve: (() => string)[]; fetch: () => Promise<unknown> }> = {
+  "@tensorflow/tfjs-core": {
+    resolve: [
+      () => import.meta.resolve("@tensorflow/tfjs-core/package.json"),
+      () => import.meta.resolve("npm:@tensorflow/tfjs-core@4.22.0/package.json"),
+    ],
+    fetch: () =>
+      import("npm:@tensorflow/tfjs-core@4.22.0/package.json", { with: { type: "json" } }),
+  },
+  "@tensorflow/tfjs-layers": {
+    resolve: [
+      () => import.meta.resolve("@tensorflow/tfjs-layers/package.json"),
+      () => import.meta.resolve("npm:@tensorflow/tfjs-layers@4.22.0/package.json"),
+    ],
+    fetch: () =>
+      import("npm:@tensorflow/tfjs-layers@4.22.0/package.json", { with: { type: "json" } }),
+  },
+  "@tensorflow/tfjs-backend-webgl": {
+    resolve: [
+      () => import.meta.resolve("@tensorflow/tfjs-backend-webgl/package.json"),
+      () => import.meta.resolve("npm:@tensorflow/tfjs-backend-webgl@4.22.0/package.json"),
+    ],
+    fetch: () =>
+      import("npm:@tensorflow/tfjs-backend-webgl@4.22.0/package.json", {
+        with: { type: "json" },
+      }),
+  },
+  "@tensorflow/tfjs-backend-webgpu": {
+    resolve: [
+      () => import.meta.resolve("@tensorflow/tfjs-backend-webgpu/package.json"),
+      () => import.meta.resolve("npm:@tensorflow/tfjs-backend-webgpu@4.22.0/package.json"),
+    ],
+    fetch: () =>
+      import("npm:@tensorflow/tfjs-backend-webgpu@4.22.0/package.json", {
+        with: { type: "json" },
+      }),
+  },
+};
+
 /** A package's directory in Deno's npm cache, fetched into it first if need be. */
 async function packageDir(pkg: string): Promise<string> {
-  // By import-map name in a checkout; by full specifier once published (JSR rewrites imports,
-  // not import.meta.resolve arguments).
-  const specifiers = [`${pkg}/package.json`, `npm:${pkg}@${TFJS_VERSION}/package.json`];
+  const entry = PACKAGES[pkg];
   const resolve = () => {
-    for (const specifier of specifiers) {
+    for (const attempt of entry.resolve) {
       try {
-        const url = import.meta.resolve(specifier);
+        const url = attempt();
         if (url.startsWith("file:")) return dirname(fileURLToPath(url));
       } catch {
         // not resolvable under this name
@@ -104,7 +146,7 @@ async function packageDir(pkg: string): Promise<string> {
   let dir = resolve();
   if (dir === undefined) {
     // Importing a file of the package makes Deno fetch it into its cache.
-    await import(`npm:${pkg}@${TFJS_VERSION}/package.json`, { with: { type: "json" } });
+    await entry.fetch();
     dir = resolve();
   }
   if (dir === undefined) throw new Error(`cannot find the npm package ${pkg}@${TFJS_VERSION}`);
