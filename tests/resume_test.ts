@@ -110,6 +110,11 @@ for (const backend of ["wasm", "cpu"] as const) {
     ok(kills >= 2, `${kills} kills landed`);
     // Resumed from checkpoints in the middle of training, not only from its start or end.
     ok(resumedFrom.some((step) => step > 0 && step < 2 * 16), `resumed from ${resumedFrom}`);
+    // No temporary file of an interrupted write is left behind.
+    for (const sub of ["", "generator", "discriminator", "samples"]) {
+      const left = [...Deno.readDirSync(join(run, sub))].filter((e) => e.name.endsWith(".tmp"));
+      deepEqual(left, [], `${sub}: ${left.map((e) => e.name)}`);
+    }
     const [a, b] = [await weights(reference), await weights(run)];
     deepEqual(b.generator, a.generator, "generator weights differ");
     deepEqual(b.discriminator, a.discriminator, "discriminator weights differ");

@@ -419,6 +419,24 @@ async function removeRunFiles(dir: string): Promise<void> {
   }
 }
 
+/**
+ * Removes the temporary files of atomic writes that a killed run left in its directory (a
+ * checkpoint's is as large as the checkpoint).
+ */
+async function removeTemporaries(dir: string): Promise<void> {
+  for (const sub of ["", "samples", "generator", "generator-last", "discriminator", "best"]) {
+    try {
+      for await (const entry of Deno.readDir(join(dir, sub))) {
+        if (/\.\d+-\d+\.tmp$/.test(entry.name)) {
+          await Deno.remove(join(dir, sub, entry.name)).catch(() => {});
+        }
+      }
+    } catch {
+      // no such subdirectory
+    }
+  }
+}
+
 /** Appends lines to `log.jsonl`, one write per line. */
 class JsonLog {
   #file: Deno.FsFile;
@@ -623,6 +641,7 @@ async function runTraining(options: TrainRunOptions): Promise<TrainRunResult> {
     Object.assign(pending, saved.progress.pending);
   }
 
+  if (out !== undefined && point) await removeTemporaries(out);
   if (out !== undefined && saved) {
     await createRunDirectory(out, false);
     log = await JsonLog.open(join(out, "log.jsonl"), saved.progress.logBytes);
