@@ -23,6 +23,7 @@ import { loadMnist } from "../src/data/mnist.ts";
 import { classifyImages, loadClassifier } from "../src/eval/classifier.ts";
 import { saveModel } from "../src/io/model_files.ts";
 import { LiveTraining } from "../src/serve/live.ts";
+import { RunFollower } from "../src/serve/follow.ts";
 import { type GanServer, startServer } from "../src/serve/server.ts";
 import { trainRun } from "../src/train/run.ts";
 import type { LayersModel } from "../src/tf_types.ts";
@@ -452,6 +453,38 @@ Deno.test({
           }
         },
       );
+
+      // `GAN_SCREENSHOT_RUN=DIR`: a real run, as `serve --run DIR` shows it (for the README).
+      const realRun = Deno.env.get("GAN_SCREENSHOT_RUN");
+      await t.step({
+        name: "a run directory followed through its files (GAN_SCREENSHOT_RUN)",
+        ignore: realRun === undefined,
+        fn: async () => {
+          const live = new LiveTraining({ controllable: false });
+          const follower = new RunFollower(realRun!, live);
+          await follower.poll();
+          server = await startServer({
+            port: 0,
+            root: realRun,
+            model: "generator/model.json",
+            live,
+          });
+          try {
+            const page = await openPage(browser, server.url, errors);
+            await until(page, `document.getElementById("explore").dataset.ready === "true"`);
+            ok((await dataOf(page, "live-view", "globalStep")) !== "0");
+            await new Promise((resolve) => setTimeout(resolve, 500));
+            await page.screenshot({
+              path: join(shots, "serve-run.png"),
+              clip: { x: 0, y: 0, width: 1280, height: 600 },
+            });
+            await page.close();
+          } finally {
+            await follower.stop();
+            await server.shutdown();
+          }
+        },
+      });
 
       await t.step("no console errors on any page", () => {
         deepEqual(errors, []);

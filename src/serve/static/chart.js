@@ -104,7 +104,7 @@ export function drawChart(canvas, points, series, options = {}) {
   }
   ctx.textAlign = "center";
   ctx.textBaseline = "top";
-  for (const t of niceTicks(x0, x1, Math.max(2, Math.floor(width / 80)))) {
+  for (const t of niceTicks(x0, x1, Math.max(3, Math.floor(width / 70)))) {
     ctx.fillText(format(t), x(t), top + height + 5);
   }
   series.forEach((s, i) => {
