@@ -96,16 +96,14 @@ const PACKAGES: Record<string, { resolve: (() => string)[]; fetch: () => Promise
       () => import.meta.resolve("@tensorflow/tfjs-core/package.json"),
       () => import.meta.resolve("npm:@tensorflow/tfjs-core@4.22.0/package.json"),
     ],
-    fetch: () =>
-      import("npm:@tensorflow/tfjs-core@4.22.0/package.json", { with: { type: "json" } }),
+    fetch: () => import("@tensorflow/tfjs-core/package.json", { with: { type: "json" } }),
   },
   "@tensorflow/tfjs-layers": {
     resolve: [
       () => import.meta.resolve("@tensorflow/tfjs-layers/package.json"),
       () => import.meta.resolve("npm:@tensorflow/tfjs-layers@4.22.0/package.json"),
     ],
-    fetch: () =>
-      import("npm:@tensorflow/tfjs-layers@4.22.0/package.json", { with: { type: "json" } }),
+    fetch: () => import("@tensorflow/tfjs-layers/package.json", { with: { type: "json" } }),
   },
   "@tensorflow/tfjs-backend-webgl": {
     resolve: [
@@ -113,7 +111,7 @@ const PACKAGES: Record<string, { resolve: (() => string)[]; fetch: () => Promise
       () => import.meta.resolve("npm:@tensorflow/tfjs-backend-webgl@4.22.0/package.json"),
     ],
     fetch: () =>
-      import("npm:@tensorflow/tfjs-backend-webgl@4.22.0/package.json", {
+      import("@tensorflow/tfjs-backend-webgl/package.json", {
         with: { type: "json" },
       }),
   },
@@ -123,7 +121,7 @@ const PACKAGES: Record<string, { resolve: (() => string)[]; fetch: () => Promise
       () => import.meta.resolve("npm:@tensorflow/tfjs-backend-webgpu@4.22.0/package.json"),
     ],
     fetch: () =>
-      import("npm:@tensorflow/tfjs-backend-webgpu@4.22.0/package.json", {
+      import("@tensorflow/tfjs-backend-webgpu/package.json", {
         with: { type: "json" },
       }),
   },
