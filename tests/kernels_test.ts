@@ -343,25 +343,40 @@ Deno.test("kernels_wasm.ts holds the four builds, which write nothing but the bu
     const module = new WebAssembly.Module(bytes);
     const e = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as {
       gemm: (...args: number[]) => void;
-      gemm_scratch_floats: (rows: number) => number;
+      gemm_scratch_floats: (rows: number, cols: number) => number;
     };
     const heap = new Uint8Array(memory.buffer);
-    heap.fill(0xa5);
     const f32 = new Float32Array(memory.buffer);
-    const [m, k, n] = [37, 300, 29];
-    const a = 1 << 20, b = a + m * k * 4, c = b + k * n * 4, scratch = c + m * n * 4 + 64;
-    f32.set(randomValues(m * k), a / 4);
-    f32.set(randomValues(k * n), b / 4);
-    const before = heap.slice();
-    e.gemm(a, b, c, m, n, k, 0, 1, 0, 0, 0, 0, m, 0, n, scratch);
-    const end = scratch + e.gemm_scratch_floats(m) * 4;
-    let outside = 0;
-    for (let i = 0; i < heap.length; i++) {
-      if ((i < c || i >= c + m * n * 4) && (i < scratch || i >= end) && heap[i] !== before[i]) {
-        outside++;
+    // One block of rows (B packed per column block), and several (B packed once for all).
+    for (const [m, k, n, transB] of [[37, 300, 29, 1], [150, 300, 29, 1], [150, 70, 45, 0]]) {
+      heap.fill(0xa5);
+      const a = 1 << 20, b = a + m * k * 4, c = b + k * n * 4, scratch = c + m * n * 4 + 64;
+      f32.set(randomValues(m * k), a / 4);
+      f32.set(randomValues(k * n), b / 4);
+      const before = heap.slice();
+      e.gemm(a, b, c, m, n, k, 0, transB, 0, 0, 0, 0, m, 0, n, scratch);
+      const end = scratch + e.gemm_scratch_floats(m, n) * 4;
+      let outside = 0;
+      for (let i = 0; i < heap.length; i++) {
+        if ((i < c || i >= c + m * n * 4) && (i < scratch || i >= end) && heap[i] !== before[i]) {
+          outside++;
+        }
       }
+      equal(outside, 0, `${file} wrote ${outside} bytes outside its buffers (${m}×${k}×${n})`);
+      // And the product is right.
+      let worst = 0;
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < n; j++) {
+          let sum = 0;
+          for (let q = 0; q < k; q++) {
+            const bq = transB ? f32[b / 4 + j * k + q] : f32[b / 4 + q * n + j];
+            sum += f32[a / 4 + i * k + q] * bq;
+          }
+          worst = Math.max(worst, Math.abs(f32[c / 4 + i * n + j] - sum));
+        }
+      }
+      ok(worst < 1e-4, `${file}: ${m}×${k}×${n} off by ${worst}`);
     }
-    equal(outside, 0, `${file} wrote ${outside} bytes outside its buffers`);
     // The plain-memory builds do not instantiate on shared memory, and the reverse.
     const other = new WebAssembly.Memory({ initial: 2, maximum: 2, shared: !shared });
     let instantiates = true;

@@ -167,13 +167,15 @@ static void store_tile(const f32* tile, f32* c, int ldc, int i0, int j0, int h, 
 // ---------------------------------------------------------------------------------------------
 // C[M×N] = act(op(A) · op(B) + bias), for rows [m0, m1) and columns [n0, n1) only, so that
 // threads can share one product. m0 must be a multiple of MR and n0 of NR (or the end).
-// `scratch` holds gemm_scratch_floats(m1 - m0) floats.
+// `scratch` holds gemm_scratch_floats(m1 - m0, n1 - n0) floats.
 
 __attribute__((export_name("gemm_scratch_floats")))
-int gemm_scratch_floats(int rows) {
+int gemm_scratch_floats(int rows, int cols) {
   int panels = (rows + MR - 1) / MR;
   if (panels > MC / MR) panels = MC / MR;
-  return panels * MR * KC + KC * NR + MR * NR;
+  // More than one block of rows: B is packed once per depth block for all of them.
+  int b_floats = rows > MC ? KC * ((cols + NR - 1) / NR) * NR : KC * NR;
+  return panels * MR * KC + b_floats + MR * NR;
 }
 
 __attribute__((export_name("gemm")))
@@ -185,9 +187,12 @@ void gemm(const f32* a, const f32* b, f32* c, int m, int n, int k, int trans_a, 
   int col_blocks = (n1 - n0 + NR - 1) / NR;
   int block_panels = (m1 - m0 + MR - 1) / MR;
   if (block_panels > MC / MR) block_panels = MC / MR;
+  // With several blocks of rows (a convolution's thousands), B is packed once per depth block
+  // for all of them rather than again for each (a transposed B packs value by value).
+  int shared_b = m1 - m0 > MC;
   f32* apack = scratch;
   f32* bpack = apack + block_panels * MR * KC;
-  f32* tile = bpack + KC * NR;
+  f32* tile = bpack + (shared_b ? KC * col_blocks * NR : KC * NR);
   int lda = trans_a ? m : k;
   int ldb = trans_b ? k : n;
   // Equal blocks no deeper than KC (784 = 2 × 392, not 512 + 272).
@@ -197,6 +202,11 @@ void gemm(const f32* a, const f32* b, f32* c, int m, int n, int k, int trans_a, 
   do {
     int kc = k - k0 < depth ? k - k0 : depth;
     int last = k0 + kc >= k;
+    if (shared_b) {
+      for (int q = 0; q < col_blocks; q++) {
+        pack_b(b, trans_b, ldb, n, n0 + q * NR, k0, kc, bpack + (long)q * kc * NR);
+      }
+    }
     // Blocks of at most MC rows: a block's packed A stays in L2 while every column block of B
     // passes it (one block for the MLPs' batch of 64; 49 for a DCGAN convolution's 3,136 rows).
     for (int b0 = m0; b0 < m1; b0 += MC) {
@@ -208,11 +218,15 @@ void gemm(const f32* a, const f32* b, f32* c, int m, int n, int k, int trans_a, 
       for (int q = 0; q < col_blocks; q++) {
         int j0 = n0 + q * NR;
         int w = n1 - j0 < NR ? n1 - j0 : NR;
-        pack_b(b, trans_b, ldb, n, j0, k0, kc, bpack);
+        const f32* bp = bpack + (long)q * kc * NR;
+        if (!shared_b) {
+          bp = bpack;
+          pack_b(b, trans_b, ldb, n, j0, k0, kc, bpack);
+        }
         for (int p = 0; p < panels; p++) {
           int i0 = b0 + p * MR;
           int h = b1 - i0 < MR ? b1 - i0 : MR;
-          MICRO_KERNEL(apack + p * MR * KC, bpack, kc, tile);
+          MICRO_KERNEL(apack + p * MR * KC, bp, kc, tile);
           store_tile(tile, c, n, i0, j0, h, w, k0 > 0, last, bias, act, alpha);
         }
       }

@@ -16,7 +16,7 @@ import { isShared } from "./shared_heap.ts";
 /** The functions kernels.c exports; pointers are byte offsets into tf.js-wasm's heap. */
 export interface KernelExports {
   /** Floats of scratch `gemm` needs for a range of `rows` rows. */
-  gemm_scratch_floats(rows: number): number;
+  gemm_scratch_floats(rows: number, cols: number): number;
   /** C = act(op(A)·op(B) + bias) on rows [m0, m1) and columns [n0, n1). */
   gemm(
     a: number,

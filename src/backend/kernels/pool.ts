@@ -259,14 +259,14 @@ export function splitGemm(kernels: HeapKernels, job: GemmJob): void {
       scratch,
     ] as Parameters<typeof e.gemm>;
   const rows = (m0: number, m1: number) =>
-    e.gemm(...gemmArgs(m0, m1, kernels.scratch(e.gemm_scratch_floats(m1 - m0))));
+    e.gemm(...gemmArgs(m0, m1, kernels.scratch(e.gemm_scratch_floats(m1 - m0, job.n))));
   const split = Math.ceil((job.m * (1 - WORKER_SHARE)) / 4) * 4;
   const large = job.m * job.n * job.k >= SPLIT_MIN_MADDS && split > 0 && split < job.m;
   const worker = large ? poolFor(kernels) : undefined;
   if (worker) {
     // Both scratch buffers are taken before the worker starts: allocating may grow the heap.
-    kernels.scratch(e.gemm_scratch_floats(split));
-    const scratch = kernels.scratch(e.gemm_scratch_floats(job.m - split), 1);
+    kernels.scratch(e.gemm_scratch_floats(split, job.n));
+    const scratch = kernels.scratch(e.gemm_scratch_floats(job.m - split, job.n), 1);
     const here = () => rows(0, split), there = () => rows(split, job.m);
     if (worker.run(OP_GEMM, gemmArgs(split, job.m, scratch), here, there)) return;
     rows(split, job.m);
