@@ -1,6 +1,7 @@
 import { deepEqual, equal, match, ok } from "std/assert";
 import { PEER_SCRIPT } from "../src/bench/peer_script.ts";
 import { presetProducts } from "../src/bench/step.ts";
+import { PRESETS, SEED_PRESETS } from "../src/models/presets.ts";
 import { runCli } from "./helpers.ts";
 
 Deno.test("the embedded PyTorch peer is bench/peer/gan_mnist_torch.py", async () => {
@@ -8,6 +9,33 @@ Deno.test("the embedded PyTorch peer is bench/peer/gan_mnist_torch.py", async ()
     new URL("../bench/peer/gan_mnist_torch.py", import.meta.url),
   );
   ok(PEER_SCRIPT === source, "src/bench/peer_script.ts is stale: run deno task build:peer");
+});
+
+Deno.test("the peer's presets and its --faithful changes are ours: BatchNorm in G and G updates", () => {
+  // PRESETS = { "name": dict(... g_bn=..., ... g_steps=N), ... }; SEED = { "name": dict(...) }
+  const dicts = (name: string) => {
+    const block = PEER_SCRIPT.match(new RegExp(`^${name} = \\{([\\s\\S]*?)\\}$`, "m"));
+    if (!block) throw new Error(`${name} not found in the peer`);
+    return new Map(
+      [...block[1].matchAll(/"(\w+)": dict\(([^)]*)\)/g)].map(([, preset, body]) => [
+        preset,
+        Object.fromEntries([...body.matchAll(/(\w+)=([\w.-]+)/g)].map(([, k, v]) => [k, v])),
+      ]),
+    );
+  };
+  const peer = dicts("PRESETS"), seed = dicts("SEED");
+  deepEqual([...peer.keys()], ["standard", "lite", "tutorial", "dcgan"]);
+  for (const [name, base] of peer) {
+    for (const faithful of [false, true]) {
+      const ours = (faithful ? SEED_PRESETS : PRESETS)[name as keyof typeof PRESETS];
+      const p = { ...base, ...(faithful ? seed.get(name) : {}) };
+      const label = `${name}${faithful ? " --faithful" : ""}`;
+      equal(Number(p.g_steps), ours.training.generatorSteps, `${label}: G updates`);
+      equal(Number(p.batch), ours.training.batchSize, `${label}: batch`);
+      // The convolutional generator always has BatchNorm; the MLPs say so.
+      if (!base.conv) equal(p.g_bn === "True", ours.generator.batchNorm, `${label}: BatchNorm`);
+    }
+  }
 });
 
 Deno.test("presetProducts lists each distinct product of a training step once", () => {

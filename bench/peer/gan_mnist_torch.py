@@ -6,7 +6,7 @@ one run. Same architectures (sizes, activations, BatchNorm placement, PyTorch de
 same loss (BCE on logits: one D step on a real and a fake batch, one non-saturating G step on
 the same noise, then g_steps - 1 more G steps on fresh noise), same Adam settings, same batches
 (the last incomplete one dropped). --faithful: the seed's recipe as written (standard without
-BatchNorm in G and with one G step), as `cli.ts train --faithful`.
+BatchNorm in G and with one G step; dcgan with one G step), as `cli.ts train --faithful`.
 
 Needs Debian's python3-torch and libopenblas0 (`deno task peer:install`).
 
@@ -27,7 +27,7 @@ import torch
 from torch import nn
 
 PRESETS = {
-    # --faithful turns standard back into the seed's recipe: g_bn=False, g_steps=1.
+    # --faithful: the seed's recipe (SEED below).
     "standard": dict(latent=100, g_hidden=[256, 256], g_act="relu", g_alpha=0.2, g_bn=True,
                      d_hidden=[256, 256], d_act="leaky_relu", d_alpha=0.2,
                      epochs=50, batch=64, lr=2e-4, limit=None, g_steps=2),
@@ -40,8 +40,11 @@ PRESETS = {
     # Convolutional: g_hidden are the generator's feature-map channels (7x7 first), d_hidden the
     # discriminator's convolution channels; 4x4 filters, stride 2, padding 1; N(0, 0.02) weights.
     "dcgan": dict(latent=100, g_hidden=[128, 64], d_hidden=[64, 128], d_alpha=0.2, conv=True,
-                  epochs=5, batch=64, lr=2e-4, limit=None, g_steps=1),
+                  epochs=5, batch=64, lr=2e-4, limit=None, g_steps=2),
 }
+
+# --faithful: standard as the seed wrote it, dcgan as the DCGAN paper trains it (SEED_PRESETS).
+SEED = {"standard": dict(g_bn=False, g_steps=1), "dcgan": dict(g_steps=1)}
 
 
 class DcganGenerator(nn.Module):
@@ -179,7 +182,7 @@ class Trainer:
 def preset(args):
     p = dict(PRESETS[args.preset])
     if args.faithful:
-        p.update(g_bn=False, g_steps=1)
+        p.update(SEED.get(args.preset, {}))
     return p
 
 

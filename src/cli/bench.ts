@@ -24,8 +24,9 @@ tf.js's autograd on our kernels.
 Options:
   --preset NAME      standard | lite | tutorial | dcgan          (default: standard)
   --recipe WHICH     seed: the preset as the seed wrote it (train --faithful; for standard
-                     no BatchNorm in G, 1 G update per step); trained: as train runs it
-                     (standard: BatchNorm in G, 2 G updates per step)    (default: seed)
+                     no BatchNorm in G, 1 G update per step; for dcgan 1 G update per
+                     step); trained: as train runs it (standard: BatchNorm in G, 2 G
+                     updates per step; dcgan: 2 G updates per step)      (default: seed)
   --steps N          timed steps of ours and of PyTorch             (default: 200)
   --compare WHAT     all | pytorch | tfjs | none                    (default: all)
   --threads N        1 | 2: threads of our kernels    (default: 2 where there are 2 cores)

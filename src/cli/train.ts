@@ -43,13 +43,14 @@ Options:
   --preset NAME      standard | lite | tutorial | dcgan | cgan | cdcgan | dcgan32
                                                                      (default: lite)
   --faithful         the seed's recipe exactly as written; for standard: no BatchNorm
-                     in G, one G update per D update (it collapses; see the README)
+                     in G, one G update per D update (it collapses; see the README);
+                     for dcgan: one G update per D update, as the DCGAN paper
   --epochs N         passes over the data
                      (default: the preset's: 50, 20, 25, 5, 20, 5, 10 in the order above)
   --batch-size N     images per batch                (default: the preset's: 32 for tutorial, else 64)
   --lr X             Adam learning rate, both networks               (default: 0.0002)
   --g-steps N        generator updates per discriminator update
-                                            (default: the preset's: standard 2, others 1)
+                           (default: the preset's: standard, cgan, dcgan 2; others 1)
   --seed N           seed of weights, data order, noise and grids    (default: 0)
   --data DIR         directory with train-images-idx3-ubyte etc. (.gz too), e.g.
                      Fashion-MNIST or KMNIST, or with CIFAR-10's binary files
