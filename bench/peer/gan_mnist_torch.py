@@ -27,7 +27,6 @@ import torch
 from torch import nn
 
 PRESETS = {
-    # --faithful: the seed's recipe (SEED below).
     "standard": dict(latent=100, g_hidden=[256, 256], g_act="relu", g_alpha=0.2, g_bn=True,
                      d_hidden=[256, 256], d_act="leaky_relu", d_alpha=0.2,
                      epochs=50, batch=64, lr=2e-4, limit=None, g_steps=2),
