@@ -11,7 +11,7 @@ Deno.test("the embedded PyTorch peer is bench/peer/gan_mnist_torch.py", async ()
   ok(PEER_SCRIPT === source, "src/bench/peer_script.ts is stale: run deno task build:peer");
 });
 
-Deno.test("the peer's presets and its --faithful changes are ours: BatchNorm in G and G updates", () => {
+Deno.test("the peer's presets and its --faithful changes are ours: BatchNorm, G updates, rates", () => {
   // PRESETS = { "name": dict(... g_bn=..., ... g_steps=N), ... }; SEED = { "name": dict(...) }
   const dicts = (name: string) => {
     const block = PEER_SCRIPT.match(new RegExp(`^${name} = \\{([\\s\\S]*?)\\}$`, "m"));
@@ -32,6 +32,12 @@ Deno.test("the peer's presets and its --faithful changes are ours: BatchNorm in 
       const label = `${name}${faithful ? " --faithful" : ""}`;
       equal(Number(p.g_steps), ours.training.generatorSteps, `${label}: G updates`);
       equal(Number(p.batch), ours.training.batchSize, `${label}: batch`);
+      equal(Number(p.lr), ours.training.learningRate, `${label}: learning rate`);
+      equal(
+        Number(p.g_lr ?? p.lr),
+        ours.training.generatorLearningRate ?? ours.training.learningRate,
+        `${label}: G's learning rate`,
+      );
       // The convolutional generator always has BatchNorm; the MLPs say so.
       if (!base.conv) equal(p.g_bn === "True", ours.generator.batchNorm, `${label}: BatchNorm`);
     }

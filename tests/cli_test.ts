@@ -49,6 +49,7 @@ Deno.test("bad flags and values get one line naming the flag, exit code 2, no st
       "--digit and --by-class: choose one",
     ],
     [["train", "--g-steps", "0"], '--g-steps: expected an integer from 1 to 16, got "0"'],
+    [["train", "--g-lr", "fast"], '--g-lr: expected a number in (0, 10], got "fast"'],
     [
       ["train", "--eval-every", "-1"],
       '--eval-every: expected an integer from 0 to 100000, got "-1"',

@@ -1,4 +1,4 @@
-import { deepEqual, equal, ok } from "std/assert";
+import { deepEqual, equal, ok, throws } from "std/assert";
 import { join } from "std/path";
 import { decode } from "fast-png";
 import { selectBackend } from "../src/backend/select.ts";
@@ -7,6 +7,7 @@ import { loadModel } from "../src/io/model_files.ts";
 import { loadMnist } from "../src/data/mnist.ts";
 import { sample } from "../src/sample/sample.ts";
 import { resolveRunSettings, trainRun } from "../src/train/run.ts";
+import { optionsFromSettings } from "../src/train/resume.ts";
 import { lossChartSvg } from "../src/train/chart.ts";
 import { assertRejects, makeMnistDir } from "./helpers.ts";
 
@@ -150,6 +151,31 @@ Deno.test("resolveRunSettings takes the preset's values and the overrides", () =
   const all = resolveRunSettings({ preset: "lite", dataLimit: null, epochs: 3, seed: 9 });
   deepEqual([all.training.epochs, all.training.seed, all.data.limit], [3, 9, null]);
   deepEqual(resolveRunSettings({ preset: "standard" }).data.limit, null);
+});
+
+Deno.test("G's learning rate: dcgan's 4× D's, kept by --lr, given by --g-lr, D's elsewhere", () => {
+  const rates = (options: Parameters<typeof resolveRunSettings>[0]) => {
+    const { learningRate, generatorLearningRate } = resolveRunSettings(options).training;
+    return [learningRate, generatorLearningRate];
+  };
+  deepEqual(rates({ preset: "dcgan" }), [2e-4, 8e-4]);
+  deepEqual(rates({ preset: "dcgan", learningRate: 1e-4 }), [1e-4, 4e-4]);
+  deepEqual(rates({ preset: "dcgan", generatorLearningRate: 3e-4 }), [2e-4, 3e-4]);
+  deepEqual(rates({ preset: "dcgan", faithful: true }), [2e-4, 2e-4]);
+  deepEqual(rates({ preset: "standard", learningRate: 1e-3 }), [1e-3, 1e-3]);
+  deepEqual(rates({ preset: "cdcgan" }), [2e-4, 2e-4]);
+  throws(() => resolveRunSettings({ generatorLearningRate: -1 }), /generatorLearningRate/);
+});
+
+Deno.test("a run recorded before G had its own rate resumes with G at D's rate", () => {
+  const fail = (fault: string): never => {
+    throw new Error(fault);
+  };
+  const settings = resolveRunSettings({ preset: "dcgan" });
+  const old = structuredClone(settings) as unknown as { training: Record<string, unknown> };
+  delete old.training.generatorLearningRate;
+  equal(optionsFromSettings(old, fail).generatorLearningRate, 2e-4);
+  equal(optionsFromSettings(settings, fail).generatorLearningRate, 8e-4);
 });
 
 Deno.test("lossChartSvg draws both panels and skips non-finite points", () => {

@@ -111,6 +111,46 @@ Deno.test("generatorSteps 2: the same D update, then a second G update on the fr
   notDeepEqual(twoOther.g, two.g); // ...on the second noise batch
 });
 
+for (const autograd of [false, true]) {
+  Deno.test(`generatorLearningRate: G's own Adam rate (${autograd ? "autograd" : "direct"} step)`, async () => {
+    await selectBackend("wasm");
+    const batch = tinyData(8).pixels;
+    const noise = new Random(5).fillNormal(new Float32Array(8 * 4));
+    const afterOneStep = async (generatorLearningRate?: number) => {
+      const { generator, discriminator } = tinyGan(3, false);
+      const step = createGanStep(generator, discriminator, {
+        batchSize: 8,
+        learningRate: 1e-2,
+        generatorLearningRate,
+        beta1: 0.5,
+        beta2: 0.999,
+        autograd,
+      });
+      equal(step.kind, autograd ? "autograd" : "direct");
+      const before = generator.getWeights().map((w) => Array.from(w.dataSync()));
+      await step.run(batch, noise);
+      const read = (m: typeof generator) => m.getWeights().map((w) => Array.from(w.dataSync()));
+      // Adam's first step moves each weight by about the rate (less where the gradient is ~0).
+      const moved = read(generator).flatMap((w, i) => w.map((v, j) => Math.abs(v - before[i][j])));
+      const weights = { g: read(generator), d: read(discriminator), moved: Math.max(...moved) };
+      step.dispose();
+      generator.dispose();
+      discriminator.dispose();
+      return weights;
+    };
+    const same = await afterOneStep();
+    const explicit = await afterOneStep(1e-2);
+    const frozen = await afterOneStep(0);
+    const faster = await afterOneStep(4e-2);
+    deepEqual(explicit.g, same.g); // absent: D's rate
+    deepEqual(frozen.d, same.d); // D's update does not depend on G's rate
+    deepEqual(faster.d, same.d);
+    equal(frozen.moved, 0); // rate 0: G stays where it was
+    ok(same.moved > 0.9e-2 && same.moved < 1.1e-2, `G moved ${same.moved} at rate 1e-2`);
+    ok(faster.moved > 3.6e-2 && faster.moved < 4.4e-2, `G moved ${faster.moved} at rate 4e-2`);
+  });
+}
+
 Deno.test("training leaves no tensors behind once the models are disposed", async () => {
   await selectBackend("wasm");
   const before = tf.memory().numTensors;

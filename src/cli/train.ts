@@ -48,7 +48,10 @@ Options:
   --epochs N         passes over the data
                      (default: the preset's: 50, 20, 25, 5, 20, 5, 10 in the order above)
   --batch-size N     images per batch                (default: the preset's: 32 for tutorial, else 64)
-  --lr X             Adam learning rate, both networks               (default: 0.0002)
+  --lr X             Adam learning rate: D's, and G's at the preset's ratio
+                                                                (default: 0.0002)
+  --g-lr X           G's own Adam learning rate             (default: --lr × the preset's
+                     ratio: dcgan 4, the others 1)
   --g-steps N        generator updates per discriminator update
                            (default: the preset's: standard, cgan, dcgan 2; others 1)
   --seed N           seed of weights, data order, noise and grids    (default: 0)
@@ -103,6 +106,7 @@ const FLAGS = {
   epochs: { type: "string" },
   "batch-size": { type: "string" },
   lr: { type: "string" },
+  "g-lr": { type: "string" },
   seed: { type: "string" },
   data: { type: "string" },
   limit: { type: "string" },
@@ -180,6 +184,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     epochs: dryRun ? 1 : intFlag(flags, "epochs", 1, 100_000),
     batchSize,
     learningRate: numberFlag(flags, "lr", 0, 10),
+    generatorLearningRate: numberFlag(flags, "g-lr", 0, 10),
     dataLimit: dryRun ? 2 * (batchSize ?? 64) : intFlag(flags, "limit"),
     dataDir: stringFlag(flags, "data"),
     out: resumeDir ?? stringFlag(flags, "out") ?? `runs/${preset}-s${seed}`,
@@ -242,11 +247,15 @@ export async function trainCommand(args: string[]): Promise<number> {
   Deno.addSignalListener("SIGINT", onInterrupt);
   try {
     const images = settings.data.limit === null ? "all" : `the first ${settings.data.limit}`;
+    const t = settings.training;
+    const rates = t.generatorLearningRate === t.learningRate
+      ? `lr ${t.learningRate}`
+      : `lr ${t.learningRate} (G ${t.generatorLearningRate})`;
     progress.message(
       `training ${settings.preset}${settings.faithful ? " (the seed's recipe as written)" : ""}: ${
-        plural(settings.training.epochs, "epoch")
-      }, batch ${settings.training.batchSize}, ` +
-        `${images} images, seed ${settings.training.seed}, writing ${options.out}`,
+        plural(t.epochs, "epoch")
+      }, batch ${t.batchSize}, ${rates}, ` +
+        `${images} images, seed ${t.seed}, writing ${options.out}`,
     );
     const checkpointPath = join(options.out, CHECKPOINT_FILE);
     const resumeHint = `resume with "train --resume ${options.out}"`;

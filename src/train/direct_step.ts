@@ -513,13 +513,18 @@ const sigmoid = (x: number): number => f32(1 / f32(1 + f32(Math.exp(-x))));
  *
  * @param generator The generator (Sequential).
  * @param discriminator The discriminator (Sequential, no BatchNorm).
- * @param options Batch size, Adam settings, generator updates per step.
+ * @param options Batch size, Adam settings (`learningRate` the discriminator's, and the
+ * generator's unless `generatorLearningRate` is given), generator updates per step.
  * @returns The step, or undefined.
  */
 export function createDirectStep(
   generator: LayersModel,
   discriminator: LayersModel,
-  options: AdamSettings & { batchSize: number; generatorSteps: number },
+  options: AdamSettings & {
+    batchSize: number;
+    generatorSteps: number;
+    generatorLearningRate?: number;
+  },
 ): GanStep | undefined {
   const backend = tf.getBackend();
   if (backend !== "wasm" || !tf.getKernel(GAN_ADAM, backend)) return undefined;
@@ -542,7 +547,10 @@ export function createDirectStep(
     G.free(), D.free(), kernels.free(images), kernels.free(z);
     return undefined;
   }
-  const adamG = new Adam(kernels, G, generator, options);
+  const adamG = new Adam(kernels, G, generator, {
+    ...options,
+    learningRate: options.generatorLearningRate ?? options.learningRate,
+  });
   const adamD = new Adam(kernels, D, discriminator, options);
   const widest = Math.max(
     pixels,

@@ -52,6 +52,8 @@ export function optionsFromSettings(
     epochs: training.epochs as number,
     batchSize: training.batchSize as number,
     learningRate: training.learningRate as number,
+    // Runs recorded before there was a separate rate trained G at D's.
+    generatorLearningRate: (training.generatorLearningRate ?? training.learningRate) as number,
     beta1: training.beta1 as number,
     beta2: training.beta2 as number,
     generatorSteps: training.generatorSteps as number,

@@ -70,7 +70,8 @@ import {
 
 /**
  * Options of {@linkcode trainRun}: a preset and whatever to change in it. The training numbers
- * (`epochs`, `batchSize`, `learningRate`, `beta1`, `beta2`) default to the preset's, the seed to 0;
+ * (`epochs`, `batchSize`, `learningRate`, `generatorLearningRate`, `beta1`, `beta2`,
+ * `generatorSteps`) default to the preset's, the seed to 0;
  * `signal`, `onStep` and `onEpoch` work as in {@linkcode trainGAN} (`onEpoch` runs once the
  * epoch's files are written).
  */
@@ -80,6 +81,7 @@ export interface TrainRunOptions extends
     | "epochs"
     | "batchSize"
     | "learningRate"
+    | "generatorLearningRate"
     | "beta1"
     | "beta2"
     | "generatorSteps"
@@ -203,7 +205,7 @@ export interface RollbackInfo {
   fromStep: number;
   /** The step of the checkpoint training goes back to (0: the start). */
   toStep: number;
-  /** The learning rate from now on (halved). */
+  /** The learning rate from now on (halved; the generator's, where it differs, halves too). */
   learningRate: number;
   /** Rollbacks so far. */
   rollbacks: number;
@@ -331,6 +333,12 @@ export function resolveRunSettings(options: TrainRunOptions = {}): RunSettings {
     epochs: options.epochs ?? preset.training.epochs,
     batchSize: options.batchSize ?? preset.training.batchSize,
     learningRate: options.learningRate ?? preset.training.learningRate,
+    // A preset's generator rate goes with its own learning rate: `--lr` alone keeps the ratio.
+    generatorLearningRate: options.generatorLearningRate ??
+      (preset.training.generatorLearningRate === undefined ? undefined : (
+        preset.training.generatorLearningRate / preset.training.learningRate *
+        (options.learningRate ?? preset.training.learningRate)
+      )),
     beta1: options.beta1 ?? preset.training.beta1,
     beta2: options.beta2 ?? preset.training.beta2,
     generatorSteps: options.generatorSteps ?? preset.training.generatorSteps,
@@ -915,6 +923,9 @@ async function runTraining(options: TrainRunOptions): Promise<TrainRunResult> {
       result = await trainGAN(generator, discriminator, data, {
         ...settings.training,
         learningRate,
+        // Rollbacks halve both rates.
+        generatorLearningRate: settings.training.generatorLearningRate * learningRate /
+          settings.training.learningRate,
         signal,
         onStep,
         onEpoch,

@@ -74,10 +74,17 @@ export interface TrainOptions {
    */
   batchSize?: number;
   /**
-   * Adam's learning rate for both networks.
+   * Adam's learning rate: the discriminator's, and the generator's unless
+   * `generatorLearningRate` is given.
    * @default {2e-4}
    */
   learningRate?: number;
+  /**
+   * Adam's learning rate for the generator, where it differs from the discriminator's (a
+   * two-timescale rule): `dcgan` trains its generator at four times the discriminator's rate.
+   * @default {learningRate}
+   */
+  generatorLearningRate?: number;
   /**
    * Adam's β1.
    * @default {0.5}
@@ -182,7 +189,14 @@ export interface TrainResult {
 export type ResolvedTrainOptions = Required<
   Pick<
     TrainOptions,
-    "epochs" | "batchSize" | "learningRate" | "beta1" | "beta2" | "generatorSteps" | "seed"
+    | "epochs"
+    | "batchSize"
+    | "learningRate"
+    | "generatorLearningRate"
+    | "beta1"
+    | "beta2"
+    | "generatorSteps"
+    | "seed"
   >
 >;
 
@@ -196,13 +210,21 @@ export type ResolvedTrainOptions = Required<
 export function resolveTrainOptions(options: TrainOptions = {}): ResolvedTrainOptions {
   const where = "trainGAN";
   const preset = PRESETS[DEFAULT_PRESET].training;
+  const learningRate = checkNumber(
+    where,
+    "learningRate",
+    options.learningRate ?? preset.learningRate,
+    0,
+    10,
+  );
   return {
     epochs: checkInteger(where, "epochs", options.epochs ?? preset.epochs),
     batchSize: checkInteger(where, "batchSize", options.batchSize ?? preset.batchSize),
-    learningRate: checkNumber(
+    learningRate,
+    generatorLearningRate: checkNumber(
       where,
-      "learningRate",
-      options.learningRate ?? preset.learningRate,
+      "generatorLearningRate",
+      options.generatorLearningRate ?? learningRate,
       0,
       10,
     ),
@@ -349,14 +371,16 @@ export function createGanStep(
   discriminator: LayersModel,
   options:
     & Pick<ResolvedTrainOptions, "batchSize" | "learningRate" | "beta1" | "beta2">
-    & Partial<Pick<ResolvedTrainOptions, "generatorSteps">>
+    & Partial<Pick<ResolvedTrainOptions, "generatorSteps" | "generatorLearningRate">>
     & { autograd?: boolean },
 ): GanStep {
   const { batchSize, learningRate, beta1, beta2, generatorSteps = 1 } = options;
+  const generatorLearningRate = options.generatorLearningRate ?? learningRate;
   if (!options.autograd) {
     const direct = createDirectStep(generator, discriminator, {
       batchSize,
       learningRate,
+      generatorLearningRate,
       beta1,
       beta2,
       epsilon: 1e-8,
@@ -370,7 +394,10 @@ export function createGanStep(
   const varsG = trainableVariables(generator);
   const adam = { learningRate, beta1, beta2, epsilon: 1e-8 };
   const optimizerD = new GanAdamOptimizer(varsD, adam);
-  const optimizerG = new GanAdamOptimizer(varsG, adam);
+  const optimizerG = new GanAdamOptimizer(varsG, {
+    ...adam,
+    learningRate: generatorLearningRate,
+  });
 
   // Without BatchNorm, the discriminator judges each image on its own, so the real and the fake
   // batch can go through it as one batch of 2B: the same numbers, in half the products.
