@@ -44,14 +44,14 @@ Options:
                                                                      (default: lite)
   --faithful         the seed's recipe exactly as written; for standard: no BatchNorm
                      in G, one G update per D update (it collapses; see the README);
-                     for dcgan: one G update per D update, as the DCGAN paper
+                     for dcgan: one G update per D update at D's rate, as the DCGAN paper
   --epochs N         passes over the data
                      (default: the preset's: 50, 20, 25, 5, 20, 5, 10 in the order above)
   --batch-size N     images per batch                (default: the preset's: 32 for tutorial, else 64)
   --lr X             Adam learning rate: D's, and G's at the preset's ratio
                                                                 (default: 0.0002)
   --g-lr X           G's own Adam learning rate             (default: --lr × the preset's
-                     ratio: dcgan 4, the others 1)
+                     ratio: dcgan 4, 1 with --faithful; the others 1)
   --g-steps N        generator updates per discriminator update
                            (default: the preset's: standard, cgan, dcgan 2; others 1)
   --seed N           seed of weights, data order, noise and grids    (default: 0)
