@@ -237,8 +237,8 @@ const DCGAN: Preset = {
 
 /**
  * `dcgan` as trained: two G updates per D update, G's learning rate four times D's. After 5
- * epochs (seed 1) FID 5.65 with the paper's recipe, 3.26 with two G updates, and lower still
- * with G's faster rate (README, "Convolutional, conditional and colour GANs").
+ * epochs (seed 1) FID 5.65 with the paper's recipe, 3.26 with two G updates, 2.45 with G's
+ * faster rate as well (README, "Convolutional, conditional and colour GANs").
  */
 const DCGAN_TRAINED: Preset = {
   ...DCGAN,
@@ -382,7 +382,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = deepFreeze({
 /**
  * The presets exactly as the seed systems wrote them. Only `standard` differs from
  * {@linkcode PRESETS} (no BatchNorm in G, one G update per D update), and `dcgan`, which
- * takes the DCGAN paper's one G update per D update.
+ * takes the DCGAN paper's one G update per D update, at D's learning rate.
  *
  * @example Compare the seed's recipe with ours
  * ```ts

@@ -75,21 +75,8 @@ import {
  * `signal`, `onStep` and `onEpoch` work as in {@linkcode trainGAN} (`onEpoch` runs once the
  * epoch's files are written).
  */
-export interface TrainRunOptions extends
-  Pick<
-    TrainOptions,
-    | "epochs"
-    | "batchSize"
-    | "learningRate"
-    | "generatorLearningRate"
-    | "beta1"
-    | "beta2"
-    | "generatorSteps"
-    | "seed"
-    | "signal"
-    | "onStep"
-    | "onEpoch"
-  > {
+export interface TrainRunOptions
+  extends Pick<TrainOptions, keyof ResolvedTrainOptions | "signal" | "onStep" | "onEpoch"> {
   /**
    * The recipe to start from.
    * @default {"lite"}
@@ -329,16 +316,15 @@ export interface TrainRunResult {
 export function resolveRunSettings(options: TrainRunOptions = {}): RunSettings {
   const faithful = options.faithful ?? false;
   const preset = getPreset(options.preset ?? DEFAULT_PRESET, faithful);
+  const learningRate = options.learningRate ?? preset.training.learningRate;
+  // A preset's generator rate is a ratio to its own rate: `--lr` alone keeps the ratio.
+  const ratio = (preset.training.generatorLearningRate ?? preset.training.learningRate) /
+    preset.training.learningRate;
   const training = resolveTrainOptions({
     epochs: options.epochs ?? preset.training.epochs,
     batchSize: options.batchSize ?? preset.training.batchSize,
-    learningRate: options.learningRate ?? preset.training.learningRate,
-    // A preset's generator rate goes with its own learning rate: `--lr` alone keeps the ratio.
-    generatorLearningRate: options.generatorLearningRate ??
-      (preset.training.generatorLearningRate === undefined ? undefined : (
-        preset.training.generatorLearningRate / preset.training.learningRate *
-        (options.learningRate ?? preset.training.learningRate)
-      )),
+    learningRate,
+    generatorLearningRate: options.generatorLearningRate ?? ratio * learningRate,
     beta1: options.beta1 ?? preset.training.beta1,
     beta2: options.beta2 ?? preset.training.beta2,
     generatorSteps: options.generatorSteps ?? preset.training.generatorSteps,
