@@ -47,6 +47,13 @@ export {
 export { CheckpointError, DataFileError, ModelFileError, RunDirectoryError } from "./src/errors.ts";
 export { Random, type RandomState } from "./src/random.ts";
 export {
+  type LatentMixture,
+  latentMixtureOf,
+  latentMixtureProblem,
+  latentNoise,
+  setLatentMixture,
+} from "./src/models/prior.ts";
+export {
   decodeIdx,
   encodeIdx,
   IDX_IMAGES_MAGIC,

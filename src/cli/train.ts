@@ -251,10 +251,14 @@ export async function trainCommand(args: string[]): Promise<number> {
     const rates = t.generatorLearningRate === t.learningRate
       ? `lr ${t.learningRate}`
       : `lr ${t.learningRate} (G ${t.generatorLearningRate})`;
+    const mixture = settings.generator.latentMixture;
+    const prior = mixture
+      ? `z from ${mixture.components} Gaussians ${mixture.scale} from the origin, `
+      : "";
     progress.message(
       `training ${settings.preset}${settings.faithful ? " (the seed's recipe as written)" : ""}: ${
         plural(t.epochs, "epoch")
-      }, batch ${t.batchSize}, ${rates}, ` +
+      }, batch ${t.batchSize}, ${rates}, ${prior}` +
         `${images} images, seed ${t.seed}, writing ${options.out}`,
     );
     const checkpointPath = join(options.out, CHECKPOINT_FILE);

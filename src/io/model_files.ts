@@ -15,6 +15,7 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import type { LayersModel } from "../tf_types.ts";
 import { dirname, join } from "std/path";
 import { ModelFileError } from "../errors.ts";
+import { latentMixtureProblem } from "../models/prior.ts";
 import { describeFsError, writeFileAtomic } from "../fs.ts";
 
 /** Options of {@linkcode saveModel}. */
@@ -89,6 +90,8 @@ export async function saveModel(
       modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" },
     });
   }));
+  // What the model keeps itself (a generator's latent prior) is saved with what the caller adds.
+  const own = model.getUserDefinedMetadata() as Record<string, unknown> | undefined;
   const weights = joinWeightData(artifacts!.weightData);
   const weightsName = `weights-${contentHash(weights)}.bin`;
   const modelJson = {
@@ -97,7 +100,7 @@ export async function saveModel(
     convertedBy: null,
     modelTopology: artifacts!.modelTopology,
     weightsManifest: [{ paths: [weightsName], weights: artifacts!.weightSpecs }],
-    ...(options.metadata ? { userDefinedMetadata: options.metadata } : {}),
+    ...(own || options.metadata ? { userDefinedMetadata: { ...own, ...options.metadata } } : {}),
   };
   try {
     await writeFileAtomic(join(dir, weightsName), weights);
@@ -299,6 +302,15 @@ export async function loadModel(
   const metadata = isObject(modelJson.userDefinedMetadata)
     ? modelJson.userDefinedMetadata
     : undefined;
+  if (metadata?.latentMixture !== undefined) {
+    const latentDim = model.inputs[0].shape[1] as number;
+    const problem = latentMixtureProblem(metadata.latentMixture, latentDim);
+    if (problem) {
+      model.dispose();
+      fail(`its latentMixture ${problem}`);
+    }
+  }
+  if (metadata) model.setUserDefinedMetadata(metadata);
   return { model, metadata, path: jsonPath };
 }
 

@@ -10,6 +10,7 @@ import type { LayersModel } from "../tf_types.ts";
 import { checkInteger, checkNumber } from "../errors.ts";
 import { Random } from "../random.ts";
 import { dcganDiscriminator, dcganGenerator } from "./dcgan.ts";
+import { latentMixtureProblem, setLatentMixture } from "./prior.ts";
 import {
   type Activation,
   DEFAULT_PRESET,
@@ -175,6 +176,10 @@ export function resolveGeneratorOptions(options: CreateGeneratorOptions = {}): G
   };
   checkShared("createGenerator", resolved);
   checkInteger("createGenerator", "latentDim", resolved.latentDim);
+  if (resolved.latentMixture != null) {
+    const problem = latentMixtureProblem(resolved.latentMixture, resolved.latentDim);
+    if (problem) throw new RangeError(`createGenerator: latentMixture ${problem}`);
+  }
   if (!ACTIVATIONS.includes(resolved.outputActivation)) {
     throw new RangeError(
       `createGenerator: outputActivation must be one of ${
@@ -182,10 +187,12 @@ export function resolveGeneratorOptions(options: CreateGeneratorOptions = {}): G
       }, got "${resolved.outputActivation}"`,
     );
   }
+  const { latentMixture, ...rest } = resolved;
   return {
-    ...resolved,
+    ...rest,
     hiddenUnits: [...resolved.hiddenUnits],
     imageShape: [...resolved.imageShape],
+    ...(latentMixture ? { latentMixture: { ...latentMixture } } : {}),
   };
 }
 
@@ -244,13 +251,19 @@ export function createGenerator(options: CreateGeneratorOptions = {}): LayersMod
   const layers = o.architecture === "dcgan"
     ? dcganGenerator(o, seeds, inputShape)
     : mlpGenerator(o, seeds, inputShape);
-  if (!classes) return tfl.sequential({ name: "generator", layers });
-  const z = tfl.input({ shape: [o.latentDim], name: "z" });
-  const label = tfl.input({ shape: [classes], name: "label" });
-  // (B, latentDim) ‖ (B, classes) -> (B, latentDim + classes)
-  let x = tfl.layers.concatenate({ name: "g_join" }).apply([z, label]) as tfl.SymbolicTensor;
-  for (const layer of layers) x = layer.apply(x) as tfl.SymbolicTensor;
-  return tfl.model({ inputs: [z, label], outputs: x, name: "generator" });
+  let model: LayersModel;
+  if (!classes) {
+    model = tfl.sequential({ name: "generator", layers });
+  } else {
+    const z = tfl.input({ shape: [o.latentDim], name: "z" });
+    const label = tfl.input({ shape: [classes], name: "label" });
+    // (B, latentDim) ‖ (B, classes) -> (B, latentDim + classes)
+    let x = tfl.layers.concatenate({ name: "g_join" }).apply([z, label]) as tfl.SymbolicTensor;
+    for (const layer of layers) x = layer.apply(x) as tfl.SymbolicTensor;
+    model = tfl.model({ inputs: [z, label], outputs: x, name: "generator" });
+  }
+  if (o.latentMixture) setLatentMixture(model, o.latentMixture);
+  return model;
 }
 
 /** The MLP generator's layers; the first takes `inputShape` when given (a Sequential model). */

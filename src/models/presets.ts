@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { LatentMixture } from "./prior.ts";
+
 /** Activation functions of hidden layers. */
 export type Activation = "relu" | "leaky_relu" | "tanh" | "sigmoid" | "elu" | "linear";
 
@@ -51,6 +53,13 @@ export interface GeneratorOptions {
   initializer: Initializer;
   /** Standard deviation for the `"normal"` initializer. */
   initStddev: number;
+  /**
+   * The noise z comes from a mixture of unit Gaussians centred at `scale` on each of the first
+   * `components` axes (one chosen uniformly per vector) instead of N(0, I). It is kept with the
+   * model, so sampling draws from it too. Absent or `null`: N(0, I) (`null` also overrides a
+   * preset's mixture).
+   */
+  latentMixture?: LatentMixture | null;
 }
 
 /** The architecture of an MLP discriminator: image → hidden Dense layers → one logit. */
@@ -236,12 +245,14 @@ const DCGAN: Preset = {
 };
 
 /**
- * `dcgan` as trained: two G updates per D update, G's learning rate four times D's. After 5
+ * `dcgan` as trained: two G updates per D update, G's learning rate four times D's, z from a
+ * 10-component mixture (src/models/prior.ts). After 5
  * epochs (seed 1) FID 5.65 with the paper's recipe, 3.26 with two G updates, 2.45 with G's
  * faster rate as well (README, "Convolutional, conditional and colour GANs").
  */
 const DCGAN_TRAINED: Preset = {
   ...DCGAN,
+  generator: { ...DCGAN.generator, latentMixture: { components: 10, scale: 4 } },
   training: { ...DCGAN.training, generatorSteps: 2, generatorLearningRate: 8e-4 },
 };
 
@@ -260,8 +271,9 @@ const DCGAN_TRAINED: Preset = {
  * - `dcgan`: a DCGAN (src/models/dcgan.ts). G z → Dense 7·7·128 → BN/ReLU → ConvTranspose 64
  *   (14×14) → BN/ReLU → ConvTranspose 1 (28×28) → Tanh; D Conv 64 stride 2 → LeakyReLU 0.2 →
  *   Conv 128 stride 2 → BN → LeakyReLU → Dense 1; 4×4 filters, N(0, 0.02) weights; two G
- *   updates per D update and G's learning rate 8e-4, four times D's (one update at D's rate
- *   with `--faithful`, as the DCGAN paper); 5 epochs.
+ *   updates per D update, G's learning rate 8e-4, four times D's, and z from a mixture of 10
+ *   unit Gaussians centred 4 from the origin on z's first 10 axes (one update at D's rate
+ *   and z ~ N(0, I) with `--faithful`, as the DCGAN paper); 5 epochs.
  * - `dcgan32`: the same for 32×32 colour images (CIFAR-10, `--data DIR` with its binary files):
  *   feature maps 4×4·256 → 8×8·128 → 16×16·64 → 32×32·3, D the mirror; 10 epochs.
  * - `cgan`, `cdcgan`: conditional versions of `standard` and `dcgan` (20 and 5 epochs; `cgan`

@@ -9,6 +9,7 @@ import type { LayersModel } from "../tf_types.ts";
 import type { ImageSet } from "../data/images.ts";
 import { checkInteger } from "../errors.ts";
 import { Random } from "../random.ts";
+import { latentMixtureOf, latentNoise } from "../models/prior.ts";
 
 /** Options of {@linkcode sample}. */
 export interface SampleOptions {
@@ -99,10 +100,11 @@ export async function sample(
   const [height, width, channels] = imageShape;
   const size = height * width * channels;
   const random = new Random(seed);
+  const mixture = latentMixtureOf(generator);
   const pixels = new Float32Array(n * size);
   for (let start = 0; start < n; start += batchSize) {
     const count = Math.min(batchSize, n - start);
-    const noise = random.fillNormal(new Float32Array(count * latentDim));
+    const noise = latentNoise(random, count, latentDim, mixture);
     // (count, latentDim) [+ (count, classes) one-hot] -> (count, height, width, channels)
     const images = tf.tidy(() => {
       const z = tf.tensor2d(noise, [count, latentDim]);

@@ -13,6 +13,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { LayersModel } from "../tf_types.ts";
 import { checkNumber } from "../errors.ts";
 import { Random } from "../random.ts";
+import { latentMixtureOf, latentNoise } from "../models/prior.ts";
 
 /**
  * The running average of a generator's trainable weights.
@@ -174,7 +175,7 @@ export interface GeneratorAverageState {
  */
 export function standingStatistics(generator: LayersModel, samples = 4096, seed = 0x57a7): void {
   const latent = generator.inputs[0].shape[1] as number;
-  const noise = new Random(seed).fillNormal(new Float32Array(samples * latent));
+  const noise = latentNoise(new Random(seed), samples, latent, latentMixtureOf(generator));
   let x: tf.Tensor = tf.tensor2d(noise, [samples, latent]);
   for (const layer of generator.layers) {
     if (layer.getClassName() === "BatchNormalization") {

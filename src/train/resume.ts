@@ -47,7 +47,8 @@ export function optionsFromSettings(
   return {
     preset: settings.preset as TrainRunOptions["preset"],
     faithful: settings.faithful === true,
-    generator: part("generator"),
+    // Runs recorded before the latent prior existed drew z from N(0, I).
+    generator: { latentMixture: null, ...part("generator") },
     discriminator: part("discriminator"),
     epochs: training.epochs as number,
     batchSize: training.batchSize as number,

@@ -16,6 +16,7 @@ import { createDirectStep } from "./direct_step.ts";
 import { type AdamState, GanAdamOptimizer } from "./adam.ts";
 import { fusedBatchNormCall } from "../backend/kernels/batch_norm.ts";
 import { discriminatorLoss, generatorLoss } from "./losses.ts";
+import { latentMixtureOf, latentNoise } from "../models/prior.ts";
 
 /** What {@linkcode trainGAN} reports after every step. */
 export interface StepInfo {
@@ -541,6 +542,7 @@ export async function trainGAN(
 ): Promise<TrainResult> {
   const o = resolveTrainOptions(options);
   const latentDim = checkModels(generator, discriminator, data);
+  const mixture = latentMixtureOf(generator);
   const conditional = generator.inputs.length === 2;
   const stepsPerEpoch = Math.floor(data.count / o.batchSize);
   if (stepsPerEpoch === 0) {
@@ -598,9 +600,7 @@ export async function trainGAN(
           const index = order[s * o.batchSize + i];
           batch.set(data.pixels.subarray(index * size, (index + 1) * size), i * size);
         }
-        const noise = random.fillNormal(
-          new Float32Array(o.generatorSteps * o.batchSize * latentDim),
-        );
+        const noise = latentNoise(random, o.generatorSteps * o.batchSize, latentDim, mixture);
         const labels = conditional
           ? Uint8Array.from(
             { length: o.batchSize },

@@ -4,7 +4,7 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
-import { downloadGrid, drawGrid, freshSeed, gridIndexAt, normalNoise } from "./images.js";
+import { downloadGrid, drawGrid, freshSeed, gridIndexAt, latentNoise } from "./images.js";
 
 const COUNT = 64;
 const COLUMNS = 8;
@@ -38,6 +38,7 @@ function slerp(a, b, t) {
 export class Explorer {
   constructor() {
     this.model = null;
+    this.mixture = null;
     this.seed = 1;
     this.digit = null;
     this.selected = 0;
@@ -119,7 +120,10 @@ export class Explorer {
         throw new Error(`not a generator: input [${input}], output [${output}]`);
       }
       if (this.owned && this.model && this.model !== model) this.model.dispose();
-      const sameShape = this.model && this.latentDim === input[1];
+      const mixture = model.getUserDefinedMetadata?.()?.latentMixture ?? null;
+      const sameShape = this.model && this.latentDim === input[1] &&
+        JSON.stringify(this.mixture) === JSON.stringify(mixture);
+      this.mixture = mixture;
       this.model = model;
       this.owned = owned;
       this.latentDim = input[1];
@@ -127,7 +131,7 @@ export class Explorer {
       this.classes = model.inputs.length === 2 ? model.inputs[1].shape[1] : 0;
       this.directions = null;
       if (!sameShape) {
-        this.z = normalNoise(COUNT * this.latentDim, this.seed);
+        this.z = latentNoise(COUNT, this.latentDim, this.seed, this.mixture);
         this.offsets.fill(0);
       }
       const meta = model.getUserDefinedMetadata?.()?.ganMnist ?? {};
@@ -286,7 +290,7 @@ export class Explorer {
    */
   async principalDirections(k) {
     const n = PCA_SAMPLES, d = this.latentDim;
-    const zs = normalNoise(n * d, 0x5eed);
+    const zs = latentNoise(n, d, 0x5eed, this.mixture);
     const labels = this.classes ? this.labelRows(n, (i) => this.labelFor(i)) : null;
     const result = tf.tidy(() => {
       const z = tf.tensor2d(zs, [n, d]);
@@ -380,7 +384,7 @@ export class Explorer {
   newSamples(seed) {
     if (!this.model) return;
     this.seed = seed;
-    this.z = normalNoise(COUNT * this.latentDim, seed);
+    this.z = latentNoise(COUNT, this.latentDim, seed, this.mixture);
     this.enqueue(() => this.renderAll());
   }
 

@@ -26,6 +26,22 @@ export function normalNoise(count, seed) {
   return out;
 }
 
+/**
+ * `count` latent vectors of length `latentDim` from `seed`: N(0, I), plus, for a generator with a
+ * mixture prior (`{ components, scale }` in its metadata), `scale` on one of the first
+ * `components` axes of each (src/models/prior.ts draws the same kind of noise in training).
+ */
+export function latentNoise(count, latentDim, seed, mixture) {
+  const out = normalNoise(count * latentDim, seed);
+  if (mixture) {
+    const uniform = uniformSource(seed ^ 0x6d1c);
+    for (let row = 0; row < count; row++) {
+      out[row * latentDim + Math.floor(uniform() * mixture.components)] += mixture.scale;
+    }
+  }
+  return out;
+}
+
 /** A random seed for "new samples". */
 export function freshSeed() {
   return crypto.getRandomValues(new Uint32Array(1))[0];
