@@ -156,3 +156,23 @@ Deno.test("a run recorded before the prior existed resumes with N(0, I); a new o
   const resumedNew = resolveRunSettings(optionsFromSettings(settings, fail));
   deepEqual(resumedNew.generator, settings.generator);
 });
+
+Deno.test("the web explorer draws from the same kind of prior", async () => {
+  const { latentNoise: pageNoise, normalNoise } = await import("../src/serve/static/images.js");
+  const rows = 2000, latent = 20;
+  const plain: Float32Array = normalNoise(rows * latent, 7);
+  deepEqual(pageNoise(rows, latent, 7, null), plain);
+  const mixed: Float32Array = pageNoise(rows, latent, 7, { components: 5, scale: 4 });
+  const counts = new Array(5).fill(0);
+  for (let r = 0; r < rows; r++) {
+    const moved = [];
+    for (let i = 0; i < latent; i++) {
+      const d = mixed[r * latent + i] - plain[r * latent + i];
+      if (Math.abs(d) > 1e-5) moved.push([i, d]);
+    }
+    equal(moved.length, 1);
+    ok(moved[0][0] < 5 && Math.abs(moved[0][1] - 4) < 1e-5);
+    counts[moved[0][0]]++;
+  }
+  for (const c of counts) ok(Math.abs(c - 400) < 100, `component counts ${counts}`);
+});
