@@ -6,7 +6,8 @@
 
 import { UsageError } from "./errors.ts";
 import { BACKEND_CHOICES, selectBackend } from "../backend/select.ts";
-import { PRESET_NAMES } from "../models/presets.ts";
+import { getPreset, PRESET_NAMES } from "../models/presets.ts";
+import { type LatentMixture, latentMixtureProblem } from "../models/prior.ts";
 import { resolveRunSettings, type RunSettings, trainRun } from "../train/run.ts";
 import { findResumePoint } from "../train/resume.ts";
 import { CHECKPOINT_FILE } from "../train/checkpoint_file.ts";
@@ -33,6 +34,19 @@ function averageFlag(raw: unknown): number | undefined {
   return value;
 }
 
+/** `--mixture`: `COMPONENTS,SCALE` (z from that many Gaussians) or `none` (z ~ N(0, I)). */
+function mixtureFlag(raw: unknown, latentDim: number): LatentMixture | null | undefined {
+  if (raw === undefined) return undefined;
+  if (raw === "none") return null;
+  const parts = typeof raw === "string" ? raw.split(",") : [];
+  const [components, scale] = parts.map((p) => p.trim() === "" ? NaN : Number(p));
+  const problem = parts.length === 2
+    ? latentMixtureProblem({ components, scale }, latentDim)
+    : "expected COMPONENTS,SCALE (e.g. 10,4) or none";
+  if (problem) throw new UsageError(`--mixture ${raw}: ${problem}`);
+  return { components, scale };
+}
+
 /** The command's help text. */
 export const TRAIN_HELP = `Usage: cli.ts train [options]
 
@@ -52,6 +66,8 @@ Options:
                                                                 (default: 0.0002)
   --g-lr X           G's own Adam learning rate             (default: --lr × the preset's
                      ratio: dcgan 4, 1 with --faithful; the others 1)
+  --mixture C,S      z from C unit Gaussians centred S from the origin on z's first
+                     C axes; none: z ~ N(0, I)  (default: dcgan 10,4; the others none)
   --g-steps N        generator updates per discriminator update
                            (default: the preset's: standard, cgan, dcgan 2; others 1)
   --seed N           seed of weights, data order, noise and grids    (default: 0)
@@ -107,6 +123,7 @@ const FLAGS = {
   "batch-size": { type: "string" },
   lr: { type: "string" },
   "g-lr": { type: "string" },
+  mixture: { type: "string" },
   seed: { type: "string" },
   data: { type: "string" },
   limit: { type: "string" },
@@ -176,6 +193,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   const seed = intFlag(flags, "seed", 0, 2 ** 32 - 1) ?? 0;
   const batchSize = intFlag(flags, "batch-size", 1, 65536);
   const dryRun = flags["dry-run"] === true;
+  const mixture = mixtureFlag(flags.mixture, getPreset(preset).generator.latentDim);
   const options = {
     preset,
     faithful: flags.faithful === true,
@@ -185,6 +203,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     batchSize,
     learningRate: numberFlag(flags, "lr", 0, 10),
     generatorLearningRate: numberFlag(flags, "g-lr", 0, 10),
+    generator: mixture === undefined ? undefined : { latentMixture: mixture },
     dataLimit: dryRun ? 2 * (batchSize ?? 64) : intFlag(flags, "limit"),
     dataDir: stringFlag(flags, "data"),
     out: resumeDir ?? stringFlag(flags, "out") ?? `runs/${preset}-s${seed}`,

@@ -22,6 +22,9 @@ export interface LatentMixture {
   scale: number;
 }
 
+/** A value as a message shows it: numbers as they are (NaN too), the rest as JSON. */
+const shown = (value: unknown) => typeof value === "number" ? String(value) : JSON.stringify(value);
+
 /** The metadata key under which a generator keeps its prior. */
 const KEY = "latentMixture";
 
@@ -29,7 +32,7 @@ const KEY = "latentMixture";
  * Checks a mixture prior for a latent space of `latentDim` dimensions.
  *
  * @param mixture The prior to check.
- * @param latentDim Length of z.
+ * @param latentDim Length of z, when known (components beyond it are refused).
  * @returns A problem in words, or `undefined` when it is valid.
  *
  * @example
@@ -40,21 +43,20 @@ const KEY = "latentMixture";
  * console.log(latentMixtureProblem({ components: 0, scale: 4 }, 100)); // "components must be …"
  * ```
  */
-export function latentMixtureProblem(mixture: unknown, latentDim: number): string | undefined {
+export function latentMixtureProblem(mixture: unknown, latentDim?: number): string | undefined {
   if (typeof mixture !== "object" || mixture === null || Array.isArray(mixture)) {
     return "must be an object { components, scale }";
   }
   const { components, scale } = mixture as Record<string, unknown>;
   if (
     typeof components !== "number" || !Number.isInteger(components) || components < 2 ||
-    components > latentDim
+    components > (latentDim ?? Infinity)
   ) {
-    return `components must be an integer from 2 to the latent size ${latentDim}, got ${
-      JSON.stringify(components)
-    }`;
+    const most = latentDim === undefined ? "" : ` and at most the latent size ${latentDim}`;
+    return `components must be an integer of at least 2${most}, got ${shown(components)}`;
   }
   if (typeof scale !== "number" || !Number.isFinite(scale) || scale <= 0 || scale > 100) {
-    return `scale must be a number above 0 and at most 100, got ${JSON.stringify(scale)}`;
+    return `scale must be a number above 0 and at most 100, got ${shown(scale)}`;
   }
   return undefined;
 }
