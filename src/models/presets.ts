@@ -246,9 +246,9 @@ const DCGAN: Preset = {
 
 /**
  * `dcgan` as trained: two G updates per D update, G's learning rate four times D's, z from a
- * 10-component mixture (src/models/prior.ts). After 5
- * epochs (seed 1) FID 5.65 with the paper's recipe, 3.26 with two G updates, 2.45 with G's
- * faster rate as well (README, "Convolutional, conditional and colour GANs").
+ * 10-component mixture (src/models/prior.ts). After 5 epochs (seed 1) FID 5.65 with the paper's
+ * recipe, 3.26 with two G updates, 2.45 with G's faster rate as well, 1.43 with the mixture too
+ * (README, "Convolutional, conditional and colour GANs").
  */
 const DCGAN_TRAINED: Preset = {
   ...DCGAN,
