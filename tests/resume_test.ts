@@ -8,7 +8,7 @@ import { deepEqual, equal, match, ok } from "std/assert";
 import { join } from "std/path";
 import { makeMnistDir } from "./helpers.ts";
 import { Random } from "../src/random.ts";
-import { readCheckpoint } from "../src/train/checkpoint_file.ts";
+import { readCheckpoint, writeCheckpoint } from "../src/train/checkpoint_file.ts";
 
 const CLI = new URL("../cli.ts", import.meta.url).pathname;
 
@@ -166,6 +166,46 @@ Deno.test("Ctrl-C stops after the current step, writes a checkpoint, says how to
   equal(resumed.code, 0, resumed.out);
   match(resumed.out, /resuming .* from epoch 1, step \d+/);
   deepEqual(await weights(run), await weights(reference));
+  await Deno.remove(work, { recursive: true });
+  await Deno.remove(data, { recursive: true });
+});
+
+Deno.test("resuming a run whose rollbacks lowered the learning rate says the rate it goes on at", async () => {
+  const data = await makeMnistDir({ train: 512, test: 10 });
+  const work = await Deno.makeTempDir();
+  const run = join(work, "run");
+  const first = await finish(start([
+    "train",
+    ...SETTINGS.wasm,
+    "--epochs",
+    "1",
+    "--lr",
+    "0.0002",
+    "--g-lr",
+    "0.0008",
+    "--data",
+    data,
+    "--out",
+    run,
+  ]));
+  equal(first.code, 0, first.out);
+  const resumedAt = async (rate: number, epochs: number) => {
+    const path = join(run, "checkpoint.ckpt");
+    // Two rollbacks, as trainRun records them: the checkpoint's own rate, halved twice.
+    await writeCheckpoint(path, { ...await readCheckpoint(path), learningRate: rate });
+    const resumed = await finish(start(["train", "--resume", run, "--epochs", String(epochs)]));
+    equal(resumed.code, 0, resumed.out);
+    equal((await readCheckpoint(path)).learningRate, rate);
+    return resumed.out;
+  };
+  const lowered = await resumedAt(5e-5, 2);
+  match(lowered, /lr 0\.0002 \(G 0\.0008\)/);
+  match(
+    lowered,
+    /notice: rollbacks lowered the learning rate: the run goes on at lr 0\.00005 \(G 0\.0002\)\n/,
+  );
+  const kept = await resumedAt(2e-4, 3);
+  ok(!kept.includes("rollbacks lowered"), kept);
   await Deno.remove(work, { recursive: true });
   await Deno.remove(data, { recursive: true });
 });

@@ -317,6 +317,16 @@ export async function trainCommand(args: string[]): Promise<number> {
           `resuming ${options.out} from epoch ${from.epoch}, step ${from.step} ` +
             `(step ${from.globalStep} of the run)`,
         );
+        if (from.learningRate !== t.learningRate) {
+          // Rollbacks halve both rates; the banner above gives the run's settings.
+          const g = Number(
+            (t.generatorLearningRate * from.learningRate / t.learningRate).toPrecision(6),
+          );
+          progress.message(
+            `notice: rollbacks lowered the learning rate: the run goes on at lr ${from.learningRate}` +
+              (g === from.learningRate ? "" : ` (G ${g})`),
+          );
+        }
         if (from.backend !== backend.name) {
           progress.message(
             `notice: the checkpoint was trained on ${from.backend}, this run uses ` +
