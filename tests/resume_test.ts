@@ -191,7 +191,7 @@ Deno.test("resuming a run whose rollbacks lowered the learning rate says the rat
   equal(first.code, 0, first.out);
   const resumedAt = async (rate: number, epochs: number) => {
     const path = join(run, "checkpoint.ckpt");
-    // Two rollbacks, as trainRun records them: the checkpoint's own rate, halved twice.
+    // Rollbacks are recorded as the checkpoint's own rate (5e-5: halved twice).
     await writeCheckpoint(path, { ...await readCheckpoint(path), learningRate: rate });
     const resumed = await finish(start(["train", "--resume", run, "--epochs", String(epochs)]));
     equal(resumed.code, 0, resumed.out);

@@ -318,10 +318,8 @@ export async function trainCommand(args: string[]): Promise<number> {
             `(step ${from.globalStep} of the run)`,
         );
         if (from.learningRate !== t.learningRate) {
-          // Rollbacks halve both rates; the banner above gives the run's settings.
-          const g = Number(
-            (t.generatorLearningRate * from.learningRate / t.learningRate).toPrecision(6),
-          );
+          // The banner above gives the run's settings.
+          const g = Number(from.generatorLearningRate.toPrecision(6));
           progress.message(
             `notice: rollbacks lowered the learning rate: the run goes on at lr ${from.learningRate}` +
               (g === from.learningRate ? "" : ` (G ${g})`),

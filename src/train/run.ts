@@ -223,6 +223,8 @@ export interface ResumeInfo {
   backend: string | null;
   /** The learning rate in use (lower than the settings' after rollbacks). */
   learningRate: number;
+  /** The generator's learning rate in use (lowered in the same ratio). */
+  generatorLearningRate: number;
 }
 
 /**
@@ -613,6 +615,9 @@ async function runTraining(options: TrainRunOptions): Promise<TrainRunResult> {
 
   const pending = { steps: 0, lossD: 0, lossG: 0, dReal: 0, dFake: 0, ms: 0 };
   let learningRate = saved?.learningRate ?? settings.training.learningRate;
+  // Rollbacks halve both rates: the generator's keeps its ratio to the discriminator's.
+  const generatorRate = () =>
+    settings.training.generatorLearningRate * learningRate / settings.training.learningRate;
   let rollbacks = saved?.rollbacks ?? 0;
   if (saved) {
     try {
@@ -901,6 +906,7 @@ async function runTraining(options: TrainRunOptions): Promise<TrainRunResult> {
         globalStep: saved?.train.globalStep ?? 0,
         backend: saved?.backend ?? null,
         learningRate,
+        generatorLearningRate: generatorRate(),
       });
     }
     let resume = saved?.train;
@@ -909,9 +915,7 @@ async function runTraining(options: TrainRunOptions): Promise<TrainRunResult> {
       result = await trainGAN(generator, discriminator, data, {
         ...settings.training,
         learningRate,
-        // Rollbacks halve both rates.
-        generatorLearningRate: settings.training.generatorLearningRate * learningRate /
-          settings.training.learningRate,
+        generatorLearningRate: generatorRate(),
         signal,
         onStep,
         onEpoch,
