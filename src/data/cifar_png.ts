@@ -66,7 +66,9 @@ function decodeBatch(png: Uint8Array, name: string): Batch {
     throw new DataFileError(
       "CIFAR-10 PNG batch",
       name,
-      `not a readable PNG (${(error as Error).message})`,
+      `not a readable PNG, truncated or damaged (${
+        (error as Error).message.replace(/[:\s]+$/, "")
+      })`,
     );
   }
   const { width, channels, depth } = image;
