@@ -226,6 +226,13 @@ Deno.test("cli cifar10: the .bin files from the package; one line and exit 2 on 
     oneLine(noLabels.stderr).includes('train_lables.json": no such file or directory'),
     noLabels.stderr,
   );
+  const aFile = join(from, "test_lables.json");
+  const toFile = await runCli(["cifar10", "--from", from, "--to", aFile]);
+  equal(toFile.code, 2);
+  ok(oneLine(toFile.stderr).includes(`--to ${aFile}: not a directory`), toFile.stderr);
+  const under = await runCli(["cifar10", "--from", from, "--to", join(aFile, "sub")]);
+  equal(under.code, 2);
+  ok(oneLine(under.stderr).includes("a part of the path is not a directory"), under.stderr);
   const noTo = await runCli(["cifar10", "--from", from]);
   equal(noTo.code, 2);
   ok(oneLine(noTo.stderr).includes("--to is required"), noTo.stderr);

@@ -128,7 +128,8 @@ export interface ConvertCifarPngOptions {
  *
  * @param options Where from and where to.
  * @returns The images written per split.
- * @throws {DataFileError} Naming the file on a missing or damaged file.
+ * @throws {DataFileError} Naming the file on a missing or damaged input file; Deno's own error if
+ * `to` cannot be made.
  *
  * @example
  * ```ts ignore
