@@ -6,6 +6,7 @@
  */
 
 import { parseArgs } from "std/args";
+import { describeFsError } from "../fs.ts";
 import { UsageError } from "./errors.ts";
 
 /** A flag: a string value or a switch. */
@@ -156,19 +157,24 @@ export function stringFlag(flags: Flags, name: string): string | undefined {
 }
 
 /**
- * Checks that a directory named by a flag exists.
+ * Checks that a directory named by a flag exists (or, with `mayBeMissing`, that nothing is in the
+ * way of making it: not a file, no file on its path).
  *
  * @param name The flag's name without dashes.
  * @param path The directory.
+ * @param options `mayBeMissing`: a directory the command will make is fine.
  */
-export async function requireDirectory(name: string, path: string): Promise<void> {
+export async function requireDirectory(
+  name: string,
+  path: string,
+  options: { mayBeMissing?: boolean } = {},
+): Promise<void> {
   let fault: string | undefined;
   try {
     if (!(await Deno.stat(path)).isDirectory) fault = "not a directory";
   } catch (error) {
-    fault = error instanceof Deno.errors.NotFound
-      ? "no such directory"
-      : String((error as Error).message).split("\n")[0];
+    if (!(error instanceof Deno.errors.NotFound)) fault = describeFsError(error);
+    else if (!options.mayBeMissing) fault = "no such directory";
   }
   if (fault) throw new UsageError(`--${name} ${path}: ${fault}`);
 }

@@ -5,7 +5,6 @@
  */
 
 import { convertCifarPng } from "../data/cifar_png.ts";
-import { describeFsError } from "../fs.ts";
 import { parseFlags, requireDirectory, requirePermission, stringFlag } from "./args.ts";
 import { UsageError } from "./errors.ts";
 
@@ -53,15 +52,8 @@ export async function cifar10Command(args: string[]): Promise<number> {
   requirePermission({ name: "read", path: from }, "--allow-read");
   requirePermission({ name: "write", path: to }, `--allow-write (or --allow-write=${to})`);
   await requireDirectory("from", from);
-  // The output directory, made now: a file in its way is bad input, not an unexpected error.
-  try {
-    await Deno.mkdir(to, { recursive: true });
-  } catch (error) {
-    const fault = error instanceof Deno.errors.AlreadyExists
-      ? "not a directory"
-      : describeFsError(error);
-    throw new UsageError(`--to ${to}: ${fault}`);
-  }
+  // A file in --to's way is bad input; convertCifarPng makes the directory once the input is good.
+  await requireDirectory("to", to, { mayBeMissing: true });
   const counts = await convertCifarPng({
     from,
     to,
