@@ -157,6 +157,21 @@ export function stringFlag(flags: Flags, name: string): string | undefined {
 }
 
 /**
+ * A string flag the command cannot do without.
+ *
+ * @param flags Parsed flags.
+ * @param name The flag's name without dashes.
+ * @param command The command, for the pointer to its `--help`.
+ * @returns The value.
+ * @throws {UsageError} If the flag is missing or empty.
+ */
+export function requiredStringFlag(flags: Flags, name: string, command: string): string {
+  const value = stringFlag(flags, name);
+  if (value === undefined) throw new UsageError(`--${name} is required (see "${command} --help")`);
+  return value;
+}
+
+/**
  * Checks that a directory named by a flag exists (or, with `mayBeMissing`, that nothing is in the
  * way of making it: not a file, no file on its path).
  *

@@ -5,8 +5,7 @@
  */
 
 import { convertCifarPng } from "../data/cifar_png.ts";
-import { parseFlags, requireDirectory, requirePermission, stringFlag } from "./args.ts";
-import { UsageError } from "./errors.ts";
+import { parseFlags, requireDirectory, requiredStringFlag, requirePermission } from "./args.ts";
 
 /** The command's help text. */
 export const CIFAR10_HELP = `Usage: cli.ts cifar10 --from DIR --to DIR
@@ -45,10 +44,8 @@ export async function cifar10Command(args: string[]): Promise<number> {
     console.log(CIFAR10_HELP);
     return 0;
   }
-  const from = stringFlag(flags, "from");
-  const to = stringFlag(flags, "to");
-  if (from === undefined) throw new UsageError(`--from is required (see "cifar10 --help")`);
-  if (to === undefined) throw new UsageError(`--to is required (see "cifar10 --help")`);
+  const from = requiredStringFlag(flags, "from", "cifar10");
+  const to = requiredStringFlag(flags, "to", "cifar10");
   requirePermission({ name: "read", path: from }, "--allow-read");
   requirePermission({ name: "write", path: to }, `--allow-write (or --allow-write=${to})`);
   await requireDirectory("from", from);

@@ -15,8 +15,8 @@ import {
   intFlag,
   parseFlags,
   requireDirectory,
+  requiredStringFlag,
   requirePermission,
-  stringFlag,
 } from "./args.ts";
 import { UsageError } from "./errors.ts";
 
@@ -71,10 +71,8 @@ export async function sampleCommand(args: string[]): Promise<number> {
     console.log(SAMPLE_HELP);
     return 0;
   }
-  const modelPath = stringFlag(flags, "model");
-  const out = stringFlag(flags, "out");
-  if (modelPath === undefined) throw new UsageError(`--model is required (see "sample --help")`);
-  if (out === undefined) throw new UsageError(`--out is required (see "sample --help")`);
+  const modelPath = requiredStringFlag(flags, "model", "sample");
+  const out = requiredStringFlag(flags, "out", "sample");
   const format = out.endsWith(".png") ? "png" : /\.idx(\.gz)?$/.test(out) ? "idx" : undefined;
   if (format === undefined) {
     throw new UsageError(`--out ${out}: expected a file name ending in .png, .idx or .idx.gz`);
