@@ -26,7 +26,8 @@
  * the CLI (`./cli`) is a thin layer on it.
  *
  * `evaluate(images)` and `evaluateGenerator(generator, { n, seed })` judge samples with a shipped
- * MNIST classifier: FID, Inception Score, class coverage, precision and recall.
+ * MNIST classifier (32×32 colour samples with a shipped CIFAR-10 classifier): FID, Inception
+ * Score, class coverage, precision and recall.
  *
  * `startServer` serves the web interface (the CLI's `serve`): a live view of a run fed by a
  * `LiveTraining` hub (pause, resume, stop), an explorer that runs a generator in the browser with
@@ -162,6 +163,7 @@ export {
   type Evaluation,
 } from "./src/eval/evaluate.ts";
 export { type ClassifierOutput, classifyImages, loadClassifier } from "./src/eval/classifier.ts";
+export { loadCifarClassifier } from "./src/eval/cifar_classifier.ts";
 export { type FeatureStatistics, featureStatistics, frechetDistance } from "./src/eval/fid.ts";
 export {
   type FeatureManifold,

@@ -11,32 +11,7 @@ import {
 import { cifarRecordsFromPng, convertCifarPng } from "../src/data/cifar_png.ts";
 import { DataFileError } from "../src/errors.ts";
 import { encode as encodePng } from "fast-png";
-import { assertRejects, assertThrows, oneLine, runCli } from "./helpers.ts";
-
-/** A record whose planes encode (label, channel, position) so that the layout can be checked. */
-function record(label: number, salt: number): Uint8Array {
-  const r = new Uint8Array(CIFAR_RECORD_BYTES);
-  r[0] = label;
-  for (let c = 0; c < 3; c++) {
-    for (let p = 0; p < 1024; p++) r[1 + c * 1024 + p] = (salt * 7 + c * 80 + p) % 256;
-  }
-  return r;
-}
-
-/** A CIFAR-10 directory of `perFile` records in each of the six files. */
-async function cifarDir(perFile: number): Promise<string> {
-  const dir = await Deno.makeTempDir();
-  let salt = 0;
-  for (const file of [...CIFAR_TRAIN_FILES, CIFAR_TEST_FILE]) {
-    const bytes = new Uint8Array(perFile * CIFAR_RECORD_BYTES);
-    for (let i = 0; i < perFile; i++) {
-      bytes.set(record((salt + i) % 10, salt + i), i * CIFAR_RECORD_BYTES);
-    }
-    salt += perFile;
-    await Deno.writeFile(join(dir, file), bytes);
-  }
-  return dir;
-}
+import { assertRejects, assertThrows, cifarDir, oneLine, record, runCli } from "./helpers.ts";
 
 Deno.test("decodeCifar: label, then R, G, B planes become 32×32×3 channels-last pixels in [-1, 1]", () => {
   const set = decodeCifar(record(6, 5), "one.bin");
@@ -83,7 +58,7 @@ Deno.test("damaged CIFAR-10 input: one clear error naming the file and the fault
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("train --preset dcgan32 on a CIFAR-10 directory writes colour grids; without --data it says what it needs", async () => {
+Deno.test("train --preset dcgan32 on a CIFAR-10 directory writes colour grids and evaluates; without --data it says what it needs", async () => {
   const dir = await cifarDir(4);
   const out = join(dir, "run");
   const run = await runCli([
@@ -107,19 +82,34 @@ Deno.test("train --preset dcgan32 on a CIFAR-10 directory writes colour grids; w
   const missing = await runCli(["train", "--preset", "dcgan32", "--out", join(dir, "x")]);
   equal(missing.code, 2);
   ok(oneLine(missing.stderr).includes("CIFAR-10's binary files"), missing.stderr);
+  // Evaluated by the CIFAR-10 classifier, the directory's test batch the reference.
   const evalOn = await runCli([
     "train",
     "--preset",
     "dcgan32",
     "--data",
     dir,
+    "--epochs",
+    "1",
+    "--batch-size",
+    "4",
     "--eval-every",
     "1",
+    "--eval-samples",
+    "12",
     "--out",
     join(dir, "y"),
+    "--backend",
+    "wasm",
   ]);
-  ok(evalOn.code !== 0);
-  ok(oneLine(evalOn.stderr).includes("28×28 grey digits"), evalOn.stderr);
+  equal(evalOn.code, 0, evalOn.stderr);
+  const evals = (await Deno.readTextFile(join(dir, "y", "log.jsonl"))).split("\n")
+    .filter((line) => line.includes('"kind":"eval"')).map((line) => JSON.parse(line));
+  equal(evals.length, 1);
+  ok(Number.isFinite(evals[0].fid) && evals[0].fid > 0, JSON.stringify(evals[0]));
+  ok(evals[0].precision >= 0 && evals[0].precision <= 1, JSON.stringify(evals[0]));
+  equal(evals[0].class_share.length, 10);
+  ok(await Deno.stat(join(dir, "y", "best", "model.json")));
   await Deno.remove(dir, { recursive: true });
 });
 

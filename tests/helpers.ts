@@ -9,6 +9,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { join } from "std/path";
 import { selectBackend } from "../src/backend/select.ts";
 import { gzipSync } from "std/zlib";
+import { CIFAR_RECORD_BYTES, CIFAR_TEST_FILE, CIFAR_TRAIN_FILES } from "../src/data/cifar.ts";
 import { encodeIdx } from "../src/data/idx.ts";
 import { Random } from "../src/random.ts";
 
@@ -245,4 +246,29 @@ export function maxError(a: Float32Array[], b: Float32Array[]): number {
     });
   });
   return error;
+}
+
+/** A record whose planes encode (label, channel, position) so that the layout can be checked. */
+export function record(label: number, salt: number): Uint8Array {
+  const r = new Uint8Array(CIFAR_RECORD_BYTES);
+  r[0] = label;
+  for (let c = 0; c < 3; c++) {
+    for (let p = 0; p < 1024; p++) r[1 + c * 1024 + p] = (salt * 7 + c * 80 + p) % 256;
+  }
+  return r;
+}
+
+/** A CIFAR-10 directory of `perFile` records in each of the six files. */
+export async function cifarDir(perFile: number): Promise<string> {
+  const dir = await Deno.makeTempDir();
+  let salt = 0;
+  for (const file of [...CIFAR_TRAIN_FILES, CIFAR_TEST_FILE]) {
+    const bytes = new Uint8Array(perFile * CIFAR_RECORD_BYTES);
+    for (let i = 0; i < perFile; i++) {
+      bytes.set(record((salt + i) % 10, salt + i), i * CIFAR_RECORD_BYTES);
+    }
+    salt += perFile;
+    await Deno.writeFile(join(dir, file), bytes);
+  }
+  return dir;
 }

@@ -293,7 +293,13 @@ Deno.test("hostile model files: malformed model.json, missing or short weights, 
     ["sample", "--model", join(run, "discriminator"), "--out", join(work, "x.png")],
     "not a generator",
   );
-  await refuses(work, ["eval", "--model", colour], "the evaluator needs 28×28×1");
+  await refuses(work, ["eval", "--model", classifier], "not a generator");
+  await refuses(
+    work,
+    ["eval", "--model", run, "--data", work],
+    "--data applies to a colour generator",
+  );
+  await refuses(work, ["eval", "--model", colour, "--data", join(work, "nowhere")], "--data");
   await refuses(
     work,
     ["sample", "--model", run, "--digit", "3", "--out", join(work, "x.png")],

