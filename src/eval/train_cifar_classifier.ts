@@ -17,24 +17,16 @@ import "@tensorflow/tfjs-layers";
 import { selectBackend } from "../backend/select.ts";
 import { loadCifar10 } from "../data/cifar.ts";
 import type { ImageSet } from "../data/images.ts";
-import { Random } from "../random.ts";
+import type { Random } from "../random.ts";
 import type { LayersModel } from "../tf_types.ts";
-import { CIFAR_FEATURE_DIM, createCifarClassifier } from "./cifar_classifier.ts";
-import {
-  CLASS_COUNT,
-  classifierFiles,
-  classifyImages,
-  fromBase64,
-  toBase64,
-} from "./classifier.ts";
-import { evaluateWith } from "./evaluate.ts";
-import { featureStatistics } from "./fid.ts";
-import { classScores } from "./scores.ts";
+import { createCifarClassifier } from "./cifar_classifier.ts";
+import { classifierFiles, fromBase64, toBase64 } from "./classifier.ts";
 import {
   base64ArrayLiteral,
-  classifierAccuracy,
+  fitClassifier,
   float64Base64,
-  normaliseFeatures,
+  trainAndScore,
+  type TrainClassifierOptions,
 } from "./train_classifier.ts";
 
 const SIDE = 32, CHANNELS = 3, SIZE = SIDE * SIDE * CHANNELS;
@@ -70,70 +62,27 @@ function gatherAugmented(
 }
 
 /**
- * Trains a classifier from `createCifarClassifier(seed)` with Adam on softmax cross-entropy.
+ * Trains a classifier from `createCifarClassifier(seed)` with Adam on softmax cross-entropy, the
+ * images shifted by up to `maxShift` pixels and mirrored, the step size × 0.7 every epoch.
  *
  * @param data The training images, with labels.
- * @param options Epochs, batch size, first step size (× 0.7 every epoch after), seed, logging.
+ * @param options Epochs, batch size, first step size, seed, shift, logging.
  * @returns The trained model.
  */
 export async function trainCifarClassifier(
   data: ImageSet,
-  options: {
-    epochs: number;
-    batchSize: number;
-    learningRate: number;
-    seed: number;
-    maxShift: number;
-    onStep?: (
-      info: { epoch: number; step: number; steps: number; loss: number; accuracy: number },
-    ) => void;
-  },
+  options:
+    & Required<Omit<TrainClassifierOptions, "onStep" | "logEvery">>
+    & Pick<TrainClassifierOptions, "onStep">,
 ): Promise<LayersModel> {
-  const { epochs, batchSize, seed, maxShift } = options;
-  const labels = data.labels;
-  if (!labels) throw new RangeError("trainCifarClassifier: the training images need labels");
-  const model = createCifarClassifier(seed);
-  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const optimizer = tf.train.adam(options.learningRate);
-  const random = new Random(seed);
-  const order = Uint32Array.from({ length: data.count }, (_, i) => i);
-  const steps = Math.floor(data.count / batchSize);
-  const pixels = new Float32Array(batchSize * SIZE);
-  const batchLabels = new Int32Array(batchSize);
-  for (let epoch = 1; epoch <= epochs; epoch++) {
-    (optimizer as unknown as { learningRate: number }).learningRate = options.learningRate *
-      0.7 ** (epoch - 1);
-    random.shuffle(order);
-    let lossSum = 0, correct = 0, seen = 0;
-    for (let step = 1; step <= steps; step++) {
-      const indices = order.subarray((step - 1) * batchSize, step * batchSize);
-      gatherAugmented(data, indices, pixels, maxShift, random);
-      for (let i = 0; i < batchSize; i++) batchLabels[i] = labels[indices[i]];
-      let hits: tf.Scalar | undefined;
-      const loss = tf.tidy(() => {
-        const x = tf.tensor4d(pixels, [batchSize, SIDE, SIDE, CHANNELS]);
-        const y = tf.tensor1d(batchLabels, "int32");
-        return optimizer.minimize(
-          () => {
-            const logits = model.apply(x, { training: true }) as tf.Tensor2D;
-            hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), "int32")));
-            return tf.losses.softmaxCrossEntropy(tf.oneHot(y, CLASS_COUNT), logits) as tf.Scalar;
-          },
-          true,
-          variables,
-        )!;
-      });
-      lossSum += (await loss.data())[0] * batchSize;
-      correct += (await hits!.data())[0];
-      seen += batchSize;
-      tf.dispose([loss, hits]);
-      if (step % 100 === 0 || step === steps) {
-        options.onStep?.({ epoch, step, steps, loss: lossSum / seen, accuracy: correct / seen });
-      }
-    }
-  }
-  optimizer.dispose();
-  return model;
+  const model = createCifarClassifier(options.seed);
+  return await fitClassifier(data, {
+    model,
+    forward: (x) => model.apply(x, { training: true }) as tf.Tensor2D,
+    gather: (set, indices, out, random) =>
+      gatherAugmented(set, indices, out, options.maxShift, random),
+    decay: 0.7,
+  }, options);
 }
 
 if (import.meta.main) {
@@ -145,58 +94,32 @@ if (import.meta.main) {
     console.error("error: --data DIR (CIFAR-10's binary files) is required");
     Deno.exit(2);
   }
-  const options = {
-    epochs: Number(values.epochs),
-    batchSize: 64,
-    learningRate: 1e-3,
-    seed: 1,
-    maxShift: 2,
-  };
+  const settings = { epochs: Number(values.epochs), batchSize: 64, seed: 1, maxShift: 2 };
   const backend = await selectBackend("wasm");
   console.log(`backend: ${backend.description}`);
   const train = await loadCifar10({ dir: values.data, split: "train" });
   const test = await loadCifar10({ dir: values.data, split: "test" });
   console.log(
-    `training the CIFAR-10 classifier: ${options.epochs} epochs, batch ${options.batchSize}, ` +
-      `${train.count} images shifted by up to ${options.maxShift} px and mirrored, seed ${options.seed}`,
+    `training the CIFAR-10 classifier: ${settings.epochs} epochs, batch ${settings.batchSize}, ` +
+      `${train.count} images shifted by up to ${settings.maxShift} px and mirrored, seed ${settings.seed}`,
   );
-  const started = performance.now();
-  let epochStarted = started;
-  const model = await trainCifarClassifier(train, {
-    ...options,
-    onStep: ({ epoch, step, steps, loss, accuracy }) => {
-      const ms = (performance.now() - epochStarted) / step;
-      console.log(
-        `[${epoch}/${options.epochs}][${step}/${steps}] loss ${loss.toFixed(4)} ` +
-          `acc ${accuracy.toFixed(4)} ${ms.toFixed(1)} ms/step`,
-      );
-      if (step === steps) epochStarted = performance.now();
-    },
-  });
-  const seconds = (performance.now() - started) / 1000;
-  const scale = await normaliseFeatures(model, test);
-  console.log(`features scaled by ${scale.toFixed(4)} to unit mean variance on the test images`);
-  // The weights ship as float16: round them now, so that the statistics are the shipped model's.
-  model.setWeights(
-    model.getWeights().map((w) =>
-      tf.tensor(Float32Array.from(new Float16Array(w.dataSync() as Float32Array)), w.shape)
-    ),
-  );
-  const accuracy = await classifierAccuracy(model, test);
-  console.log(`trained in ${seconds.toFixed(0)} s; test accuracy ${(accuracy * 100).toFixed(2)}%`);
-
-  const { features, probabilities } = await classifyImages(model, test);
-  const stats = featureStatistics(features, CIFAR_FEATURE_DIM);
-  const scores = classScores(probabilities);
-  // What real images score: 10,000 training images against the test set.
-  const real = await evaluateWith(
-    { model, statistics: stats },
+  const { model, info: { real: trainImages, ...rest }, statistics: stats } = await trainAndScore(
+    "images",
+    settings,
+    (onStep) => trainCifarClassifier(train, { ...settings, learningRate: 1e-3, onStep }),
+    test,
     await loadCifar10({ dir: values.data, split: "train", limit: 10_000 }),
-    { reference: test },
-  );
-  console.log(
-    `10,000 training images: FID ${real.fid.toFixed(3)} IS ${real.is.toFixed(3)} ` +
-      `precision ${real.precision.toFixed(3)} recall ${real.recall.toFixed(3)}`,
+    {
+      // The weights ship as float16: rounded before measuring, the statistics are the shipped
+      // model's.
+      round: (model) =>
+        model.setWeights(
+          model.getWeights().map((w) =>
+            tf.tensor(Float32Array.from(new Float16Array(w.dataSync() as Float32Array)), w.shape)
+          ),
+        ),
+      reference: test,
+    },
   );
   const files = await classifierFiles(model);
   const float32 = fromBase64(files.weightsBase64);
@@ -206,25 +129,7 @@ if (import.meta.main) {
     ...spec,
     quantization: { dtype: "float16" as const },
   }));
-  const info = {
-    seed: options.seed,
-    epochs: options.epochs,
-    batchSize: options.batchSize,
-    maxShift: options.maxShift,
-    trainSeconds: Math.round(seconds),
-    featureScale: scale,
-    testAccuracy: accuracy,
-    testInceptionScore: scores.inceptionScore,
-    testConfidence: scores.confidence,
-    trainImages: {
-      fid: real.fid,
-      is: real.is,
-      coverage: real.coverage,
-      precision: real.precision,
-      recall: real.recall,
-      confidence: real.confidence,
-    },
-  };
+  const info = { ...rest, trainImages };
   const source =
     `// Generated by \`deno task train-cifar-classifier\` (src/eval/train_cifar_classifier.ts). Do not edit.
 

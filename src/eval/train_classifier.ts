@@ -16,7 +16,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-layers";
 import { selectBackend } from "../backend/select.ts";
-import type { ImageSet } from "../data/images.ts";
+import { type ImageSet, imageSize } from "../data/images.ts";
 import { loadMnist } from "../data/mnist.ts";
 import { Random } from "../random.ts";
 import type { LayersModel } from "../tf_types.ts";
@@ -25,11 +25,10 @@ import {
   classifierFiles,
   classifyImages,
   createClassifier,
-  FEATURE_DIM,
   toBase64,
 } from "./classifier.ts";
-import { evaluateWith } from "./evaluate.ts";
-import { featureStatistics } from "./fid.ts";
+import { evaluateWith, type Evaluation } from "./evaluate.ts";
+import { type FeatureStatistics, featureStatistics } from "./fid.ts";
 import { classScores } from "./scores.ts";
 
 /** Options of {@linkcode trainClassifier}. */
@@ -137,51 +136,67 @@ function gatherShifted(
   }
 }
 
+/** What one classifier's training needs besides the data: see {@linkcode fitClassifier}. */
+export interface ClassifierRecipe {
+  /** The model to train (in place). */
+  model: LayersModel;
+  /** Its forward pass for training: `(B, height, width, channels)` images to `(B, 10)` logits. */
+  forward: (x: tf.Tensor4D) => tf.Tensor2D;
+  /** Copies the images at `indices` into `out`, augmented. */
+  gather: (data: ImageSet, indices: Uint32Array, out: Float32Array, random: Random) => void;
+  /** The step size is multiplied by this every epoch after the first. */
+  decay: number;
+}
+
 /**
- * Trains a classifier from `createClassifier(seed)` with Adam on softmax cross-entropy.
+ * Trains a classifier with Adam on softmax cross-entropy: the loop both shipped classifiers share.
  *
- * @param data The training digits, with labels.
- * @param options Epochs, batch size, step size, seed, logging.
+ * @param data The training images, with labels.
+ * @param recipe The model, its forward pass, the augmentation, the step size's decay.
+ * @param options Epochs, batch size, first step size, seed (of the data order and the
+ * augmentation), logging.
  * @returns The trained model.
  */
-export async function trainClassifier(
+export async function fitClassifier(
   data: ImageSet,
-  options: TrainClassifierOptions = {},
+  recipe: ClassifierRecipe,
+  options:
+    & Required<Pick<TrainClassifierOptions, "epochs" | "batchSize" | "seed">>
+    & Pick<TrainClassifierOptions, "learningRate" | "onStep" | "logEvery">,
 ): Promise<LayersModel> {
-  const epochs = options.epochs ?? 6;
-  const batchSize = options.batchSize ?? 64;
-  const seed = options.seed ?? 1;
-  const maxShift = options.maxShift ?? 2;
+  const { epochs, batchSize, seed } = options;
+  const learningRate = options.learningRate ?? 1e-3;
   const logEvery = options.logEvery ?? 100;
   const labels = data.labels;
   if (!labels) throw new RangeError("trainClassifier: the training images need labels");
-  const model = createClassifier(seed);
+  const { model } = recipe;
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const optimizer = tf.train.adam(options.learningRate ?? 1e-3);
+  const optimizer = tf.train.adam(learningRate);
   const random = new Random(seed);
   const order = Uint32Array.from({ length: data.count }, (_, i) => i);
   const steps = Math.floor(data.count / batchSize);
-  const pixels = new Float32Array(batchSize * 784);
+  const shape = [data.height, data.width, data.channels] as const;
+  const pixels = new Float32Array(batchSize * imageSize(data));
   const batchLabels = new Int32Array(batchSize);
   for (let epoch = 1; epoch <= epochs; epoch++) {
     // Adam reads its (protected) step size at every update; lowering it keeps the moments.
-    (optimizer as unknown as { learningRate: number }).learningRate =
-      (options.learningRate ?? 1e-3) * 0.6 ** (epoch - 1);
+    (optimizer as unknown as { learningRate: number }).learningRate = learningRate *
+      recipe.decay ** (epoch - 1);
     random.shuffle(order);
     let lossSum = 0;
     let correct = 0;
     let seen = 0;
     for (let step = 1; step <= steps; step++) {
       const indices = order.subarray((step - 1) * batchSize, step * batchSize);
-      gatherShifted(data, indices, pixels, maxShift, random);
+      recipe.gather(data, indices, pixels, random);
       for (let i = 0; i < batchSize; i++) batchLabels[i] = labels[indices[i]];
       let hits: tf.Scalar | undefined;
       const loss = tf.tidy(() => {
-        const x = tf.tensor4d(pixels, [batchSize, 28, 28, 1]);
+        const x = tf.tensor4d(pixels, [batchSize, ...shape]);
         const y = tf.tensor1d(batchLabels, "int32");
         return optimizer.minimize(
           () => {
-            const logits = trainingForward(model, x);
+            const logits = recipe.forward(x);
             // Kept: minimize disposes everything else the forward pass made.
             hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), "int32")));
             return tf.losses.softmaxCrossEntropy(tf.oneHot(y, CLASS_COUNT), logits) as tf.Scalar;
@@ -201,6 +216,28 @@ export async function trainClassifier(
   }
   optimizer.dispose();
   return model;
+}
+
+/**
+ * Trains a classifier from `createClassifier(seed)` with Adam on softmax cross-entropy.
+ *
+ * @param data The training digits, with labels.
+ * @param options Epochs, batch size, step size, seed, logging.
+ * @returns The trained model.
+ */
+export async function trainClassifier(
+  data: ImageSet,
+  options: TrainClassifierOptions = {},
+): Promise<LayersModel> {
+  const seed = options.seed ?? 1;
+  const maxShift = options.maxShift ?? 2;
+  const model = createClassifier(seed);
+  return await fitClassifier(data, {
+    model,
+    forward: (x) => trainingForward(model, x),
+    gather: (set, indices, out, random) => gatherShifted(set, indices, out, maxShift, random),
+    decay: 0.6,
+  }, { ...options, epochs: options.epochs ?? 6, batchSize: options.batchSize ?? 64, seed });
 }
 
 /**
@@ -272,67 +309,109 @@ export function base64ArrayLiteral(base64: string): string {
   return `[\n${lines.map((line) => `    "${line}",`).join("\n")}\n  ].join("")`;
 }
 
-if (import.meta.main) {
-  const options: TrainClassifierOptions = { epochs: 6, batchSize: 64, seed: 1, maxShift: 2 };
-  const backend = await selectBackend("wasm");
-  console.log(`backend: ${backend.description}`);
-  const train = await loadMnist({ split: "train" });
-  const test = await loadMnist({ split: "test" });
-  console.log(
-    `training the classifier: ${options.epochs} epochs, batch ${options.batchSize}, ` +
-      `${train.count} digits shifted by up to ${options.maxShift} px, seed ${options.seed}`,
-  );
+/** A trained classifier, normalised, with what it scores: see {@linkcode trainAndScore}. */
+export interface ScoredClassifier {
+  /** The classifier, its features scaled to unit mean variance on the test images. */
+  model: LayersModel;
+  /** The summary `*_INFO` constants record. */
+  info: {
+    seed: number;
+    epochs: number;
+    batchSize: number;
+    maxShift: number;
+    trainSeconds: number;
+    featureScale: number;
+    testAccuracy: number;
+    testInceptionScore: number;
+    testConfidence: number;
+    real: Pick<Evaluation, "fid" | "is" | "coverage" | "precision" | "recall" | "confidence">;
+  };
+  /** Mean and covariance of its features on the test images. */
+  statistics: FeatureStatistics;
+}
+
+/**
+ * What both classifier scripts do around the training: print each 100th step, time it, scale the
+ * features to unit mean variance on the test images, let `round` change the weights as they will
+ * ship, then measure the test accuracy, the test features' statistics and what 10,000 real
+ * training images score against them.
+ *
+ * @param what "digits" or "images", for the printed lines.
+ * @param settings The seed, epochs, batch size and shift the info records.
+ * @param train Trains the classifier, calling `onStep` as it goes.
+ * @param test The test images.
+ * @param real 10,000 training images.
+ * @param options `round`: changes the weights before measuring (float16 rounding); `reference`:
+ * the images precision and recall of `real` compare with (default: the bundled MNIST test set).
+ * @returns The classifier, its info and its test statistics.
+ */
+export async function trainAndScore(
+  what: string,
+  settings: { seed: number; epochs: number; batchSize: number; maxShift: number },
+  train: (onStep: NonNullable<TrainClassifierOptions["onStep"]>) => Promise<LayersModel>,
+  test: ImageSet,
+  real: ImageSet,
+  options: { round?: (model: LayersModel) => void; reference?: ImageSet } = {},
+): Promise<ScoredClassifier> {
   const started = performance.now();
   let epochStarted = started;
-  const model = await trainClassifier(train, {
-    ...options,
-    onStep: ({ epoch, step, steps, loss, accuracy }) => {
-      const ms = (performance.now() - epochStarted) / step;
-      console.log(
-        `[${epoch}/${options.epochs}][${step}/${steps}] loss ${loss.toFixed(4)} ` +
-          `acc ${accuracy.toFixed(4)} ${ms.toFixed(1)} ms/step`,
-      );
-      if (step === steps) epochStarted = performance.now();
-    },
+  const model = await train(({ epoch, step, steps, loss, accuracy }) => {
+    const ms = (performance.now() - epochStarted) / step;
+    console.log(
+      `[${epoch}/${settings.epochs}][${step}/${steps}] loss ${loss.toFixed(4)} ` +
+        `acc ${accuracy.toFixed(4)} ${ms.toFixed(1)} ms/step`,
+    );
+    if (step === steps) epochStarted = performance.now();
   });
   const seconds = (performance.now() - started) / 1000;
   const scale = await normaliseFeatures(model, test);
-  console.log(`features scaled by ${scale.toFixed(4)} to unit mean variance on the test digits`);
+  console.log(`features scaled by ${scale.toFixed(4)} to unit mean variance on the test ${what}`);
+  options.round?.(model);
   const accuracy = await classifierAccuracy(model, test);
   console.log(`trained in ${seconds.toFixed(0)} s; test accuracy ${(accuracy * 100).toFixed(2)}%`);
-
-  const { features, probabilities } = await classifyImages(model, test);
-  const stats = featureStatistics(features, FEATURE_DIM);
+  const { features, probabilities, dim } = await classifyImages(model, test);
+  const statistics = featureStatistics(features, dim);
   const scores = classScores(probabilities);
-  // What real digits score, for comparison: 10,000 training digits against the test set.
-  const digits = await evaluateWith(
-    { model, statistics: stats },
+  // What real images score, for comparison: training images against the test set.
+  const scored = await evaluateWith({ model, statistics }, real, { reference: options.reference });
+  console.log(
+    `${real.count} training ${what}: FID ${scored.fid.toFixed(3)} IS ${scored.is.toFixed(3)} ` +
+      `precision ${scored.precision.toFixed(3)} recall ${scored.recall.toFixed(3)}`,
+  );
+  const { fid, is, coverage, precision, recall, confidence } = scored;
+  return {
+    model,
+    info: {
+      ...settings,
+      trainSeconds: Math.round(seconds),
+      featureScale: scale,
+      testAccuracy: accuracy,
+      testInceptionScore: scores.inceptionScore,
+      testConfidence: scores.confidence,
+      real: { fid, is, coverage, precision, recall, confidence },
+    },
+    statistics,
+  };
+}
+
+if (import.meta.main) {
+  const settings = { epochs: 6, batchSize: 64, seed: 1, maxShift: 2 };
+  const backend = await selectBackend("wasm");
+  console.log(`backend: ${backend.description}`);
+  const train = await loadMnist({ split: "train" });
+  console.log(
+    `training the classifier: ${settings.epochs} epochs, batch ${settings.batchSize}, ` +
+      `${train.count} digits shifted by up to ${settings.maxShift} px, seed ${settings.seed}`,
+  );
+  const { model, info: { real: trainDigits, ...rest }, statistics: stats } = await trainAndScore(
+    "digits",
+    settings,
+    (onStep) => trainClassifier(train, { ...settings, onStep }),
+    await loadMnist({ split: "test" }),
     await loadMnist({ split: "train", limit: 10_000 }),
   );
-  console.log(
-    `10,000 training digits: FID ${digits.fid.toFixed(3)} IS ${digits.is.toFixed(3)} ` +
-      `precision ${digits.precision.toFixed(3)} recall ${digits.recall.toFixed(3)}`,
-  );
   const files = await classifierFiles(model);
-  const info = {
-    seed: options.seed!,
-    epochs: options.epochs!,
-    batchSize: options.batchSize!,
-    maxShift: options.maxShift!,
-    trainSeconds: Math.round(seconds),
-    featureScale: scale,
-    testAccuracy: accuracy,
-    testInceptionScore: scores.inceptionScore,
-    testConfidence: scores.confidence,
-    trainDigits: {
-      fid: digits.fid,
-      is: digits.is,
-      coverage: digits.coverage,
-      precision: digits.precision,
-      recall: digits.recall,
-      confidence: digits.confidence,
-    },
-  };
+  const info = { ...rest, trainDigits };
   const source =
     `// Generated by \`deno task train-classifier\` (src/eval/train_classifier.ts). Do not edit.
 
