@@ -130,6 +130,7 @@ export function evaluationTable(result: Evaluation, colour = false): string {
   const real = colour ? CIFAR_CLASSIFIER_INFO.trainImages : CLASSIFIER_INFO.trainDigits;
   const what = colour ? "test images" : "test digits";
   const fixed = (x: number, digits: number) => (Number.isNaN(x) ? "n/a" : x.toFixed(digits));
+  const noReference = "needs real images to compare with: --data DIR";
   const rows: [string, string, string, string][] = [
     ["FID", result.fid.toFixed(2), real.fid.toFixed(2), "lower is better"],
     ["IS", result.is.toFixed(2), real.is.toFixed(2), "classifier-based, 1 to 10"],
@@ -139,7 +140,7 @@ export function evaluationTable(result: Evaluation, colour = false): string {
       fixed(result.precision, 3),
       real.precision.toFixed(3),
       Number.isNaN(result.precision)
-        ? "needs real images to compare with: --data DIR"
+        ? noReference
         : `share on the ${what}' manifold (k = ${result.k})`,
     ],
     [
@@ -147,7 +148,7 @@ export function evaluationTable(result: Evaluation, colour = false): string {
       fixed(result.recall, 3),
       real.recall.toFixed(3),
       Number.isNaN(result.recall)
-        ? "needs real images to compare with: --data DIR"
+        ? noReference
         : `share of ${result.referenceCount} ${what} on the images' manifold`,
     ],
     [
