@@ -88,6 +88,7 @@ export {
   type GeneratorAverageState,
   standingStatistics,
 } from "./src/train/average.ts";
+export { spectralKernels, SpectralNorm } from "./src/train/spectral.ts";
 export { type AdamState } from "./src/train/adam.ts";
 export { type Checkpoint, type NamedWeight, type RunProgress } from "./src/train/checkpoint.ts";
 export { CHECKPOINT_FILE, readCheckpoint, writeCheckpoint } from "./src/train/checkpoint_file.ts";
@@ -193,4 +194,4 @@ export {
 } from "./src/serve/live.ts";
 export { type GanServer, type ServeOptions, startServer } from "./src/serve/server.ts";
 export { VERSION } from "./src/version.ts";
-export type { LayersModel, Scalar, Tensor } from "./src/tf_types.ts";
+export type { LayersModel, Scalar, Tensor, Variable } from "./src/tf_types.ts";

@@ -103,6 +103,22 @@ export function checkInteger(
 }
 
 /**
+ * Throws a `RangeError` naming the option unless `value` is `true` or `false` (JavaScript
+ * callers can pass anything).
+ *
+ * @param where The function or object the option belongs to.
+ * @param name The option's name.
+ * @param value The value to check.
+ * @returns `value`, unchanged.
+ */
+export function checkBoolean(where: string, name: string, value: boolean): boolean {
+  if (typeof value !== "boolean") {
+    throw new RangeError(`${where}: ${name} must be true or false, got ${value}`);
+  }
+  return value;
+}
+
+/**
  * Throws a `RangeError` naming the option unless `value` is a finite number between `low` and
  * `high`, each bound included or not as `bounds` says (`"[)"`: low included, high excluded).
  *

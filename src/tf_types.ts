@@ -14,5 +14,18 @@ export type LayersModel = tfl.LayersModel;
 /** A tf.js tensor. */
 export type Tensor = tf.Tensor;
 
+/**
+ * A tf.js variable (`tf.Variable`): a tensor that training updates in place, such as a weight.
+ *
+ * @example The kernels spectral normalisation divides
+ * ```ts
+ * import { createDiscriminator, spectralKernels, type Variable } from "@gan/mnist";
+ *
+ * const kernels: Variable[] = spectralKernels(createDiscriminator({ preset: "dcgan" }));
+ * console.log(kernels.map((k) => k.name));
+ * ```
+ */
+export type Variable = tf.Variable;
+
 /** A tf.js tensor of rank 0: one number, such as a loss. */
 export type Scalar = tf.Scalar;

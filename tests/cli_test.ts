@@ -2,6 +2,8 @@ import { deepEqual, equal, match, notDeepEqual, ok } from "std/assert";
 import { join } from "std/path";
 import { decode } from "fast-png";
 import { readIdx } from "../src/data/idx_file.ts";
+import { loadModel } from "../src/io/model_files.ts";
+import { selectBackend } from "../src/backend/select.ts";
 import { makeMnistDir, oneLine, runCli } from "./helpers.ts";
 
 Deno.test("--help works for the tool and each command", async () => {
@@ -47,6 +49,7 @@ Deno.test("bad flags and values get one line naming the flag, exit code 2, no st
       '--backend: expected one of auto, webgpu, wasm, cpu, got "tpu"',
     ],
     [["train", "--force=yes"], "--force takes no value"],
+    [["train", "--spectral-norm=1"], "--spectral-norm takes no value"],
     [["train", "--threads", "3"], '--threads: expected an integer from 1 to 2, got "3"'],
     [["train", "--average", "1"], '--average: expected 0 (off) or a decay in (0, 1), got "1"'],
     [
@@ -294,6 +297,34 @@ Deno.test("train --mixture gives the generator its prior: recorded, saved, shown
   ok(!/Gaussians/.test(plain.stdout));
   // The same training seed: only the prior differs, and the samples show it.
   notDeepEqual(mixed.grid, plain.grid);
+});
+
+Deno.test("train --spectral-norm: shown, recorded, kept by --resume; the saved discriminator is normalised", async () => {
+  const data = await makeMnistDir({ train: 32 });
+  const run = join(await Deno.makeTempDir(), "run");
+  const args = ["--preset", "dcgan", "--batch-size", "16", "--seed", "1", "--data", data];
+  const train = await runCli(["train", ...args, "--epochs", "1", "--spectral-norm", "--out", run]);
+  equal(train.code, 0, train.stderr);
+  match(train.stdout, /spectral norm in D/);
+  const config = JSON.parse(await Deno.readTextFile(join(run, "config.json")));
+  equal(config.settings.training.spectralNorm, true);
+  const resumed = await runCli(["train", "--resume", run, "--epochs", "2"]);
+  equal(resumed.code, 0, resumed.stderr);
+  match(resumed.stdout, /spectral norm in D/);
+  // The saved discriminator's last kernel (one unit: σ is its length) is normalised.
+  await selectBackend("cpu");
+  const { model } = await loadModel(run, "discriminator");
+  const logit = model.getLayer("d_logit").getWeights()[0];
+  ok(Math.abs(Math.hypot(...logit.dataSync()) - 1) < 1e-4);
+  model.dispose();
+  const plain = await runCli(["train", ...args, "--epochs", "1", "--out", `${run}-plain`]);
+  equal(plain.code, 0, plain.stderr);
+  ok(!/spectral/.test(plain.stdout));
+  equal(
+    JSON.parse(await Deno.readTextFile(join(`${run}-plain`, "config.json"))).settings.training
+      .spectralNorm,
+    false,
+  );
 });
 
 Deno.test("damaged inputs get one line naming the file, exit code 2, and nothing on disk changes", async () => {

@@ -278,6 +278,11 @@ Deno.test("trainGAN rejects bad options, too little data and mismatched models w
     "beta1 must be a number in [0, 1)",
   );
   await assertRejects(
+    () => trainGAN(generator, discriminator, data, { spectralNorm: "yes" as unknown as boolean }),
+    RangeError,
+    "trainGAN: spectralNorm must be true or false, got yes",
+  );
+  await assertRejects(
     () => trainGAN(generator, discriminator, data, { batchSize: 64 }),
     RangeError,
     "the data holds 20 images, fewer than one batch of 64",

@@ -70,6 +70,8 @@ Options:
                      C axes; none: z ~ N(0, I)  (default: dcgan 10,4; the others none)
   --g-steps N        generator updates per discriminator update
                            (default: the preset's: standard, cgan, dcgan 2; others 1)
+  --spectral-norm    divide D's kernels that no BatchNorm follows by their largest
+                     singular value after every D update (Miyato et al. 2018)
   --seed N           seed of weights, data order, noise and grids    (default: 0)
   --data DIR         directory with train-images-idx3-ubyte etc. (.gz too), e.g.
                      Fashion-MNIST or KMNIST, or with CIFAR-10's binary files
@@ -120,6 +122,7 @@ const FLAGS = {
   preset: { type: "string" },
   faithful: { type: "boolean" },
   "g-steps": { type: "string" },
+  "spectral-norm": { type: "boolean" },
   epochs: { type: "string" },
   "batch-size": { type: "string" },
   lr: { type: "string" },
@@ -199,6 +202,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     preset,
     faithful: flags.faithful === true,
     generatorSteps: intFlag(flags, "g-steps", 1, 16),
+    spectralNorm: flags["spectral-norm"] === true ? true : undefined,
     seed,
     epochs: dryRun ? 1 : intFlag(flags, "epochs", 1, 100_000),
     batchSize,
@@ -279,7 +283,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     progress.message(
       `training ${settings.preset}${settings.faithful ? " (the seed's recipe as written)" : ""}: ${
         plural(t.epochs, "epoch")
-      }, batch ${t.batchSize}, ${rates}, ${prior}` +
+      }, batch ${t.batchSize}, ${rates}, ${t.spectralNorm ? "spectral norm in D, " : ""}${prior}` +
         `${images} images, seed ${t.seed}, writing ${options.out}`,
     );
     const checkpointPath = join(options.out, CHECKPOINT_FILE);

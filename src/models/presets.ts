@@ -110,6 +110,8 @@ export interface TrainingSettings {
    * judged; each further one draws fresh noise.
    */
   generatorSteps: number;
+  /** Spectral normalisation of the discriminator (`trainGAN`'s `spectralNorm`); off when absent. */
+  spectralNorm?: boolean;
   /**
    * Decay of the moving average of the generator's weights that runs save and sample
    * (`GeneratorAverage`); 0 for none: the last weights.

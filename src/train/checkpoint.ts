@@ -508,6 +508,9 @@ function checkCheckpoint(value: unknown): Checkpoint {
       optimizers: {
         generator: checkAdam(optimizers, "generator"),
         discriminator: checkAdam(optimizers, "discriminator"),
+        ...(optimizers.value.spectral === undefined
+          ? {}
+          : { spectral: optimizers.f32s("spectral") }),
       },
     },
     generator: checkWeights(c, "generator"),

@@ -636,6 +636,11 @@ export function createDirectStep(
       return { generator: adamG.exportState(), discriminator: adamD.exportState() };
     },
     importState(state) {
+      if (state.spectral) {
+        throw new RangeError(
+          "GanStep: the state holds spectral normalisation's vectors; this step does not normalise",
+        );
+      }
       adamG.importState(state.generator);
       adamD.importState(state.discriminator);
     },

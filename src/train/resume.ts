@@ -58,6 +58,8 @@ export function optionsFromSettings(
     beta1: training.beta1 as number,
     beta2: training.beta2 as number,
     generatorSteps: training.generatorSteps as number,
+    // Runs recorded before spectral normalisation existed trained without it.
+    spectralNorm: training.spectralNorm === true,
     seed: training.seed as number,
     dataLimit: data.limit as number | null,
     ...(typeof data.dir === "string" ? { dataDir: data.dir } : {}),

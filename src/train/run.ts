@@ -71,7 +71,7 @@ import {
 /**
  * Options of {@linkcode trainRun}: a preset and whatever to change in it. The training numbers
  * (`epochs`, `batchSize`, `learningRate`, `generatorLearningRate`, `beta1`, `beta2`,
- * `generatorSteps`) default to the preset's, the seed to 0;
+ * `generatorSteps`, `spectralNorm`) default to the preset's, the seed to 0;
  * `signal`, `onStep` and `onEpoch` work as in {@linkcode trainGAN} (`onEpoch` runs once the
  * epoch's files are written).
  */
@@ -330,6 +330,7 @@ export function resolveRunSettings(options: TrainRunOptions = {}): RunSettings {
     beta1: options.beta1 ?? preset.training.beta1,
     beta2: options.beta2 ?? preset.training.beta2,
     generatorSteps: options.generatorSteps ?? preset.training.generatorSteps,
+    spectralNorm: options.spectralNorm ?? preset.training.spectralNorm ?? false,
     seed: options.seed ?? 0,
   });
   const limit = options.dataLimit === undefined

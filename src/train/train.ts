@@ -9,7 +9,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { LayersModel } from "../tf_types.ts";
 import { type ImageSet, imageSize } from "../data/images.ts";
-import { checkInteger, checkNumber } from "../errors.ts";
+import { checkBoolean, checkInteger, checkNumber } from "../errors.ts";
 import { DEFAULT_PRESET, PRESETS } from "../models/presets.ts";
 import { Random, type RandomState } from "../random.ts";
 import { createDirectStep } from "./direct_step.ts";
@@ -17,6 +17,7 @@ import { type AdamState, GanAdamOptimizer } from "./adam.ts";
 import { fusedBatchNormCall } from "../backend/kernels/batch_norm.ts";
 import { discriminatorLoss, generatorLoss } from "./losses.ts";
 import { latentMixtureOf, latentNoise } from "../models/prior.ts";
+import { SpectralNorm } from "./spectral.ts";
 
 /** What {@linkcode trainGAN} reports after every step. */
 export interface StepInfo {
@@ -102,6 +103,13 @@ export interface TrainOptions {
    * @default {1}
    */
   generatorSteps?: number;
+  /**
+   * Spectral normalisation of the discriminator (src/train/spectral.ts): after every update of
+   * it, its kernels that no BatchNorm follows are divided by their largest singular value. The
+   * step then runs on tf.js's autograd (not the direct MLP step).
+   * @default {false}
+   */
+  spectralNorm?: boolean;
   /**
    * Seed of the data order and the noise; with the same seed, models and backend, training is
    * bit-for-bit repeatable.
@@ -197,6 +205,7 @@ export type ResolvedTrainOptions = Required<
     | "beta1"
     | "beta2"
     | "generatorSteps"
+    | "spectralNorm"
     | "seed"
   >
 >;
@@ -238,6 +247,7 @@ export function resolveTrainOptions(options: TrainOptions = {}): ResolvedTrainOp
       1,
       16,
     ),
+    spectralNorm: checkBoolean(where, "spectralNorm", options.spectralNorm ?? false),
     seed: checkInteger(where, "seed", options.seed ?? 0, 0, 2 ** 32 - 1),
   };
 }
@@ -340,6 +350,8 @@ export interface GanStepState {
   generator: AdamState;
   /** The discriminator's Adam. */
   discriminator: AdamState;
+  /** With spectral normalisation: its power iteration's vectors, one per normalised kernel. */
+  spectral?: Float32Array[];
 }
 
 /**
@@ -372,12 +384,14 @@ export function createGanStep(
   discriminator: LayersModel,
   options:
     & Pick<ResolvedTrainOptions, "batchSize" | "learningRate" | "beta1" | "beta2">
-    & Partial<Pick<ResolvedTrainOptions, "generatorSteps" | "generatorLearningRate">>
+    & Partial<
+      Pick<ResolvedTrainOptions, "generatorSteps" | "generatorLearningRate" | "spectralNorm">
+    >
     & { autograd?: boolean },
 ): GanStep {
   const { batchSize, learningRate, beta1, beta2, generatorSteps = 1 } = options;
   const generatorLearningRate = options.generatorLearningRate ?? learningRate;
-  if (!options.autograd) {
+  if (!options.autograd && !options.spectralNorm) {
     const direct = createDirectStep(generator, discriminator, {
       batchSize,
       learningRate,
@@ -399,6 +413,7 @@ export function createGanStep(
     ...adam,
     learningRate: generatorLearningRate,
   });
+  const spectral = options.spectralNorm ? new SpectralNorm(discriminator) : undefined;
 
   // Without BatchNorm, the discriminator judges each image on its own, so the real and the fake
   // batch can go through it as one batch of 2B: the same numbers, in half the products.
@@ -466,6 +481,7 @@ export function createGanStep(
           return discriminatorLoss(realLogits, fakeLogits);
         }, varsD);
         optimizerD.apply(d.grads);
+        spectral?.apply();
         lossD = tf.keep(d.value);
         // Non-saturating: the generator maximises log D(G(z)).
         return generatorLoss(D(withLabel(fake, y)));
@@ -492,15 +508,28 @@ export function createGanStep(
       return { lossD, lossG, dReal, dFake };
     },
     exportState() {
-      return { generator: optimizerG.exportState(), discriminator: optimizerD.exportState() };
+      return {
+        generator: optimizerG.exportState(),
+        discriminator: optimizerD.exportState(),
+        ...(spectral ? { spectral: spectral.exportState() } : {}),
+      };
     },
     importState(state) {
+      if (state.spectral && !spectral) {
+        throw new RangeError(
+          "GanStep: the state holds spectral normalisation's vectors; this step does not normalise",
+        );
+      }
       optimizerG.importState(state.generator);
       optimizerD.importState(state.discriminator);
+      // A state without them (spectral normalisation switched on at a resume) keeps the vectors
+      // made from the weights.
+      if (state.spectral) spectral!.importState(state.spectral);
     },
     dispose() {
       optimizerD.dispose();
       optimizerG.dispose();
+      spectral?.dispose();
     },
   };
 }
