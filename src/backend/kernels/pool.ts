@@ -173,6 +173,23 @@ class WorkerPool {
 let Worker: WorkerClass | undefined;
 let pool: WorkerPool | undefined;
 let threads = 1;
+let closesOnUnload = false;
+
+/**
+ * Stops the worker when this program (or this module's isolate: `deno test` runs each test file
+ * in its own and dispatches "unload" at its end) ends. Left running, unreferenced workers on a
+ * shared heap outlived their isolates — one more thread for every test file — and tearing them
+ * all down at exit once ended the process with a corrupted native heap (glibc's "corrupted size
+ * vs. prev_size", exit 134): the pattern of Node's issue 28777.
+ */
+function closeOnUnload(): void {
+  if (closesOnUnload || typeof globalThis.addEventListener !== "function") return;
+  closesOnUnload = true;
+  globalThis.addEventListener("unload", () => {
+    pool?.close();
+    pool = undefined;
+  });
+}
 
 /**
  * Sets how many threads large products use: 1, or 2 (this thread and one worker). Two needs
@@ -209,6 +226,7 @@ function poolFor(kernels: HeapKernels): WorkerPool | undefined {
   if (pool?.kernels !== kernels || !pool.usable) {
     pool?.close();
     try {
+      closeOnUnload();
       pool = new WorkerPool(Worker, kernels);
     } catch {
       pool = undefined;
