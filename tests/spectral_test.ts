@@ -113,7 +113,7 @@ Deno.test("SpectralNorm: state round trip, bad states refused, no kernel refused
   generator.dispose(), discriminator.dispose(), bare.dispose();
 });
 
-Deno.test("a GanStep with spectralNorm: σ 1 after each D update, vectors in its state, refused by a step without", async () => {
+Deno.test("a GanStep with spectralNorm: σ 1 after each D update, vectors in its state, refused by steps without (autograd and direct)", async () => {
   const { generator, discriminator } = tinyDcgan(4);
   const settings = { batchSize: 8, learningRate: 0.01, beta1: 0.5, beta2: 0.999 };
   const step = createGanStep(generator, discriminator, { ...settings, spectralNorm: true });
@@ -136,6 +136,21 @@ Deno.test("a GanStep with spectralNorm: σ 1 after each D update, vectors in its
   equal(plain.exportState().spectral, undefined);
   step.dispose(), plain.dispose();
   generator.dispose(), discriminator.dispose();
+  // An MLP: with the option the step runs on autograd; the direct step refuses its state too.
+  const mlp = {
+    generator: createGenerator({ preset: "tutorial", hiddenUnits: [16], latentDim: 6, seed: 4 }),
+    discriminator: createDiscriminator({ preset: "tutorial", hiddenUnits: [16], seed: 4 }),
+  };
+  const normalised = createGanStep(mlp.generator, mlp.discriminator, {
+    ...settings,
+    spectralNorm: true,
+  });
+  const direct = createGanStep(mlp.generator, mlp.discriminator, settings);
+  deepEqual([normalised.kind, direct.kind], ["autograd", "direct"]);
+  await normalised.run(batch, noise);
+  throws(() => direct.importState(normalised.exportState()), /holds spectral normalisation's/);
+  normalised.dispose(), direct.dispose();
+  mlp.generator.dispose(), mlp.discriminator.dispose();
 });
 
 Deno.test("trainRun with spectralNorm: recorded in config.json, vectors in the checkpoint, a resumed run ends with the same weights, byte for byte", async () => {

@@ -31,6 +31,7 @@ import { splitAdam, splitGemm } from "../backend/kernels/pool.ts";
 import type { LayersModel } from "../tf_types.ts";
 import { adamScalars, type AdamSettings, type AdamState, checkAdamState } from "./adam.ts";
 import type { GanStep } from "./train.ts";
+import { refuseSpectralState } from "./spectral.ts";
 
 const f32 = Math.fround;
 
@@ -636,11 +637,7 @@ export function createDirectStep(
       return { generator: adamG.exportState(), discriminator: adamD.exportState() };
     },
     importState(state) {
-      if (state.spectral) {
-        throw new RangeError(
-          "GanStep: the state holds spectral normalisation's vectors; this step does not normalise",
-        );
-      }
+      refuseSpectralState(state);
       adamG.importState(state.generator);
       adamD.importState(state.discriminator);
     },

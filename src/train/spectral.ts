@@ -57,6 +57,25 @@ export function spectralKernels(model: LayersModel): Variable[] {
   return kernels;
 }
 
+/** A kernel seen as the `(fanIn, units)` matrix it multiplies by. */
+function asMatrix(kernel: tf.Tensor): tf.Tensor2D {
+  return tf.reshape(kernel, [-1, kernel.shape[kernel.shape.length - 1]]) as tf.Tensor2D;
+}
+
+/**
+ * Refuses a step's state that holds spectral normalisation's vectors, for a step without it.
+ *
+ * @param state The state to import.
+ * @throws {RangeError} If it holds them.
+ */
+export function refuseSpectralState(state: { spectral?: Float32Array[] }): void {
+  if (state.spectral) {
+    throw new RangeError(
+      "GanStep: the state holds spectral normalisation's vectors; this step does not normalise",
+    );
+  }
+}
+
 /** One power iteration on a kernel seen as a `(fanIn, units)` matrix W; returns σ ≈ ‖W u‖. */
 function powerIteration(w: tf.Tensor2D, u: tf.Variable): tf.Scalar {
   return tf.tidy(() => {
@@ -107,22 +126,17 @@ export class SpectralNorm {
     });
     this.kernels.forEach((kernel, i) => {
       tf.tidy(() => {
-        const w = this.#matrix(kernel);
+        const w = asMatrix(kernel);
         for (let k = 0; k < FIRST_ITERATIONS; k++) powerIteration(w, this.#u[i]);
       });
     });
-  }
-
-  #matrix(kernel: tf.Variable): tf.Tensor2D {
-    const units = kernel.shape[kernel.shape.length - 1];
-    return tf.reshape(kernel, [-1, units]) as tf.Tensor2D;
   }
 
   /** One power iteration per kernel, then each kernel divided by its σ. */
   apply(): void {
     this.kernels.forEach((kernel, i) => {
       tf.tidy(() => {
-        const sigma = powerIteration(this.#matrix(kernel), this.#u[i]);
+        const sigma = powerIteration(asMatrix(kernel), this.#u[i]);
         kernel.assign(tf.div(kernel, sigma));
       });
     });
@@ -136,7 +150,7 @@ export class SpectralNorm {
    */
   sigmas(): number[] {
     return this.kernels.map((kernel, i) =>
-      tf.tidy(() => tf.norm(tf.matMul(this.#matrix(kernel), this.#u[i])).dataSync()[0])
+      tf.tidy(() => tf.norm(tf.matMul(asMatrix(kernel), this.#u[i])).dataSync()[0])
     );
   }
 

@@ -17,7 +17,7 @@ import { type AdamState, GanAdamOptimizer } from "./adam.ts";
 import { fusedBatchNormCall } from "../backend/kernels/batch_norm.ts";
 import { discriminatorLoss, generatorLoss } from "./losses.ts";
 import { latentMixtureOf, latentNoise } from "../models/prior.ts";
-import { SpectralNorm } from "./spectral.ts";
+import { refuseSpectralState, SpectralNorm } from "./spectral.ts";
 
 /** What {@linkcode trainGAN} reports after every step. */
 export interface StepInfo {
@@ -515,11 +515,7 @@ export function createGanStep(
       };
     },
     importState(state) {
-      if (state.spectral && !spectral) {
-        throw new RangeError(
-          "GanStep: the state holds spectral normalisation's vectors; this step does not normalise",
-        );
-      }
+      if (!spectral) refuseSpectralState(state);
       optimizerG.importState(state.generator);
       optimizerD.importState(state.discriminator);
       // A state without them (spectral normalisation switched on at a resume) keeps the vectors
