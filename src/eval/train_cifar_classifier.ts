@@ -23,8 +23,8 @@ import { createCifarClassifier } from "./cifar_classifier.ts";
 import { classifierFiles, fromBase64, toBase64 } from "./classifier.ts";
 import {
   base64ArrayLiteral,
+  featureStatisticsSource,
   fitClassifier,
-  float64Base64,
   infoType,
   trainAndScore,
   type TrainClassifierOptions,
@@ -153,19 +153,14 @@ export const CIFAR_CLASSIFIER_FILES: {
   weightsBase64: ${base64ArrayLiteral(weightsBase64)},
 };
 
-/** Mean and covariance of the CIFAR-10 classifier's features on the 10,000 test images, float64 (base64). */
-export const CIFAR_TEST_FEATURE_STATISTICS: {
-  count: number;
-  dim: number;
-  meanBase64: string;
-  covarianceBase64: string;
-} = {
-  count: ${stats.count},
-  dim: ${stats.dim},
-  meanBase64: ${base64ArrayLiteral(float64Base64(stats.mean))},
-  covarianceBase64: ${base64ArrayLiteral(float64Base64(stats.covariance))},
-};
-`;
+${
+      featureStatisticsSource(
+        "CIFAR_TEST_FEATURE_STATISTICS",
+        "Mean and covariance of the CIFAR-10 classifier's features on the 10,000 test images, float64 (base64).",
+        stats,
+        (base64) => ` ${base64ArrayLiteral(base64)}`,
+      )
+    }`;
   const out = new URL("./cifar_classifier_weights.ts", import.meta.url);
   await Deno.writeTextFile(out, source);
   console.log(`wrote ${out.pathname.split("/").slice(-3).join("/")} (${source.length} bytes)`);

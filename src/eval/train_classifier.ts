@@ -310,6 +310,37 @@ export function base64ArrayLiteral(base64: string): string {
 }
 
 /**
+ * The generated declaration of a classifier's feature statistics on its 10,000 test images (what
+ * FID compares with), alike in both classifier scripts.
+ *
+ * @param name The constant's name.
+ * @param doc Its doc comment's text.
+ * @param stats The statistics.
+ * @param literal Writes a base64 value after a field's colon (with its own space or line break).
+ * @returns TypeScript source.
+ */
+export function featureStatisticsSource(
+  name: string,
+  doc: string,
+  stats: { count: number; dim: number; mean: Float64Array; covariance: Float64Array },
+  literal: (base64: string) => string,
+): string {
+  return `/** ${doc} */
+export const ${name}: {
+  count: number;
+  dim: number;
+  meanBase64: string;
+  covarianceBase64: string;
+} = {
+  count: ${stats.count},
+  dim: ${stats.dim},
+  meanBase64:${literal(float64Base64(stats.mean))},
+  covarianceBase64:${literal(float64Base64(stats.covariance))},
+};
+`;
+}
+
+/**
  * The TypeScript type of a generated `*_INFO` constant ({@linkcode ScoredClassifier}'s `info`, its
  * `real` renamed to `realKey`), as the generated modules spell it out.
  */
@@ -452,21 +483,14 @@ export const CLASSIFIER_FILES: {
 ${base64Literal(files.weightsBase64)},
 };
 
-/** Mean and covariance of the classifier's features on the 10,000 test digits, float64 (base64). */
-export const TEST_FEATURE_STATISTICS: {
-  count: number;
-  dim: number;
-  meanBase64: string;
-  covarianceBase64: string;
-} = {
-  count: ${stats.count},
-  dim: ${stats.dim},
-  meanBase64:
-${base64Literal(float64Base64(stats.mean))},
-  covarianceBase64:
-${base64Literal(float64Base64(stats.covariance))},
-};
-`;
+${
+      featureStatisticsSource(
+        "TEST_FEATURE_STATISTICS",
+        "Mean and covariance of the classifier's features on the 10,000 test digits, float64 (base64).",
+        stats,
+        (base64) => `\n${base64Literal(base64)}`,
+      )
+    }`;
   const out = new URL("./classifier_weights.ts", import.meta.url);
   await Deno.writeTextFile(out, source);
   console.log(`wrote ${out.pathname.split("/").slice(-3).join("/")} (${source.length} bytes)`);
