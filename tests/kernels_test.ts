@@ -437,3 +437,20 @@ Deno.test("the plain build (no relaxed SIMD) matches the cpu backend too", async
     setKernelFlavour("fma");
   }
 });
+
+Deno.test("a work buffer the heap has no room for is one RangeError, not a write at offset 0", async () => {
+  await selectBackend("wasm");
+  const kernels = heapKernels(tf.backend() as unknown as WasmBackendInternals);
+  // 4 GB: past what a 32-bit heap can address
+  throws(() => kernels.buffer("too-big", 2 ** 30), /no room for a 4096 MB work buffer/);
+  // 2 GB more once 2.4 GB are taken (a scratch buffer, not touched): _malloc answers 0
+  ok(kernels.scratch(0.6 * 2 ** 30) > 0);
+  throws(() => kernels.buffer("too-big", 2 ** 29), /no room for a 2048 MB work buffer/);
+  throws(() => kernels.alloc(2 ** 29), /no room for a 2048 MB work buffer/);
+  // nothing was broken on the way: a convolution (which uses the work buffers) still matches
+  const xs = randomValues(2 * 6 * 6 * 3), ws = randomValues(4 * 4 * 3 * 5);
+  const { cpu, ours } = await both(() =>
+    tf.conv2d(tf.tensor4d(xs, [2, 6, 6, 3]), tf.tensor4d(ws, [4, 4, 3, 5]), 2, "same")
+  );
+  ok(maxError(ours, cpu) < 1e-4);
+});

@@ -156,6 +156,9 @@ export interface GeneratorAverageState {
   averages: Float32Array[];
 }
 
+/** How many samples go through a layer at once in {@linkcode standingStatistics}. */
+const STANDING_CHUNK = 512;
+
 /**
  * Sets every BatchNorm layer's moving mean and variance of a Sequential generator to the batch
  * statistics of `samples` noise vectors passed through it (each layer seeing the output of the
@@ -191,7 +194,16 @@ export function standingStatistics(generator: LayersModel, samples = 4096, seed 
         bn.movingVariance.write(variance);
       });
     }
-    const y = tf.tidy(() => layer.apply(x, { training: false }) as tf.Tensor);
+    // In chunks: one pass of thousands of images would need work buffers of gigabytes on a
+    // wide generator (our convolution kernels' im2col), more than the WASM heap's 4 GB.
+    const y = tf.tidy(() => {
+      const chunks = [];
+      for (let i = 0; i < samples; i += STANDING_CHUNK) {
+        const part = tf.slice(x, i, Math.min(STANDING_CHUNK, samples - i));
+        chunks.push(layer.apply(part, { training: false }) as tf.Tensor);
+      }
+      return chunks.length === 1 ? chunks[0] : tf.concat(chunks);
+    });
     x.dispose();
     x = y;
   }

@@ -220,9 +220,9 @@ export class HeapKernels {
     const buffer = this.#scratch[thread];
     if (bytes > buffer[1]) {
       if (buffer[0]) this.#backend.wasm._free(buffer[0]);
+      buffer[0] = buffer[1] = 0;
       // Grow geometrically so that a run settles on one buffer.
-      buffer[1] = Math.max(bytes, buffer[1] * 2, 1 << 20);
-      buffer[0] = this.#backend.wasm._malloc(buffer[1]) >>> 0;
+      [buffer[0], buffer[1]] = this.#grow(bytes, Math.max(buffer[1] * 2, 1 << 20));
     }
     return buffer[0];
   }
@@ -239,12 +239,31 @@ export class HeapKernels {
     const bytes = floats * 4;
     let buffer = this.#buffers.get(name);
     if (!buffer || bytes > buffer[1]) {
+      const doubled = Math.max((buffer?.[1] ?? 0) * 2, 1 << 12);
       if (buffer) this.#backend.wasm._free(buffer[0]);
-      const size = Math.max(bytes, (buffer?.[1] ?? 0) * 2, 1 << 12);
-      buffer = [this.#backend.wasm._malloc(size) >>> 0, size];
+      this.#buffers.delete(name);
+      buffer = this.#grow(bytes, doubled);
       this.#buffers.set(name, buffer);
     }
     return buffer[0];
+  }
+
+  /**
+   * Allocates `wanted` bytes or, where the heap has room, up to `roomy` (so that a growing buffer
+   * settles); never the heap's offset 0, which `_malloc` returns when it has no room.
+   *
+   * @returns [offset, bytes].
+   * @throws {RangeError} If the heap (at most 4 GB) has no room for `wanted` bytes.
+   */
+  #grow(wanted: number, roomy: number): [number, number] {
+    for (const bytes of roomy > wanted ? [roomy, wanted] : [wanted]) {
+      const offset = bytes < 2 ** 32 ? this.#backend.wasm._malloc(bytes) >>> 0 : 0;
+      if (offset !== 0) return [offset, bytes];
+    }
+    throw new RangeError(
+      `the WASM heap has no room for a ${Math.ceil(wanted / 2 ** 20)} MB work buffer ` +
+        "(it holds at most 4 GB); use smaller batches",
+    );
   }
 
   /**
@@ -256,7 +275,7 @@ export class HeapKernels {
    */
   alloc(floats: number): number {
     const bytes = Math.max(floats, 1) * 4;
-    const offset = this.#backend.wasm._malloc(bytes) >>> 0;
+    const [offset] = this.#grow(bytes, bytes);
     new Uint8Array(this.memory.buffer, offset, bytes).fill(0);
     return offset;
   }
