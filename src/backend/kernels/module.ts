@@ -192,9 +192,7 @@ export class HeapKernels {
   /** The build instantiated on it (the "mt" build when the heap is shared). */
   readonly module: WebAssembly.Module;
   readonly #backend: WasmBackendInternals;
-  /** One scratch buffer per thread: [offset, bytes]. */
-  readonly #scratch: [number, number][] = [[0, 0], [0, 0]];
-  /** Named work buffers: [offset, bytes]. */
+  /** Kept heap buffers, scratch and named: [offset, bytes]. */
   readonly #buffers = new Map<string, [number, number]>();
 
   /**
@@ -216,15 +214,7 @@ export class HeapKernels {
    * @returns Its byte offset.
    */
   scratch(floats: number, thread: 0 | 1 = 0): number {
-    const bytes = floats * 4;
-    const buffer = this.#scratch[thread];
-    if (bytes > buffer[1]) {
-      if (buffer[0]) this.#backend.wasm._free(buffer[0]);
-      buffer[0] = buffer[1] = 0;
-      // Grow geometrically so that a run settles on one buffer.
-      [buffer[0], buffer[1]] = this.#grow(bytes, Math.max(buffer[1] * 2, 1 << 20));
-    }
-    return buffer[0];
+    return this.#kept(`scratch ${thread}`, floats * 4, 1 << 20);
   }
 
   /**
@@ -236,16 +226,24 @@ export class HeapKernels {
    * @returns Its byte offset.
    */
   buffer(name: string, floats: number): number {
-    const bytes = floats * 4;
-    let buffer = this.#buffers.get(name);
-    if (!buffer || bytes > buffer[1]) {
-      const doubled = Math.max((buffer?.[1] ?? 0) * 2, 1 << 12);
-      if (buffer) this.#backend.wasm._free(buffer[0]);
-      this.#buffers.delete(name);
-      buffer = this.#grow(bytes, doubled);
-      this.#buffers.set(name, buffer);
+    return this.#kept(`buffer ${name}`, floats * 4, 1 << 12);
+  }
+
+  /**
+   * The buffer kept under `key`, grown (and its contents lost) when `bytes` do not fit:
+   * geometrically, to at least `floor` bytes, so that a run settles on one buffer.
+   */
+  #kept(key: string, bytes: number, floor: number): number {
+    const buffer = this.#buffers.get(key);
+    if (buffer && bytes <= buffer[1]) return buffer[0];
+    const roomy = Math.max((buffer?.[1] ?? 0) * 2, floor);
+    if (buffer) {
+      this.#backend.wasm._free(buffer[0]);
+      this.#buffers.delete(key);
     }
-    return buffer[0];
+    const grown = this.#grow(bytes, roomy);
+    this.#buffers.set(key, grown);
+    return grown[0];
   }
 
   /**
