@@ -9,7 +9,7 @@
  *
  * From a checkout: `deno task cli train …`. Narrow permissions suffice: `--allow-read`, writing
  * only the output (`--allow-write=runs`), and for `serve` listening on one address
- * (`--allow-net=127.0.0.1:8000`); the README lists them for each command. A run stopped by Ctrl-C,
+ * (`--allow-net=127.0.0.1:8000`); docs/cli.md lists them for each command. A run stopped by Ctrl-C,
  * a crash or a kill goes on with `train --resume DIR`.
  *
  * @module

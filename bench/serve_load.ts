@@ -1,7 +1,7 @@
 /**
  * Load test of `serve`: N concurrent clients (default 200) for S seconds (default 60) against
- * `cli.ts serve --run DIR` on 127.0.0.1, started as its own process with the README's narrow
- * permissions. Each client loops until the deadline (and at most 100,000 requests) over the page,
+ * `cli.ts serve --run DIR` on 127.0.0.1, started as its own process with the narrow
+ * permissions of docs/cli.md. Each client loops until the deadline (and at most 100,000 requests) over the page,
  * `/api/info` and the run's files (model.json, weights, grid, chart), reading every body; any
  * status but 200, or a failed request, is an error. Prints requests, errors, requests per second
  * and latency percentiles (p50, p99, max); exit code 1 if any request failed.
@@ -52,7 +52,7 @@ if (run === undefined) {
   if (!success) throw new Error("could not train the run to serve");
 }
 
-// The server: its own process, the README's permissions for serve.
+// The server: its own process, with serve's permissions from docs/cli.md.
 const server = deno(["serve", "--run", run, "--port", "0"], [
   "--allow-read",
   "--allow-net=127.0.0.1",

@@ -5,7 +5,7 @@
  * (read back from the canvas and judged by the built-in evaluator's classifier), follow a short
  * training run live (pause, resume, stop from the page), train in the tab with the library core,
  * and fit a phone's width. Screenshots go to a temporary directory, or to `$GAN_SCREENSHOTS`
- * (`GAN_SCREENSHOTS=docs deno task test` refreshes the README's).
+ * (`GAN_SCREENSHOTS=docs deno task test` refreshes those of docs/web.md).
  *
  * Without Chromium the test is skipped with a message, unless `GAN_BROWSER_TESTS=required`
  * (set by `.ci/run`), where it fails.
@@ -454,7 +454,7 @@ Deno.test({
         },
       );
 
-      // `GAN_SCREENSHOT_RUN=DIR`: a real run, as `serve --run DIR` shows it (for the README).
+      // `GAN_SCREENSHOT_RUN=DIR`: a real run, as `serve --run DIR` shows it (for docs/web.md).
       const realRun = Deno.env.get("GAN_SCREENSHOT_RUN");
       await t.step({
         name: "a run directory followed through its files (GAN_SCREENSHOT_RUN)",

@@ -44,7 +44,7 @@ Deno.test("the shipped classifier is right on at least 99.0% of the 10,000 MNIST
   equal(test.count, 10_000);
   const accuracy = await classifierAccuracy(await loadClassifier(), test);
   ok(accuracy >= 0.99, `test accuracy ${accuracy}`);
-  // The figure the README quotes is the one measured when the weights were made.
+  // The figure docs/evaluation.md quotes is the one measured when the weights were made.
   ok(
     Math.abs(accuracy - CLASSIFIER_INFO.testAccuracy) <= 5e-4,
     `${accuracy} vs ${CLASSIFIER_INFO.testAccuracy}`,

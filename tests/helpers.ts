@@ -95,7 +95,7 @@ export async function makeMnistDir(options: FakeMnistOptions = {}): Promise<stri
 }
 
 /**
- * Runs `cli.ts` in a subprocess with the narrow permissions the README documents.
+ * Runs `cli.ts` in a subprocess with the narrow permissions docs/cli.md documents.
  *
  * @param args The CLI arguments.
  * @param permissions Deno permission flags.

@@ -1,10 +1,10 @@
 /**
  * Hostile input: every command fed damaged files and bad flags. Each answer must be one line on
  * stderr naming the file or flag and the fault, an exit code other than 0, no stack trace, and no
- * change to anything on disk. The README's table "Bad input" lists these cases.
+ * change to anything on disk. The table "Bad input" of docs/cli.md lists these cases.
  *
  * The commands run in this process through `main` (as `cli.ts` runs them, without the process
- * start-up), and a sample of them as real processes with the README's narrow permissions.
+ * start-up), and a sample of them as real processes with the narrow permissions of docs/cli.md.
  */
 
 import { deepEqual, equal, ok } from "std/assert";
@@ -480,7 +480,7 @@ Deno.test("every flag with a bad value: one line naming the flag, exit code 2, n
   }
 });
 
-Deno.test("as real processes with the README's permissions: one line, exit code 2, no stack trace", async () => {
+Deno.test("as real processes with the documented narrow permissions: one line, exit code 2, no stack trace", async () => {
   const truncated = await dataWith(work, data, "train-images-idx3-ubyte", images.slice(0, 99));
   const huge = await Deno.makeTempDir({ dir: work, prefix: "huge-" });
   await saveModel(createGenerator({ preset: "tutorial", seed: 1 }), huge);

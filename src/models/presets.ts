@@ -196,7 +196,7 @@ const SEED_STANDARD: Preset = {
 
 /**
  * `standard` as this library trains it: the seed's layer sizes and optimiser, with BatchNorm
- * after each hidden Dense of G and two G updates per D update (measured in the README).
+ * after each hidden Dense of G and two G updates per D update (measured in docs/presets.md).
  */
 const HEALTHY_STANDARD: Preset = {
   ...SEED_STANDARD,
@@ -250,7 +250,7 @@ const DCGAN: Preset = {
  * `dcgan` as trained: two G updates per D update, G's learning rate four times D's, z from a
  * 10-component mixture (src/models/prior.ts). After 5 epochs (seed 1) FID 5.65 with the paper's
  * recipe, 3.26 with two G updates, 2.45 with G's faster rate as well, 1.43 with the mixture too
- * (README, "Convolutional, conditional and colour GANs").
+ * (docs/presets.md, "Convolutional, conditional and colour presets").
  */
 const DCGAN_TRAINED: Preset = {
   ...DCGAN,
