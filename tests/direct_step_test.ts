@@ -40,8 +40,12 @@ async function train(
   });
   const kind = step.kind;
   const stats: StepStats[] = [];
+  // Conditional models: each batch's classes, in an order that changes from step to step.
+  const conditional = generator.inputs.length === 2;
+  let n = 0;
   for (const { batch, noise } of inputs(steps, 32, generatorSteps * 32 * latent)) {
-    stats.push(await step.run(batch, noise));
+    const labels = conditional ? Array.from({ length: 32 }, () => (n++ * 7) % 10) : undefined;
+    stats.push(await step.run(batch, noise, labels));
   }
   step.dispose();
   const weights = [...generator.getWeights(), ...discriminator.getWeights()].map((w) =>
@@ -57,6 +61,7 @@ const CASES: [PresetName, boolean, number][] = [
   ["standard", true, 1], // the seed's recipe
   ["lite", false, 1], // three BatchNorm layers
   ["tutorial", false, 1], // LeakyReLU 0.01 in both
+  ["cgan", false, 2], // conditional: the one-hot label joined to z and to the image
 ];
 
 for (const [preset, faithful, generatorSteps] of CASES) {

@@ -17,8 +17,10 @@
  * tests/direct_step_test.ts compares the two paths on every preset.
  *
  * It applies to Sequential models made of Dense (linear or ReLU), BatchNormalization,
- * ReLU/LeakyReLU/Tanh activations, Flatten and Reshape, with a discriminator that has no
- * BatchNorm, on the wasm backend with our kernels. {@linkcode createGanStep} uses it there and
+ * ReLU/LeakyReLU/Tanh activations, Flatten and Reshape, and to conditional MLPs (`cgan`: the
+ * one-hot label joined to z and to the flattened image, then such a chain; each input row is then
+ * the input ‖ the label), with a discriminator that has no BatchNorm, on the wasm backend with our
+ * kernels. {@linkcode createGanStep} uses it there and
  * the autograd step everywhere else.
  *
  * @module
@@ -82,6 +84,7 @@ interface LayerLike {
   alpha?: number;
   epsilon?: number;
   momentum?: number;
+  inboundNodes?: { inboundLayers: unknown[] }[];
 }
 
 /**
@@ -91,10 +94,11 @@ interface LayerLike {
  * @param inputs Width of the flattened input.
  */
 function planOf(model: LayersModel, inputs: number): Op[] | undefined {
-  if (model.getClassName() !== "Sequential") return undefined;
+  const layers = chainOf(model);
+  if (!layers) return undefined;
   const ops: Op[] = [];
   let width = inputs;
-  for (const layer of model.layers as unknown as LayerLike[]) {
+  for (const layer of layers) {
     const name = layer.getClassName();
     const config = layer.getConfig();
     const last = ops.at(-1);
@@ -145,6 +149,39 @@ function planOf(model: LayersModel, inputs: number): Op[] | undefined {
     }
   }
   return ops;
+}
+
+/**
+ * The layers that a model runs one after the other on one row vector: a Sequential model's, or a
+ * conditional MLP's (src/models/mlp.ts: the input, flattened, joined with the one-hot label by a
+ * Concatenate, then a chain of layers), whose input row is then the input ‖ the label.
+ * Undefined for any other graph.
+ */
+function chainOf(model: LayersModel): LayerLike[] | undefined {
+  const layers = model.layers as unknown as LayerLike[];
+  if (model.getClassName() === "Sequential") return layers;
+  if (model.inputs.length !== 2 || model.outputs.length !== 1) return undefined;
+  const join = layers.findIndex((l) => l.getClassName() === "Concatenate");
+  if (join < 0) return undefined;
+  const inbound = (
+    l: LayerLike,
+  ) => (l.inboundNodes?.length === 1 ? l.inboundNodes[0].inboundLayers : []);
+  // Before the join: the two inputs, and at most a Flatten of the first.
+  const before = layers.slice(0, join);
+  const [first, label] = inbound(layers[join]) as LayerLike[];
+  const flattened = first?.getClassName() === "Flatten" ? inbound(first)[0] : first;
+  const inputLayers = model.inputLayers as unknown as LayerLike[];
+  if (
+    flattened !== inputLayers[0] || label !== inputLayers[1] ||
+    (layers[join].getConfig().axis ?? -1) !== -1 ||
+    !before.every((l) => l === inputLayers[0] || l === inputLayers[1] || l === first)
+  ) return undefined;
+  // After it: a chain, each layer fed by the one before.
+  const chain = layers.slice(join + 1);
+  if (!chain.every((l, i) => inbound(l).length === 1 && inbound(l)[0] === layers[join + i])) {
+    return undefined;
+  }
+  return chain;
 }
 
 /** A variable's size. */
@@ -531,19 +568,27 @@ export function createDirectStep(
   if (backend !== "wasm" || !tf.getKernel(GAN_ADAM, backend)) return undefined;
   const latent = generator.inputs[0].shape[1] as number;
   const pixels = (generator.outputs[0].shape.slice(1) as number[]).reduce((a, b) => a * b, 1);
-  const planG = planOf(generator, latent);
-  const planD = planOf(discriminator, pixels);
+  // Conditional models: each row of a network's input is its input ‖ the one-hot label.
+  const classes = generator.inputs.length === 2 ? generator.inputs[1].shape[1] as number : 0;
+  const classesD = discriminator.inputs.length === 2
+    ? discriminator.inputs[1].shape[1] as number
+    : 0;
+  if (classesD !== classes) return undefined;
+  const rowG = latent + classes, rowD = pixels + classes;
+  const planG = planOf(generator, rowG);
+  const planD = planOf(discriminator, rowD);
   if (!planG || !planD || planD.some((op) => op.kind === "batchNorm")) return undefined;
   if (planG.at(-1)?.units !== pixels || planD.at(-1)?.units !== 1) return undefined;
 
   const { batchSize: B, generatorSteps } = options;
   const kernels = heapKernels(tf.backend());
-  // The discriminator's input: B real images, then B generated ones (G writes them there).
-  const images = kernels.alloc(2 * B * pixels);
-  const fake = images + B * pixels * 4;
-  const z = kernels.alloc(B * latent);
-  const G = new Network(kernels, generator, planG, latent, B, fake);
-  const D = new Network(kernels, discriminator, planD, pixels, 2 * B);
+  // The discriminator's input: B real rows, then B generated ones. Unconditional, G writes its
+  // images there itself; conditional, they are copied in beside the labels.
+  const images = kernels.alloc(2 * B * rowD);
+  const fake = images + B * rowD * 4;
+  const z = kernels.alloc(B * rowG);
+  const G = new Network(kernels, generator, planG, rowG, B, classes ? undefined : fake);
+  const D = new Network(kernels, discriminator, planD, rowD, 2 * B);
   if (!G.covers(generator) || !D.covers(discriminator)) {
     G.free(), D.free(), kernels.free(images), kernels.free(z);
     return undefined;
@@ -554,8 +599,8 @@ export function createDirectStep(
   });
   const adamD = new Adam(kernels, D, discriminator, options);
   const widest = Math.max(
-    pixels,
-    latent,
+    rowD,
+    rowG,
     ...planG.map((o) => o.units),
     ...planD.map((o) => o.units),
   );
@@ -565,6 +610,35 @@ export function createDirectStep(
   let disposed = false;
 
   const heap = () => new Float32Array(kernels.memory.buffer);
+
+  /** Writes `rows` rows of `width` values from `values` at `offset`, each row followed by a label. */
+  const setRows = (
+    offset: number,
+    values: Float32Array,
+    width: number,
+    labels?: ArrayLike<number>,
+  ) => {
+    const h = heap();
+    if (!classes) return h.set(values.subarray(0, B * width), offset / 4);
+    const row = width + classes;
+    for (let i = 0; i < B; i++) {
+      const at = offset / 4 + i * row;
+      h.set(values.subarray(i * width, (i + 1) * width), at);
+      h.fill(0, at + width, at + row);
+      h[at + width + labels![i]] = 1;
+    }
+  };
+
+  /** G's forward pass on the noise and labels in `z`; conditional: its images into D's rows. */
+  const generate = () => {
+    G.forward(z, B);
+    if (classes) {
+      const h = heap(), out = G.output / 4;
+      for (let i = 0; i < B; i++) {
+        h.copyWithin(fake / 4 + i * rowD, out + i * pixels, out + (i + 1) * pixels);
+      }
+    }
+  };
 
   /** Generator update on the batch G last generated; returns its loss. */
   const generatorUpdate = (): number => {
@@ -578,6 +652,13 @@ export function createDirectStep(
       d[i] = -f32(inv * sigmoid(-logits[i]));
     }
     const [dFake, other] = D.backward(gradA, gradB, B, false, true);
+    if (classes) {
+      // (B, pixels + classes) -> (B, pixels): the images' part of each row, packed in place
+      const h = heap(), at = dFake / 4;
+      for (let i = 1; i < B; i++) {
+        h.copyWithin(at + i * pixels, at + i * rowD, at + i * rowD + pixels);
+      }
+    }
     G.backward(dFake, other, B, true, false);
     adamG.apply();
     return f32(loss / B);
@@ -585,7 +666,7 @@ export function createDirectStep(
 
   return {
     kind: "direct",
-    run(batch, noise) {
+    run(batch, noise, labels) {
       if (disposed) throw new Error("GanStep: used after dispose()");
       if (batch.length !== B * pixels) {
         throw new RangeError(`GanStep: the batch holds ${batch.length} values, not ${B * pixels}`);
@@ -597,10 +678,20 @@ export function createDirectStep(
           }`,
         );
       }
-      const h = heap();
-      h.set(batch.subarray(0, B * pixels), images / 4);
-      h.set(noise.subarray(0, B * latent), z / 4);
-      G.forward(z, B);
+      if (
+        classes &&
+        (labels?.length !== B ||
+          !Array.from(labels).every((c) => c >= 0 && c < classes && Number.isInteger(c)))
+      ) {
+        throw new RangeError(
+          `GanStep: a conditional GAN needs ${B} labels a batch, each in 0–${classes - 1}`,
+        );
+      }
+      // Real rows, then the generated batch asked for the same classes.
+      setRows(images, batch, pixels, labels);
+      if (classes) setRows(fake, batch, pixels, labels); // the labels now; the images below
+      setRows(z, noise, latent, labels);
+      generate();
 
       // The discriminator's update on real (label 1) and generated (label 0) images.
       D.forward(images, 2 * B);
@@ -622,8 +713,8 @@ export function createDirectStep(
       // The generator's updates: the first on the batch above, further ones on fresh noise.
       const lossG = generatorUpdate();
       for (let k = 1; k < generatorSteps; k++) {
-        heap().set(noise.subarray(k * B * latent, (k + 1) * B * latent), z / 4);
-        G.forward(z, B);
+        setRows(z, noise.subarray(k * B * latent, (k + 1) * B * latent), latent, labels);
+        generate();
         generatorUpdate();
       }
       return Promise.resolve({
