@@ -154,8 +154,18 @@ export {
   type HealthWarning,
 } from "./src/train/health.ts";
 export { sample, type SampleOptions } from "./src/sample/sample.ts";
+export {
+  interpolateLatents,
+  type InterpolationOptions,
+  type LatentPath,
+  sampleInterpolation,
+  seedLatent,
+  slerp,
+} from "./src/sample/interpolate.ts";
+export { encodeGif, type GifOptions, imageFrames } from "./src/sample/animation.ts";
 export { encodePngGrid, gridImage, type GridOptions, type RasterImage } from "./src/sample/grid.ts";
-export { writeImagesIdx, writePngGrid } from "./src/sample/files.ts";
+export { writeGif, writeImagesIdx, writePngGrid } from "./src/sample/files.ts";
+export { epochGridName, PROGRESS_GIF, writeProgressGif } from "./src/train/timelapse.ts";
 export {
   evaluate,
   evaluateGenerator,
