@@ -117,7 +117,7 @@ function epochImages(epoch: number): ImageSet {
   return { pixels, count: 4, height: 6, width: 6, channels: 1 };
 }
 
-Deno.test("writeProgressGif: one frame per epoch up to the one given, the grids' own pixels, the last held", async () => {
+Deno.test("writeProgressGif: one frame per epoch up to the one given, each its grid at half size, the last held", async () => {
   const dir = await Deno.makeTempDir();
   for (const epoch of [1, 2, 3, 4]) {
     await writePngGrid(join(dir, epochGridName(epoch)), epochImages(epoch), { scale: 2 });
@@ -128,9 +128,15 @@ Deno.test("writeProgressGif: one frame per epoch up to the one given, the grids'
   equal(gif.frames.length, 3);
   deepEqual(gif.frames.map((f) => f.delay), [250, 250, 1500]);
   for (const [i, frame] of gif.frames.entries()) {
+    // The grid at half size: each 2×2 block of the doubled pixels is one pixel again.
     const png = decode(await Deno.readFile(join(dir, epochGridName(i + 1))));
-    deepEqual([gif.width, gif.height], [png.width, png.height]);
-    deepEqual(greyOf(frame.rgba), png.data as Uint8Array, `epoch ${i + 1}`);
+    deepEqual([gif.width, gif.height], [png.width / 2, png.height / 2]);
+    const grey = greyOf(frame.rgba);
+    for (let y = 0; y < gif.height; y++) {
+      for (let x = 0; x < gif.width; x++) {
+        equal(grey[y * gif.width + x], png.data[2 * y * png.width + 2 * x], `epoch ${i + 1}`);
+      }
+    }
   }
   // A missing grid and one of another size are left out; the epoch's own is needed.
   await Deno.remove(join(dir, epochGridName(2)));
@@ -151,5 +157,23 @@ Deno.test("writeGif writes the encoded GIF atomically", async () => {
   await writeGif(join(dir, "a.gif"), frames, { bounce: true });
   deepEqual(await Deno.readFile(join(dir, "a.gif")), encodeGif(frames, { bounce: true }));
   deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["a.gif"]);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("writeProgressGif keeps at most 100 frames: evenly spaced epochs, the first and the last", async () => {
+  const dir = await Deno.makeTempDir();
+  for (let epoch = 1; epoch <= 250; epoch++) {
+    await writePngGrid(join(dir, epochGridName(epoch)), epochImages(epoch), { scale: 2 });
+  }
+  equal(await writeProgressGif(dir, 100), 100);
+  equal(await writeProgressGif(dir, 250), 100);
+  const frames = decodeGif(await Deno.readFile(join(dir, PROGRESS_GIF))).frames.map((f) =>
+    greyOf(f.rgba)
+  );
+  // Each image of a grid is flat at a level that tells its epoch.
+  const png = (epoch: number) => decode(Deno.readFileSync(join(dir, epochGridName(epoch))));
+  const level = (epoch: number) => png(epoch).data[2 * png(epoch).width + 2];
+  equal(frames[0][1 * 15 + 1], level(1));
+  equal(frames[99][1 * 15 + 1], level(250));
   await Deno.remove(dir, { recursive: true });
 });

@@ -59,12 +59,15 @@ Deno.test("trainRun writes the run directory: models every epoch, log, grids, lo
   // A 3×3 grid of 28×28 images, each pixel doubled, 2 pixels of padding.
   const png = decode(await Deno.readFile(join(out, "samples", "epoch-002.png")));
   deepEqual([png.width, png.height], [2 + 3 * (56 + 2), 2 + 3 * (56 + 2)]);
-  // The time-lapse: one frame per epoch, each that epoch's grid, grey level for grey level.
+  // The time-lapse: one frame per epoch, each that epoch's grid with its pixels undoubled.
   const gif = decodeGif(await Deno.readFile(join(out, "samples", "progress.gif")));
-  equal(gif.frames.length, 2);
+  deepEqual([gif.frames.length, gif.width, gif.height], [2, 1 + 3 * 29, 1 + 3 * 29]);
   for (const [i, frame] of gif.frames.entries()) {
     const grid = decode(await Deno.readFile(join(out, "samples", `epoch-00${i + 1}.png`)));
-    ok(grid.data.every((v, p) => frame.rgba[4 * p] === v), `frame ${i}`);
+    for (let p = 0; p < gif.width * gif.height; p++) {
+      const [x, y] = [p % gif.width, Math.floor(p / gif.width)];
+      equal(frame.rgba[4 * p], grid.data[2 * y * grid.width + 2 * x], `frame ${i}`);
+    }
   }
   // log.jsonl: a step line every 4 steps (and at the very end), an epoch line per epoch.
   const lines = (await Deno.readTextFile(join(out, "log.jsonl"))).trim().split("\n").map((l) =>

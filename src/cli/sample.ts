@@ -8,6 +8,7 @@
 import { dirname } from "std/path";
 import { BACKEND_CHOICES, selectBackend } from "../backend/select.ts";
 import { ModelFileError } from "../errors.ts";
+import type { LayersModel } from "../tf_types.ts";
 import { loadModel } from "../io/model_files.ts";
 import { imageFrames } from "../sample/animation.ts";
 import { writeGif, writeImagesIdx, writePngGrid } from "../sample/files.ts";
@@ -224,33 +225,8 @@ export async function sampleCommand(args: string[]): Promise<number> {
     }
   }
   if (walk) {
-    const images = await sampleInterpolation(model, {
-      steps: walk.steps,
-      seeds: walk.seeds ?? seed,
-      ...(classes ? { labels: walk.digits ?? digit ?? 0 } : {}),
-    });
-    if (format === "png") {
-      await writePngGrid(out, images, { columns: columns ?? walk.steps, scale: scale ?? 1 });
-    } else if (format === "gif") {
-      await writeGif(out, imageFrames(images, scale ?? 4), {
-        delay: 150,
-        holdDelay: 750,
-        bounce: true,
-      });
-    } else {
-      await writeImagesIdx(out, images);
-    }
-    const z = walk.seeds ? `seeds ${walk.seeds.join(" → ")} by slerp` : `seed ${seed}`;
-    const label = !classes
-      ? ""
-      : walk.digits
-      ? `, digits ${walk.digits.join(" → ")}`
-      : digit !== undefined
-      ? `, digit ${digit}`
-      : ", digit 0 by default: --digit D picks another";
-    console.log(
-      `wrote a walk of ${walk.steps} images (${z}${label}) from ${path} to ${out} [${backend.name}]`,
-    );
+    const said = await drawWalk(model, walk, { out, format, seed, digit, columns, scale, classes });
+    console.log(`wrote ${said} from ${path} to ${out} [${backend.name}]`);
     return 0;
   }
   let labels: number[] | number | undefined = digit;
@@ -271,6 +247,44 @@ export async function sampleCommand(args: string[]): Promise<number> {
       `from ${path} to ${out} [${backend.name}]`,
   );
   return 0;
+}
+
+/** What `sample` was asked for besides the walk: the output and the flags a walk uses. */
+interface WalkOutput {
+  out: string;
+  format: "png" | "gif" | "idx";
+  seed: number;
+  digit: number | undefined;
+  columns: number | undefined;
+  scale: number | undefined;
+  classes: number;
+}
+
+/** Draws a walk and writes it as a strip, a GIF or an IDX file; returns what it wrote in words. */
+async function drawWalk(model: LayersModel, walk: Walk, o: WalkOutput): Promise<string> {
+  const images = await sampleInterpolation(model, {
+    steps: walk.steps,
+    seeds: walk.seeds ?? o.seed,
+    // Digit 0 by default: the class "--n 1" draws, so that the ends are its images.
+    ...(o.classes ? { labels: walk.digits ?? o.digit ?? 0 } : {}),
+  });
+  if (o.format === "png") {
+    await writePngGrid(o.out, images, { columns: o.columns ?? walk.steps, scale: o.scale ?? 1 });
+  } else if (o.format === "gif") {
+    const frames = imageFrames(images, o.scale ?? 4);
+    await writeGif(o.out, frames, { delay: 150, holdDelay: 750, bounce: true });
+  } else {
+    await writeImagesIdx(o.out, images);
+  }
+  const z = walk.seeds ? `seeds ${walk.seeds.join(" → ")} by slerp` : `seed ${o.seed}`;
+  const label = !o.classes
+    ? ""
+    : walk.digits
+    ? `, digits ${walk.digits.join(" → ")}`
+    : o.digit !== undefined
+    ? `, digit ${o.digit}`
+    : ", digit 0 by default: --digit D picks another";
+  return `a walk of ${walk.steps} images (${z}${label})`;
 }
 
 /** `--from-digit` and `--to-digit` as flag names and values. */

@@ -57,7 +57,7 @@ export interface InterpolationOptions {
  * @returns The point, a new array (exactly `a` at 0 and exactly `b` at 1).
  * @throws {RangeError} If the lengths differ or `t` is not finite.
  *
- * @example A quarter of the way round from x to y
+ * @example Halfway along the quarter circle from x to y
  * ```ts
  * import { slerp } from "@gan/mnist";
  *
@@ -258,13 +258,13 @@ export async function sampleInterpolation(
   };
 }
 
-/** The two ends of a walk, from a pair or one value for both; each an integer. */
+/** The two ends of a walk, from a pair or one value for both. */
 function ends(given: readonly [number, number] | number): [number, number] {
-  const pair: [number, number] = typeof given === "number" ? [given, given] : [given[0], given[1]];
-  if (typeof given !== "number" && (!Array.isArray(given) || given.length !== 2)) {
+  if (typeof given === "number") return [given, given];
+  if (!Array.isArray(given) || given.length !== 2) {
     throw new RangeError(`sampleInterpolation: expected one value or two, got ${given}`);
   }
-  return pair;
+  return [given[0], given[1]];
 }
 
 /** `row` repeated `count` times. */
