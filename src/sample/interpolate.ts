@@ -197,53 +197,27 @@ export async function sampleInterpolation(
       steps,
       options.path,
     );
-  if (!classes && options.labels !== undefined) {
-    throw new RangeError(
-      "sampleInterpolation: labels are for conditional generators; this one is not",
-    );
-  }
-  const [fromLabel, toLabel] = ends(options.labels ?? 0);
-  for (const label of [fromLabel, toLabel]) {
-    if (classes && !(Number.isInteger(label) && label >= 0 && label < classes)) {
-      throw new RangeError(
-        `sampleInterpolation: label ${label} is not a class of this generator (0–${classes - 1})`,
-      );
-    }
-  }
+  const [fromLabel, toLabel] = walkClasses(options.labels, classes);
   // (steps, classes): row i is (1 − t)·onehot(from) + t·onehot(to), t = i / (steps − 1).
   const labels = classes ? new Float32Array(steps * classes) : undefined;
   for (let i = 0; labels && i < steps; i++) {
     const t = i / (steps - 1);
-    if (fromLabel === toLabel) {
-      labels[i * classes + fromLabel] = 1;
-    } else {
-      labels[i * classes + fromLabel] = 1 - t;
-      labels[i * classes + toLabel] = t;
-    }
+    labels[i * classes + fromLabel] = fromLabel === toLabel ? 1 : 1 - t;
+    if (fromLabel !== toLabel) labels[i * classes + toLabel] = t;
   }
   const [height, width, channels] = imageShape;
   const size = height * width * channels;
   const pixels = new Float32Array(steps * size);
-  const batchSize = 256;
-  for (let start = 0; start < steps; start += batchSize) {
-    const count = Math.min(batchSize, steps - start);
+  for (let start = 0; start < steps; start += BATCH) {
+    const count = Math.min(BATCH, steps - start);
+    const rows = (values: Float32Array, length: number) =>
+      tf.tensor2d(values.subarray(start * length, (start + count) * length), [count, length]);
     // (count, latentDim) [‖ (count, classes)] -> (count, height, width, channels)
-    const images = tf.tidy(() => {
-      const noise = tf.tensor2d(z.subarray(start * latentDim, (start + count) * latentDim), [
-        count,
-        latentDim,
-      ]);
-      const input = labels
-        ? [
-          noise,
-          tf.tensor2d(labels.subarray(start * classes, (start + count) * classes), [
-            count,
-            classes,
-          ]),
-        ]
-        : noise;
-      return generator.apply(input, { training: false }) as tf.Tensor;
-    });
+    const images = tf.tidy(() =>
+      generator.apply(labels ? [rows(z, latentDim), rows(labels, classes)] : rows(z, latentDim), {
+        training: false,
+      }) as tf.Tensor
+    );
     pixels.set(await images.data() as Float32Array, start * size);
     images.dispose();
   }
@@ -256,6 +230,30 @@ export async function sampleInterpolation(
     channels,
     ...(sameClass ? { labels: new Uint8Array(steps).fill(fromLabel) } : {}),
   };
+}
+
+/** Images generated per forward pass of a walk (bounds memory, not the result). */
+const BATCH = 256;
+
+/** The classes at a walk's ends, checked; `[0, 0]` by default (unused without classes). */
+function walkClasses(
+  given: readonly [number, number] | number | undefined,
+  classes: number,
+): [number, number] {
+  if (!classes && given !== undefined) {
+    throw new RangeError(
+      "sampleInterpolation: labels are for conditional generators; this one is not",
+    );
+  }
+  const pair = ends(given ?? 0);
+  for (const label of pair) {
+    if (classes && !(Number.isInteger(label) && label >= 0 && label < classes)) {
+      throw new RangeError(
+        `sampleInterpolation: label ${label} is not a class of this generator (0–${classes - 1})`,
+      );
+    }
+  }
+  return pair;
 }
 
 /** The two ends of a walk, from a pair or one value for both. */
