@@ -25,6 +25,11 @@
  * generator), watched by a `HealthMonitor` (non-finite values, discriminator and mode collapse);
  * the CLI (`./cli`) is a thin layer on it.
  *
+ * `sampleInterpolation(generator, { seeds: [1, 2] })` walks from one seed's noise to another's
+ * (slerp), or, for a conditional generator, from one digit to another (`labels: [3, 8]`);
+ * `encodeGif` and `writeGif` play such a walk as an animation, and every run keeps a time-lapse
+ * of its epoch grids in `samples/progress.gif`.
+ *
  * `evaluate(images)` and `evaluateGenerator(generator, { n, seed })` judge samples with a shipped
  * MNIST classifier (32×32 colour samples with a shipped CIFAR-10 classifier): FID, Inception
  * Score, class coverage, precision and recall.
@@ -154,8 +159,18 @@ export {
   type HealthWarning,
 } from "./src/train/health.ts";
 export { sample, type SampleOptions } from "./src/sample/sample.ts";
+export {
+  interpolateLatents,
+  type InterpolationOptions,
+  type LatentPath,
+  sampleInterpolation,
+  seedLatent,
+  slerp,
+} from "./src/sample/interpolate.ts";
+export { encodeGif, type GifOptions, imageFrames } from "./src/sample/animation.ts";
 export { encodePngGrid, gridImage, type GridOptions, type RasterImage } from "./src/sample/grid.ts";
-export { writeImagesIdx, writePngGrid } from "./src/sample/files.ts";
+export { writeGif, writeImagesIdx, writePngGrid } from "./src/sample/files.ts";
+export { PROGRESS_GIF, writeProgressGif } from "./src/train/timelapse.ts";
 export {
   evaluate,
   evaluateGenerator,

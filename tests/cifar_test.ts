@@ -10,8 +10,16 @@ import {
 } from "../src/data/cifar.ts";
 import { cifarRecordsFromPng, convertCifarPng } from "../src/data/cifar_png.ts";
 import { DataFileError } from "../src/errors.ts";
-import { encode as encodePng } from "fast-png";
-import { assertRejects, assertThrows, cifarDir, oneLine, record, runCli } from "./helpers.ts";
+import { decode as decodePng, encode as encodePng } from "fast-png";
+import {
+  assertRejects,
+  assertThrows,
+  cifarDir,
+  decodeGif,
+  oneLine,
+  record,
+  runCli,
+} from "./helpers.ts";
 
 Deno.test("decodeCifar: label, then R, G, B planes become 32×32×3 channels-last pixels in [-1, 1]", () => {
   const set = decodeCifar(record(6, 5), "one.bin");
@@ -79,6 +87,19 @@ Deno.test("train --preset dcgan32 on a CIFAR-10 directory writes colour grids an
   equal(run.code, 0, run.stderr);
   const png = await Deno.readFile(join(out, "samples", "epoch-001.png"));
   equal(png[25], 2, "PNG colour type 2: RGB"); // IHDR: colour type at byte 25
+  // The time-lapse of colour grids: quantised to 256 colours, close to the grid.
+  const grid = decodePng(png);
+  const gif = decodeGif(await Deno.readFile(join(out, "samples", "progress.gif")));
+  deepEqual([gif.width, gif.height, gif.frames.length], [grid.width / 2, grid.height / 2, 1]);
+  let off = 0;
+  for (let p = 0; p < gif.width * gif.height; p++) {
+    const at = 2 * Math.floor(p / gif.width) * grid.width + 2 * (p % gif.width);
+    for (let c = 0; c < 3; c++) {
+      off += Math.abs(gif.frames[0].rgba[4 * p + c] - grid.data[3 * at + c]);
+    }
+  }
+  const mean = off / (gif.width * gif.height * 3);
+  ok(mean < 3, `colour frame off by ${mean} grey levels on average`);
   const missing = await runCli(["train", "--preset", "dcgan32", "--out", join(dir, "x")]);
   equal(missing.code, 2);
   ok(oneLine(missing.stderr).includes("CIFAR-10's binary files"), missing.stderr);

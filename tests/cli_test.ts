@@ -104,7 +104,7 @@ Deno.test("bad flags and values get one line naming the flag, exit code 2, no st
     [["sample", "--model", "m"], "--out is required"],
     [
       ["sample", "--model", "m", "--out", "x.jpg"],
-      "--out x.jpg: expected a file name ending in .png, .idx or .idx.gz",
+      "--out x.jpg: expected a file name ending in .png, .gif, .idx or .idx.gz",
     ],
     [
       ["sample", "--model", "m", "--out", "no/such/dir/x.png"],
@@ -157,6 +157,7 @@ Deno.test("train then sample from the command line, with the narrow permissions"
       "log.jsonl",
       "loss.svg",
       "samples/epoch-002.png",
+      "samples/progress.gif",
       "generator/model.json",
       "discriminator/model.json",
     ]

@@ -12,6 +12,7 @@ import { gzipSync } from "std/zlib";
 import { CIFAR_RECORD_BYTES, CIFAR_TEST_FILE, CIFAR_TRAIN_FILES } from "../src/data/cifar.ts";
 import { encodeIdx } from "../src/data/idx.ts";
 import { Random } from "../src/random.ts";
+import { decompressFrames, parseGIF } from "gifuct-js";
 
 /** Options of {@linkcode makeMnistDir}. */
 export interface FakeMnistOptions {
@@ -271,4 +272,38 @@ export async function cifarDir(perFile: number): Promise<string> {
     await Deno.writeFile(join(dir, file), bytes);
   }
   return dir;
+}
+
+/** A GIF decoded by an independent decoder (gifuct-js): its size, loop count, and each frame. */
+export interface DecodedGif {
+  /** Width of the canvas. */
+  width: number;
+  /** Height of the canvas. */
+  height: number;
+  /** The NETSCAPE loop count (0: forever), or `undefined` when the file does not loop. */
+  loops: number | undefined;
+  /** Each frame: its delay in milliseconds and its full-canvas RGBA pixels. */
+  frames: { delay: number; rgba: Uint8ClampedArray }[];
+}
+
+/**
+ * Decodes a GIF whose frames each cover the whole canvas (as ours do) with gifuct-js.
+ *
+ * @param bytes The file's bytes.
+ * @returns Size, loops and frames.
+ */
+export function decodeGif(bytes: Uint8Array): DecodedGif {
+  const parsed = parseGIF(bytes.slice().buffer);
+  const { width, height } = parsed.lsd;
+  const app = parsed.frames.find((f) => "application" in f) as
+    | { application: { id: string; blocks: ArrayLike<number> } }
+    | undefined;
+  const loops = app?.application.id.startsWith("NETSCAPE")
+    ? app.application.blocks[1] | (app.application.blocks[2] << 8)
+    : undefined;
+  const frames = decompressFrames(parsed, true).map((frame) => {
+    equal(frame.dims.width * frame.dims.height, width * height, "a frame covers the canvas");
+    return { delay: frame.delay, rgba: frame.patch };
+  });
+  return { width, height, loops, frames };
 }

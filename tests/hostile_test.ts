@@ -305,6 +305,42 @@ Deno.test("hostile model files: malformed model.json, missing or short weights, 
     ["sample", "--model", run, "--digit", "3", "--out", join(work, "x.png")],
     "is not a conditional generator",
   );
+  for (
+    const walk of [["--from-digit", "3", "--to-digit", "8"], [
+      "--interpolate",
+      "1,2",
+      "--digit",
+      "3",
+    ]]
+  ) {
+    await refuses(
+      work,
+      ["sample", "--model", run, ...walk, "--out", join(work, "x.png")],
+      `--${walk[0] === "--interpolate" ? "digit" : "from-digit"}: ${
+        join(run, "generator", "model.json")
+      } is not a conditional generator`,
+    );
+  }
+  const cond = join(work, "conditional");
+  const cgan = createGenerator({ preset: "cgan", latentDim: 4, hiddenUnits: [8], seed: 1 });
+  await saveModel(cgan, cond);
+  cgan.dispose();
+  for (
+    const [walk, expected] of [
+      [
+        ["--from-digit", "12", "--to-digit", "3"],
+        "--from-digit 12: the generator knows classes 0–9",
+      ],
+      [["--from-digit", "2", "--to-digit", "10"], "--to-digit 10: the generator knows classes 0–9"],
+      [["--interpolate", "1,2", "--digit", "10"], "--digit 10: the generator knows classes 0–9"],
+    ] as const
+  ) {
+    await refuses(
+      work,
+      ["sample", "--model", cond, ...walk, "--out", join(work, "x.gif")],
+      expected,
+    );
+  }
   ok(tf.memory().numTensors < 1e6);
 });
 
@@ -402,6 +438,9 @@ Deno.test("hostile checkpoints and run directories for --resume", async () => {
   await refuses(work, ["train", "--resume", changed], "it was trained on other data");
 });
 
+/** `sample` with a PNG strip's flags, before a walk's. */
+const WALK = ["sample", "--model", "m", "--out", "x.png"];
+
 const FLAG_CASES: [string[], string][] = [
   [["train", "--preset", "huge"], "--preset: expected one of"],
   [["train", "--faithful=x"], "--faithful takes no value"],
@@ -433,7 +472,36 @@ const FLAG_CASES: [string[], string][] = [
   [["train", "stray"], 'unexpected argument "stray"'],
   [["sample", "--out", "x.png"], "--model is required"],
   [["sample", "--model", "m"], "--out is required"],
-  [["sample", "--model", "m", "--out", "x.gif"], "--out x.gif: expected a file name ending in"],
+  [["sample", "--model", "m", "--out", "x.jpg"], "--out x.jpg: expected a file name ending in"],
+  [["sample", "--model", "m", "--out", "x.gif"], "--out x.gif: a GIF shows a walk"],
+  [[...WALK, "--interpolate", "3"], "--interpolate: expected two seeds A,B (integers from 0 to"],
+  [[...WALK, "--interpolate", "a,b"], "--interpolate: expected two seeds A,B"],
+  [[...WALK, "--interpolate", "1,2,3"], "--interpolate: expected two seeds A,B"],
+  [[...WALK, "--interpolate", "1,4294967296"], "--interpolate: expected two seeds A,B"],
+  [[...WALK, "--interpolate", "2,2"], "--interpolate 2,2: the two seeds are the same"],
+  [
+    [...WALK, "--interpolate", "1,2", "--steps", "0"],
+    "--steps: expected an integer from 2 to 1000",
+  ],
+  [
+    [...WALK, "--interpolate", "1,2", "--steps", "1"],
+    "--steps: expected an integer from 2 to 1000",
+  ],
+  [[...WALK, "--interpolate", "1,2", "--steps", "1001"], "--steps: expected an integer from 2"],
+  [[...WALK, "--steps", "5"], "--steps applies to --interpolate or --from-digit"],
+  [[...WALK, "--from-digit", "3"], "--from-digit needs --to-digit"],
+  [[...WALK, "--to-digit", "8"], "--to-digit needs --from-digit"],
+  [[...WALK, "--from-digit", "3", "--to-digit", "3"], "the same digit (use --digit 3)"],
+  [[...WALK, "--from-digit", "1000", "--to-digit", "3"], "--from-digit: expected an integer"],
+  [[...WALK, "--interpolate", "1,2", "--seed", "4"], "--seed and --interpolate: the seeds are"],
+  [[...WALK, "--interpolate", "1,2", "--n", "5"], "--n and --interpolate: --interpolate draws"],
+  [[...WALK, "--from-digit", "3", "--to-digit", "8", "--n", "5"], "--n and --from-digit"],
+  [[...WALK, "--interpolate", "1,2", "--by-class"], "--by-class and --interpolate: choose one"],
+  [[...WALK, "--from-digit", "3", "--to-digit", "8", "--digit", "2"], "--digit and --from-digit"],
+  [
+    ["sample", "--model", "m", "--out", "x.gif", "--interpolate", "1,2", "--columns", "3"],
+    "--columns and --interpolate: a GIF shows one image at a time",
+  ],
   [["sample", "--model", "m", "--out", "no/dir/x.png"], "--out no/dir: no such directory"],
   [["sample", "--model", "m", "--out", "x.png", "--n", "0"], "--n: expected an integer"],
   [["sample", "--model", "m", "--out", "x.png", "--n", "20000"], "a PNG grid holds at most"],

@@ -6,7 +6,7 @@
 
 import { deepEqual, equal, match, ok } from "std/assert";
 import { join } from "std/path";
-import { makeMnistDir } from "./helpers.ts";
+import { decodeGif, makeMnistDir } from "./helpers.ts";
 import { Random } from "../src/random.ts";
 import { readCheckpoint, writeCheckpoint } from "../src/train/checkpoint_file.ts";
 
@@ -44,6 +44,13 @@ async function weights(run: string): Promise<Record<string, Uint8Array>> {
     out[role] = await Deno.readFile(join(run, role, model.weightsManifest[0].paths[0]));
   }
   return out;
+}
+
+/** Checks that a resumed run's progress.gif has a frame per epoch and is the reference's. */
+async function sameTimeLapse(run: string, reference: string, epochs: number): Promise<void> {
+  const gif = await Deno.readFile(join(run, "samples", "progress.gif"));
+  equal(decodeGif(gif).frames.length, epochs);
+  deepEqual(gif, await Deno.readFile(join(reference, "samples", "progress.gif")));
 }
 
 const SETTINGS = {
@@ -124,6 +131,7 @@ for (const backend of ["wasm", "cpu"] as const) {
       await readCheckpoint(join(run, "checkpoint.ckpt")),
     ];
     deepEqual(y.train, x.train);
+    await sameTimeLapse(run, reference, 2);
     await Deno.remove(work, { recursive: true });
     await Deno.remove(data, { recursive: true });
   });
@@ -166,6 +174,7 @@ Deno.test("Ctrl-C stops after the current step, writes a checkpoint, says how to
   equal(resumed.code, 0, resumed.out);
   match(resumed.out, /resuming .* from epoch 1, step \d+/);
   deepEqual(await weights(run), await weights(reference));
+  await sameTimeLapse(run, reference, 2);
   await Deno.remove(work, { recursive: true });
   await Deno.remove(data, { recursive: true });
 });

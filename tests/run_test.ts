@@ -9,7 +9,7 @@ import { sample } from "../src/sample/sample.ts";
 import { resolveRunSettings, trainRun } from "../src/train/run.ts";
 import { optionsFromSettings } from "../src/train/resume.ts";
 import { lossChartSvg } from "../src/train/chart.ts";
-import { assertRejects, makeMnistDir } from "./helpers.ts";
+import { assertRejects, decodeGif, makeMnistDir } from "./helpers.ts";
 
 await selectBackend("wasm");
 
@@ -54,10 +54,21 @@ Deno.test("trainRun writes the run directory: models every epoch, log, grids, lo
   deepEqual([...Deno.readDirSync(join(out, "samples"))].map((e) => e.name).sort(), [
     "epoch-001.png",
     "epoch-002.png",
+    "progress.gif",
   ]);
   // A 3×3 grid of 28×28 images, each pixel doubled, 2 pixels of padding.
   const png = decode(await Deno.readFile(join(out, "samples", "epoch-002.png")));
   deepEqual([png.width, png.height], [2 + 3 * (56 + 2), 2 + 3 * (56 + 2)]);
+  // The time-lapse: one frame per epoch, each that epoch's grid with its pixels undoubled.
+  const gif = decodeGif(await Deno.readFile(join(out, "samples", "progress.gif")));
+  deepEqual([gif.frames.length, gif.width, gif.height], [2, 1 + 3 * 29, 1 + 3 * 29]);
+  for (const [i, frame] of gif.frames.entries()) {
+    const grid = decode(await Deno.readFile(join(out, "samples", `epoch-00${i + 1}.png`)));
+    for (let p = 0; p < gif.width * gif.height; p++) {
+      const [x, y] = [p % gif.width, Math.floor(p / gif.width)];
+      equal(frame.rgba[4 * p], grid.data[2 * y * grid.width + 2 * x], `frame ${i}`);
+    }
+  }
   // log.jsonl: a step line every 4 steps (and at the very end), an epoch line per epoch.
   const lines = (await Deno.readTextFile(join(out, "log.jsonl"))).trim().split("\n").map((l) =>
     JSON.parse(l)
@@ -204,7 +215,11 @@ Deno.test("a forced run removes the files of the run before it, and only those",
   await trainRun({ ...options, epochs: 3 });
   await Deno.writeTextFile(join(out, "notes.txt"), "mine");
   await trainRun({ ...options, epochs: 1 });
-  deepEqual([...Deno.readDirSync(join(out, "samples"))].map((e) => e.name), ["epoch-001.png"]);
+  deepEqual([...Deno.readDirSync(join(out, "samples"))].map((e) => e.name).sort(), [
+    "epoch-001.png",
+    "progress.gif",
+  ]);
+  equal(decodeGif(await Deno.readFile(join(out, "samples", "progress.gif"))).frames.length, 1);
   equal(await Deno.readTextFile(join(out, "notes.txt")), "mine");
   equal(JSON.parse(await Deno.readTextFile(join(out, "config.json"))).settings.training.epochs, 1);
 });

@@ -1,5 +1,6 @@
 /**
- * `sample`: draw images from a trained generator into a PNG grid or an IDX file.
+ * `sample`: draw images from a trained generator into a PNG grid or an IDX file, or a walk
+ * between two seeds or two digits into a strip or a GIF.
  *
  * @module
  */
@@ -7,11 +8,15 @@
 import { dirname } from "std/path";
 import { BACKEND_CHOICES, selectBackend } from "../backend/select.ts";
 import { ModelFileError } from "../errors.ts";
+import type { LayersModel } from "../tf_types.ts";
 import { loadModel } from "../io/model_files.ts";
-import { writeImagesIdx, writePngGrid } from "../sample/files.ts";
+import { imageFrames } from "../sample/animation.ts";
+import { writeGif, writeImagesIdx, writePngGrid } from "../sample/files.ts";
+import { sampleInterpolation } from "../sample/interpolate.ts";
 import { generatorShape, sample } from "../sample/sample.ts";
 import {
   choiceFlag,
+  type Flags,
   intFlag,
   parseFlags,
   requireDirectory,
@@ -23,27 +28,40 @@ import { UsageError } from "./errors.ts";
 /** The command's help text. */
 export const SAMPLE_HELP = `Usage: cli.ts sample --model DIR --out FILE [options]
 
-Draw images from a trained generator.
+Draw images from a trained generator, or a walk between two seeds or two digits.
 
 Options:
   --model DIR        a run directory (uses its generator/), a model directory, or a model.json
-  --out FILE         FILE.png: a grid of the images;
+  --out FILE         FILE.png: a grid of the images (a walk: one row);
+                     FILE.gif: a walk as an animation, played forward and back;
                      FILE.idx or FILE.idx.gz: the raw images, uint8, N×28×28, 0 = background
   --n N              how many images                                   (default: 64)
   --seed N           seed of the noise: same seed, same images           (default: 0)
-  --columns N        images per row of a PNG grid                        (default: √n)
-  --scale N          pixel size in a PNG grid                            (default: 1)
-  --digit D          conditional models (cgan, cdcgan): draw only the digit D
+  --columns N        images per row of a PNG grid          (default: √n; a walk: all)
+  --scale N          pixel size in a PNG grid or a GIF      (default: 1; a GIF: 4)
+  --digit D          conditional models (cgan, cdcgan): draw only the digit D (a walk:
+                     the class of all its images; default 0, the digit "--n 1" draws)
   --by-class         conditional models: one row per class (a 10×10 grid for digits;
                      --n is then 10 per class unless given)
   --backend NAME     auto | webgpu | wasm | cpu                          (default: auto)
   -h, --help         this help
+
+Walks (--steps images, both ends included; each end is the image that "--n 1" draws
+with that end's seed and digit):
+  --interpolate A,B  from seed A's noise to seed B's along the great circle between
+                     them (slerp), where Gaussian noise lives
+  --from-digit D     conditional models: from digit D to digit E, the one-hot label
+  --to-digit E       moving linearly between them; z is --seed's (or, with
+                     --interpolate, moves from A's to B's as well)
+  --steps N          images in the walk, from 2 to 1000                  (default: 10)
 
 Examples:
   cli.ts sample --model runs/lite --n 100 --out grid.png
   cli.ts sample --model runs/lite --n 10000 --seed 2 --out samples.idx
   cli.ts sample --model runs/cdcgan --digit 7 --n 64 --out sevens.png
   cli.ts sample --model runs/cdcgan --by-class --out grid.png
+  cli.ts sample --model runs/lite --interpolate 1,2 --steps 12 --out walk.png
+  cli.ts sample --model runs/cgan --from-digit 3 --to-digit 8 --seed 5 --out morph.gif
 `;
 
 const FLAGS = {
@@ -55,9 +73,87 @@ const FLAGS = {
   scale: { type: "string" },
   digit: { type: "string" },
   "by-class": { type: "boolean" },
+  interpolate: { type: "string" },
+  "from-digit": { type: "string" },
+  "to-digit": { type: "string" },
+  steps: { type: "string" },
   backend: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
+
+/** A walk as the flags ask for it: between two seeds, two digits, or both. */
+interface Walk {
+  /** `--interpolate A,B`. */
+  seeds?: [number, number];
+  /** `--from-digit D --to-digit E`. */
+  digits?: [number, number];
+  /** `--steps N`. */
+  steps: number;
+}
+
+/** `--interpolate A,B`: two different seeds. */
+function seedPairFlag(flags: Flags): [number, number] | undefined {
+  const raw = flags.interpolate;
+  if (raw === undefined) return undefined;
+  const match = typeof raw === "string" ? raw.match(/^\s*(\d+)\s*,\s*(\d+)\s*$/) : null;
+  const seeds = match ? [Number(match[1]), Number(match[2])] : [];
+  if (seeds.length !== 2 || seeds.some((seed) => seed > 2 ** 32 - 1)) {
+    throw new UsageError(
+      `--interpolate: expected two seeds A,B (integers from 0 to 4294967295), got "${raw}"`,
+    );
+  }
+  if (seeds[0] === seeds[1]) {
+    throw new UsageError(`--interpolate ${raw}: the two seeds are the same; a walk needs two`);
+  }
+  return seeds as [number, number];
+}
+
+/** The walk the flags ask for, checked against the other flags; `undefined` for a grid. */
+function walkFlags(flags: Flags, format: string, out: string): Walk | undefined {
+  const seeds = seedPairFlag(flags);
+  const from = intFlag(flags, "from-digit", 0, 999);
+  const to = intFlag(flags, "to-digit", 0, 999);
+  const steps = intFlag(flags, "steps", 2, 1000);
+  if ((from === undefined) !== (to === undefined)) {
+    throw new UsageError(
+      from === undefined ? "--to-digit needs --from-digit" : "--from-digit needs --to-digit",
+    );
+  }
+  if (seeds === undefined && from === undefined) {
+    if (steps !== undefined) {
+      throw new UsageError("--steps applies to --interpolate or --from-digit");
+    }
+    if (format === "gif") {
+      throw new UsageError(
+        `--out ${out}: a GIF shows a walk (--interpolate or --from-digit); a grid is .png, .idx or .idx.gz`,
+      );
+    }
+    return undefined;
+  }
+  const walk = seeds ? "--interpolate" : "--from-digit";
+  if (from !== undefined && from === to) {
+    throw new UsageError(
+      `--from-digit ${from} --to-digit ${to}: the same digit (use --digit ${from})`,
+    );
+  }
+  const refused: [string, string][] = [
+    ["n", `${walk} draws --steps images`],
+    ["by-class", "choose one"],
+    ...(seeds ? [["seed", "the seeds are --interpolate's A,B"] as [string, string]] : []),
+    ...(from !== undefined ? [["digit", "choose one"] as [string, string]] : []),
+    ...(format === "gif"
+      ? [["columns", "a GIF shows one image at a time"] as [string, string]]
+      : []),
+  ];
+  for (const [name, why] of refused) {
+    if (flags[name] !== undefined) throw new UsageError(`--${name} and ${walk}: ${why}`);
+  }
+  return {
+    ...(seeds ? { seeds } : {}),
+    ...(from !== undefined ? { digits: [from, to!] as [number, number] } : {}),
+    steps: steps ?? 10,
+  };
+}
 
 /**
  * Runs `sample`.
@@ -73,10 +169,19 @@ export async function sampleCommand(args: string[]): Promise<number> {
   }
   const modelPath = requiredStringFlag(flags, "model", "sample");
   const out = requiredStringFlag(flags, "out", "sample");
-  const format = out.endsWith(".png") ? "png" : /\.idx(\.gz)?$/.test(out) ? "idx" : undefined;
+  const format = out.endsWith(".png")
+    ? "png"
+    : out.endsWith(".gif")
+    ? "gif"
+    : /\.idx(\.gz)?$/.test(out)
+    ? "idx"
+    : undefined;
   if (format === undefined) {
-    throw new UsageError(`--out ${out}: expected a file name ending in .png, .idx or .idx.gz`);
+    throw new UsageError(
+      `--out ${out}: expected a file name ending in .png, .gif, .idx or .idx.gz`,
+    );
   }
+  const walk = walkFlags(flags, format, out);
   const byClass = flags["by-class"] === true;
   const digit = intFlag(flags, "digit", 0, 999);
   if (byClass && digit !== undefined) {
@@ -107,14 +212,22 @@ export async function sampleCommand(args: string[]): Promise<number> {
   } catch (error) {
     throw new ModelFileError("load", path, (error as Error).message);
   }
-  if ((byClass || digit !== undefined) && !classes) {
+  const classFlag = byClass ? "by-class" : walk?.digits ? "from-digit" : "digit";
+  if ((byClass || digit !== undefined || walk?.digits) && !classes) {
     throw new UsageError(
-      `--${byClass ? "by-class" : "digit"}: ${path} is not a conditional generator ` +
+      `--${classFlag}: ${path} is not a conditional generator ` +
         `(train one with --preset cgan or cdcgan)`,
     );
   }
-  if (digit !== undefined && digit >= classes) {
-    throw new UsageError(`--digit ${digit}: the generator knows classes 0–${classes - 1}`);
+  for (const [name, value] of [["digit", digit], ...zipDigits(walk?.digits)] as const) {
+    if (value !== undefined && value >= classes) {
+      throw new UsageError(`--${name} ${value}: the generator knows classes 0–${classes - 1}`);
+    }
+  }
+  if (walk) {
+    const said = await drawWalk(model, walk, { out, format, seed, digit, columns, scale, classes });
+    console.log(`wrote ${said} from ${path} to ${out} [${backend.name}]`);
+    return 0;
   }
   let labels: number[] | number | undefined = digit;
   let gridColumns = columns;
@@ -134,4 +247,47 @@ export async function sampleCommand(args: string[]): Promise<number> {
       `from ${path} to ${out} [${backend.name}]`,
   );
   return 0;
+}
+
+/** What `sample` was asked for besides the walk: the output and the flags a walk uses. */
+interface WalkOutput {
+  out: string;
+  format: "png" | "gif" | "idx";
+  seed: number;
+  digit: number | undefined;
+  columns: number | undefined;
+  scale: number | undefined;
+  classes: number;
+}
+
+/** Draws a walk and writes it as a strip, a GIF or an IDX file; returns what it wrote in words. */
+async function drawWalk(model: LayersModel, walk: Walk, o: WalkOutput): Promise<string> {
+  const images = await sampleInterpolation(model, {
+    steps: walk.steps,
+    seeds: walk.seeds ?? o.seed,
+    // Digit 0 by default: the class "--n 1" draws, so that the ends are its images.
+    ...(o.classes ? { labels: walk.digits ?? o.digit ?? 0 } : {}),
+  });
+  if (o.format === "png") {
+    await writePngGrid(o.out, images, { columns: o.columns ?? walk.steps, scale: o.scale ?? 1 });
+  } else if (o.format === "gif") {
+    const frames = imageFrames(images, o.scale ?? 4);
+    await writeGif(o.out, frames, { delay: 150, holdDelay: 750, bounce: true });
+  } else {
+    await writeImagesIdx(o.out, images);
+  }
+  const z = walk.seeds ? `seeds ${walk.seeds.join(" → ")} by slerp` : `seed ${o.seed}`;
+  const label = !o.classes
+    ? ""
+    : walk.digits
+    ? `, digits ${walk.digits.join(" → ")}`
+    : o.digit !== undefined
+    ? `, digit ${o.digit}`
+    : ", digit 0 by default: --digit D picks another";
+  return `a walk of ${walk.steps} images (${z}${label})`;
+}
+
+/** `--from-digit` and `--to-digit` as flag names and values. */
+function zipDigits(digits: [number, number] | undefined): [string, number][] {
+  return digits ? [["from-digit", digits[0]], ["to-digit", digits[1]]] : [];
 }

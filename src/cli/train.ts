@@ -51,7 +51,9 @@ function mixtureFlag(raw: unknown, latentDim: number): LatentMixture | null | un
 export const TRAIN_HELP = `Usage: cli.ts train [options]
 
 Train a GAN on MNIST (or any data set in MNIST's IDX format) and write a run directory:
-models after every epoch, log.jsonl, loss.svg, samples/epoch-NNN.png, config.json.
+models after every epoch, log.jsonl, loss.svg, samples/epoch-NNN.png (a grid from the same
+noise every epoch), samples/progress.gif (those grids as a time-lapse, one frame per epoch,
+redrawn after each; right after --resume too), config.json.
 
 Options:
   --preset NAME      standard | lite | tutorial | dcgan | cgan | cdcgan | dcgan32

@@ -1,5 +1,5 @@
 /**
- * Writing samples to disk (Deno only): PNG grids and IDX files.
+ * Writing samples to disk (Deno only): PNG grids, IDX files and GIF animations.
  *
  * @module
  */
@@ -7,7 +7,8 @@
 import { type ImageSet, imagesToIdx } from "../data/images.ts";
 import { writeIdx } from "../data/idx_file.ts";
 import { writeFileAtomic } from "../fs.ts";
-import { encodePngGrid, type GridOptions } from "./grid.ts";
+import { encodePngGrid, type GridOptions, type RasterImage } from "./grid.ts";
+import { encodeGif, type GifOptions } from "./animation.ts";
 
 /**
  * Writes images as one PNG grid. The write is atomic.
@@ -49,4 +50,31 @@ export async function writePngGrid(
  */
 export async function writeImagesIdx(path: string, images: ImageSet): Promise<void> {
   await writeIdx(path, imagesToIdx(images));
+}
+
+/**
+ * Writes frames as an animated GIF that loops forever. The write is atomic.
+ *
+ * @param path The `.gif` file to write.
+ * @param frames The frames, all of one size.
+ * @param options Delays, and whether to play back and forth.
+ *
+ * @example A latent walk as a film, forward and back
+ * ```ts
+ * import { createGenerator, imageFrames, sampleInterpolation, writeGif } from "@gan/mnist";
+ *
+ * const walk = await sampleInterpolation(createGenerator({ preset: "lite", seed: 1 }), {
+ *   seeds: [1, 2],
+ * });
+ * await writeGif(await Deno.makeTempFile({ suffix: ".gif" }), imageFrames(walk, 4), {
+ *   bounce: true,
+ * });
+ * ```
+ */
+export async function writeGif(
+  path: string,
+  frames: readonly RasterImage[],
+  options: GifOptions = {},
+): Promise<void> {
+  await writeFileAtomic(path, encodeGif(frames, options));
 }

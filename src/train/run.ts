@@ -8,6 +8,7 @@
  * R/log.jsonl                   one JSON line per logging step and per epoch
  * R/loss.svg                    loss curves (and quality, when evaluated), redrawn every epoch
  * R/samples/epoch-001.png       a grid from a fixed noise batch, every epoch
+ * R/samples/progress.gif        those grids as a time-lapse, redrawn every epoch
  * R/generator/model.json        tf.js layers format, saved every epoch
  * R/discriminator/model.json
  * R/best/model.json             with evaluation on: the generator with the best FID so far
@@ -57,6 +58,7 @@ import {
 import { CHECKPOINT_FILE, writeCheckpoint } from "./checkpoint_file.ts";
 import { findNonFiniteWeight } from "./finite.ts";
 import { findResumePoint } from "./resume.ts";
+import { epochGridName, PROGRESS_GIF, writeProgressGif } from "./timelapse.ts";
 import {
   type EpochInfo,
   type ResolvedTrainOptions,
@@ -411,6 +413,7 @@ async function removeRunFiles(dir: string): Promise<void> {
     }
   };
   await inside("samples", /^epoch-\d+\.png$/);
+  await remove(join(dir, "samples", PROGRESS_GIF));
   for (const role of ["generator", "generator-last", "discriminator", "best"]) {
     await inside(role, /^(model\.json|weights-[0-9a-f]{8}\.bin)$/);
   }
@@ -762,8 +765,8 @@ async function runTraining(options: TrainRunOptions): Promise<TrainRunResult> {
         metadata: metadata("discriminator"),
       });
       const grid = await sample(shown, { n: settings.gridSize, seed: gridSeed });
-      const name = `epoch-${String(info.epoch).padStart(3, "0")}.png`;
-      await writePngGrid(join(out, "samples", name), grid, { scale: 2 });
+      await writePngGrid(join(out, "samples", epochGridName(info.epoch)), grid, { scale: 2 });
+      await writeProgressGif(join(out, "samples"), info.epoch);
     }
     const due = settings.evalEvery > 0 &&
       (info.epoch % settings.evalEvery === 0 || info.epoch === info.epochs);
