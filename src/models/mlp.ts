@@ -25,7 +25,7 @@ import {
 export interface CreateGeneratorOptions extends Partial<GeneratorOptions> {
   /**
    * The preset the other fields start from.
-   * @default {"lite"}
+   * @default {"quick"}
    */
   preset?: PresetName;
   /**
@@ -41,7 +41,7 @@ export interface CreateGeneratorOptions extends Partial<GeneratorOptions> {
 export interface CreateDiscriminatorOptions extends Partial<DiscriminatorOptions> {
   /**
    * The preset the other fields start from.
-   * @default {"lite"}
+   * @default {"quick"}
    */
   preset?: PresetName;
   /**
@@ -228,7 +228,7 @@ function withoutUndefined<T extends object>(object: T): Partial<T> {
 /**
  * Builds an MLP generator: z → (Dense → [BatchNorm] → activation) × hidden → Dense → image.
  *
- * @param options A preset (default `"lite"`) and any fields to override.
+ * @param options A preset (default `"quick"`, {@linkcode DEFAULT_PRESET}) and any fields to override.
  * @returns A tf.js layers model from `(B, latentDim)` noise to `(B, height, width, channels)`
  * images in the output activation's range.
  *
@@ -313,7 +313,7 @@ function mlpGenerator(
  * → one logit. It outputs logits, not probabilities: the loss applies the sigmoid (stably), and
  * `tf.sigmoid(logit)` is the probability that the image is real.
  *
- * @param options A preset (default `"lite"`) and any fields to override.
+ * @param options A preset (default `"quick"`, {@linkcode DEFAULT_PRESET}) and any fields to override.
  * @returns A tf.js layers model from `(B, height, width, channels)` images to `(B, 1)` logits.
  *
  * @example The standard discriminator

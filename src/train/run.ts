@@ -81,7 +81,7 @@ export interface TrainRunOptions
   extends Pick<TrainOptions, keyof ResolvedTrainOptions | "signal" | "onStep" | "onEpoch"> {
   /**
    * The recipe to start from.
-   * @default {"lite"}
+   * @default {"quick"}
    */
   preset?: PresetName;
   /**

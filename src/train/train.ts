@@ -10,7 +10,21 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { LayersModel } from "../tf_types.ts";
 import { type ImageSet, imageSize } from "../data/images.ts";
 import { checkBoolean, checkInteger, checkNumber } from "../errors.ts";
-import { DEFAULT_PRESET, PRESETS } from "../models/presets.ts";
+import type { TrainingSettings } from "../models/presets.ts";
+
+/**
+ * `trainGAN`'s numbers where its options leave them out: the seeds' Adam (2e-4, β 0.5, 0.999),
+ * batch 64, 20 epochs, one generator update per step (each documented by `@default` in
+ * {@linkcode TrainOptions}). A preset's own settings come with `trainRun`.
+ */
+const TRAIN_DEFAULTS: TrainingSettings = {
+  epochs: 20,
+  batchSize: 64,
+  learningRate: 2e-4,
+  beta1: 0.5,
+  beta2: 0.999,
+  generatorSteps: 1,
+};
 import { Random, type RandomState } from "../random.ts";
 import { createDirectStep } from "./direct_step.ts";
 import { type AdamState, GanAdamOptimizer } from "./adam.ts";
@@ -63,7 +77,7 @@ export interface EpochInfo {
   seconds: number;
 }
 
-/** Options of {@linkcode trainGAN}. Absent numbers take the lite preset's values. */
+/** Options of {@linkcode trainGAN}. Absent numbers take the values under `@default`. */
 export interface TrainOptions {
   /**
    * Passes over the data.
@@ -219,7 +233,7 @@ export type ResolvedTrainOptions = Required<
  */
 export function resolveTrainOptions(options: TrainOptions = {}): ResolvedTrainOptions {
   const where = "trainGAN";
-  const preset = PRESETS[DEFAULT_PRESET].training;
+  const preset = TRAIN_DEFAULTS;
   const learningRate = checkNumber(
     where,
     "learningRate",
