@@ -205,6 +205,6 @@ export function requirePermission(descriptor: Deno.PermissionDescriptor, flag: s
   if (Deno.permissions.querySync(descriptor).state === "granted") return;
   const what = "path" in descriptor && descriptor.path ? ` to ${descriptor.path}` : "";
   throw new UsageError(
-    `this command needs ${descriptor.name} access${what}: run Deno with ${flag} (the README lists the flags)`,
+    `this command needs ${descriptor.name} access${what}: run Deno with ${flag} (docs/cli.md#permissions lists the flags)`,
   );
 }

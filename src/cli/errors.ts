@@ -42,7 +42,7 @@ export function reportError(error: unknown): number {
     return EXIT_BAD_INPUT;
   }
   if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
-    console.error(`error: ${line} (see the README for the permission flags each command needs)`);
+    console.error(`error: ${line} (see docs/cli.md#permissions for the flags each command needs)`);
     return EXIT_BAD_INPUT;
   }
   console.error(`error: ${line}`);
