@@ -106,19 +106,23 @@ Deno.test("conditional GANs refuse what does not fit: unlabelled data, wrong lab
     "2 labels for 3 images",
   );
   await assertRejects(() => sample(generator, { n: 1, labels: 10 }), RangeError, "0–9");
-  const step = createGanStep(generator, discriminator, {
-    batchSize: 8,
-    learningRate: 2e-4,
-    beta1: 0.5,
-    beta2: 0.999,
-  });
-  equal(step.kind, "autograd");
-  await assertRejects(
-    () => step.run(labelled(8).pixels, new Float32Array(32)),
-    RangeError,
-    "needs 8 labels",
-  );
-  step.dispose();
+  // Both kinds of step: the direct one (a conditional MLP's default) and the autograd one.
+  for (const autograd of [false, true]) {
+    const step = createGanStep(generator, discriminator, {
+      batchSize: 8,
+      learningRate: 2e-4,
+      beta1: 0.5,
+      beta2: 0.999,
+      autograd,
+    });
+    equal(step.kind, autograd ? "autograd" : "direct");
+    await assertRejects(
+      () => step.run(labelled(8).pixels, new Float32Array(32)),
+      RangeError,
+      "needs 8 labels",
+    );
+    step.dispose();
+  }
   const plainG = createGenerator({ preset: "lite", seed: 1 });
   await assertRejects(() => sample(plainG, { n: 2, labels: 1 }), RangeError, "not");
   throws(() => createGenerator({ preset: "cgan", classes: -1 }), RangeError, "classes");

@@ -2,7 +2,7 @@ import { deepEqual, equal, notDeepEqual, ok } from "std/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import { selectBackend } from "../src/backend/select.ts";
 import { createDiscriminator, createGenerator } from "../src/models/mlp.ts";
-import { getPreset, PRESET_NAMES, PRESETS } from "../src/models/presets.ts";
+import { getPreset, PRESET_NAMES, PRESETS, SEED_PRESETS } from "../src/models/presets.ts";
 import { assertThrows } from "./helpers.ts";
 
 await selectBackend("cpu");
@@ -121,8 +121,17 @@ Deno.test("each preset's layers have the seed's sizes and activations", () => {
     "LeakyReLU:0.01",
     "Dense:1",
   ]);
-  const t = PRESETS.tutorial.training;
-  deepEqual([t.epochs, t.batchSize, t.learningRate], [25, 32, 2e-4]);
+  // The tutorial's and lite's recipes as written; trained here at 1e-3 with the averaged generator.
+  const t = SEED_PRESETS.tutorial.training;
+  deepEqual([t.epochs, t.batchSize, t.learningRate, t.average], [25, 32, 2e-4, undefined]);
+  const l = SEED_PRESETS.lite.training;
+  deepEqual([l.epochs, l.batchSize, l.learningRate, l.average], [20, 64, 2e-4, undefined]);
+  for (const name of ["lite", "tutorial"] as const) {
+    const { training, generator, discriminator } = PRESETS[name];
+    deepEqual([training.learningRate, training.average], [1e-3, 0.999], name);
+    deepEqual(generator, SEED_PRESETS[name].generator, name);
+    deepEqual(discriminator, SEED_PRESETS[name].discriminator, name);
+  }
   const s = PRESETS.standard.training;
   deepEqual([s.epochs, s.batchSize, s.learningRate, s.beta1, s.beta2], [50, 64, 2e-4, 0.5, 0.999]);
   equal(PRESETS.lite.training.dataLimit, 10_000);

@@ -10,6 +10,9 @@ import { resolveRunSettings, trainRun } from "../src/train/run.ts";
 import { optionsFromSettings } from "../src/train/resume.ts";
 import { lossChartSvg } from "../src/train/chart.ts";
 import { assertRejects, decodeGif, makeMnistDir } from "./helpers.ts";
+import { DEFAULT_PRESET, getPreset } from "../src/models/presets.ts";
+import { latentMixtureOf } from "../src/models/prior.ts";
+import type { LayersModel } from "../src/tf_types.ts";
 
 await selectBackend("wasm");
 
@@ -46,6 +49,8 @@ Deno.test("trainRun writes the run directory: models every epoch, log, grids, lo
       "config.json",
       "discriminator",
       "generator",
+      // The last weights beside the averaged ones, when the preset averages G.
+      ...(settings.average > 0 ? ["generator-last"] : []),
       "log.jsonl",
       "loss.svg",
       "samples",
@@ -102,9 +107,14 @@ Deno.test("trainRun writes the run directory: models every epoch, log, grids, lo
   });
   deepEqual(
     (await sample(model, { n: 3 })).pixels,
-    (await sample((await trainedAgain(data, out)).generator, { n: 3 })).pixels,
+    (await sample(trained(await trainedAgain(data, out)), { n: 3 })).pixels,
   );
 });
+
+/** The generator a run saves as `generator/`: the averaged one where the run averages. */
+function trained(run: { generator: LayersModel; averaged: LayersModel | null }) {
+  return run.averaged ?? run.generator;
+}
 
 /** Trains again from the recorded settings: config.json is enough to reproduce the weights. */
 async function trainedAgain(dataDir: string, out: string) {
@@ -115,6 +125,7 @@ async function trainedAgain(dataDir: string, out: string) {
     discriminator: settings.discriminator,
     ...settings.training,
     dataLimit: settings.data.limit,
+    average: settings.average,
     dataDir,
   });
 }
@@ -365,4 +376,38 @@ Deno.test("a non-finite loss stops training at once and keeps the last good mode
   equal((saved.metadata as { ganMnist: { epoch: number } }).ganMnist.epoch, 1);
   const weights = saved.model.getWeights().flatMap((w) => Array.from(w.dataSync()));
   ok(weights.every(Number.isFinite));
+});
+
+Deno.test("trainRun builds the run's own preset's models, not the default preset's", async () => {
+  const data = await loadMnist({ dir: await makeMnistDir({ train: 32 }) });
+  const models = async (options: Parameters<typeof trainRun>[0]) => {
+    const run = await trainRun({ epochs: 1, batchSize: 16, data, ...options });
+    const all = [run.generator, run.averaged ?? run.generator, run.discriminator];
+    const shape = all.map((m) => m.inputs.length);
+    const mixture = latentMixtureOf(run.generator) ?? null;
+    for (const m of new Set(all)) m.dispose();
+    return { shape, mixture };
+  };
+  // The default preset (quick) is conditional: an unconditional preset's three models take one
+  // input each, averaged or not.
+  equal(getPreset(DEFAULT_PRESET).generator.classes, 10);
+  deepEqual(await models({ preset: "tutorial", generator: small, discriminator: small }), {
+    shape: [1, 1, 1],
+    mixture: null,
+  });
+  deepEqual((await models({ generator: small, discriminator: small })).shape, [2, 2, 2]);
+  // dcgan draws z from a mixture; `latentMixture: null` (train --mixture none) takes it away.
+  const tiny = { hiddenUnits: [4, 2] };
+  equal(
+    (await models({ preset: "dcgan", generator: tiny, discriminator: tiny })).mixture?.components,
+    10,
+  );
+  deepEqual(
+    await models({
+      preset: "dcgan",
+      generator: { ...tiny, latentMixture: null },
+      discriminator: tiny,
+    }),
+    { shape: [1, 1, 1], mixture: null },
+  );
 });

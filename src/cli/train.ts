@@ -94,7 +94,7 @@ Options:
                      docs/presets.md for every preset's time and scores)
   --faithful         the seed's recipe exactly as written; for standard: no BatchNorm
                      in G, one G update per D update (it collapses; see docs/presets.md);
-                     for lite and tutorial: one G update, the last weights; for dcgan: one
+                     for lite and tutorial: Adam 2e-4, the last weights; for dcgan: one
                      G update per D update at D's rate, as the DCGAN paper
   --epochs N         passes over the data
 ${defaults((t) => t.epochs)}

@@ -576,12 +576,28 @@ async function runTraining(options: TrainRunOptions): Promise<TrainRunResult> {
   settings.generator.imageShape = imageShape;
   settings.discriminator.imageShape = imageShape;
   const seed = settings.training.seed;
-  const generator = createGenerator({ ...settings.generator, seed });
+  // The settings hold every field but the optional ones a preset may leave out (`classes`,
+  // `architecture`): those come from the run's own preset, never the default one. No
+  // `latentMixture` in them is z ~ N(0, I), whatever the preset's.
+  const { preset, faithful } = settings;
+  const generatorOptions = {
+    preset,
+    faithful,
+    latentMixture: null,
+    ...settings.generator,
+    seed,
+  };
+  const generator = createGenerator(generatorOptions);
   // The averaged generator: what the run saves as generator/, samples and evaluates.
   const average = settings.average > 0 ? new GeneratorAverage(generator, settings.average) : null;
-  const averaged = average ? createGenerator({ ...settings.generator, seed }) : null;
+  const averaged = average ? createGenerator(generatorOptions) : null;
   const shown = averaged ?? generator;
-  const discriminator = createDiscriminator({ ...settings.discriminator, seed });
+  const discriminator = createDiscriminator({
+    preset,
+    faithful,
+    ...settings.discriminator,
+    seed,
+  });
   // The fixed noise batch of the sample grids: its own stream, unrelated to the training noise.
   const gridSeed = (seed ^ 0x5eed6a1d) >>> 0;
   const curve: CurvePoint[] = [];
