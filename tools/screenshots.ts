@@ -204,7 +204,11 @@ async function liveShot(page: Page, out: string) {
     throw new Error("the live run finished before it was caught in its last epoch");
   }
   await sleep(400); // the progress bar's transition
-  await page.screenshot({ path: join(out, "serve-live.png") });
+  const height = await contentHeight(page, 860);
+  await page.screenshot({
+    path: join(out, "serve-live.png"),
+    clip: { x: 0, y: 0, width: 1280, height },
+  });
 }
 
 async function main(args: string[]): Promise<number> {
