@@ -4,8 +4,8 @@
  *
  * The presets reproduce the seed systems: `standard` (the GAN_Implementation MLP GAN, with
  * BatchNorm in G and two G updates per D update, as the seed's recipe collapses; `SEED_PRESETS`
- * and `faithful: true` keep it exactly), `lite` (its fast mode, the default) and `tutorial` (the
- * EngEd tutorial GAN).
+ * and `faithful: true` keep it exactly), `lite` (its fast mode) and `tutorial` (the EngEd tutorial
+ * GAN); `quick`, the default, is the conditional MLP trained for a minute at a higher rate.
  *
  * ```ts
  * import { createDiscriminator, createGenerator, loadMnist, sample, selectBackend, trainGAN, writePngGrid } from "@gan/mnist";
