@@ -27,4 +27,5 @@ export { Random } from "./random.ts";
 export { PRESETS } from "./models/presets.ts";
 export { createDiscriminator, createGenerator } from "./models/mlp.ts";
 export { trainGAN } from "./train/train.ts";
+export { GeneratorAverage } from "./train/average.ts";
 export { generatorShape, sample } from "./sample/sample.ts";

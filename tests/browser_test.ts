@@ -160,6 +160,80 @@ Deno.test({
           },
         );
 
+        await t.step(
+          "every control of the page is valid with the values it starts with",
+          async () => {
+            const invalid = await inPage<string[]>(
+              page,
+              `[...document.querySelectorAll("input, select")]
+              .filter((control) => !control.checkValidity())
+              .map((control) => (control.name || control.id || control.dataset.index) + ": " +
+                control.validationMessage)`,
+            );
+            deepEqual(invalid, []);
+            ok(
+              await inPage<boolean>(page, `document.getElementById("train-form").checkValidity()`),
+            );
+          },
+        );
+
+        await t.step(
+          "the explorer's own controls, as the page starts, change the image",
+          async () => {
+            // A slider moved with the keyboard (its End key: no value typed in), then put back.
+            await until(
+              page,
+              `document.getElementById("focus").dataset.offsets?.endsWith(":0,0,0,0,0,0")`,
+            );
+            const before = await gridImages(page, "#focus", 1, 1);
+            await page.focus('#sliders input[data-index="0"]');
+            await page.keyboard.press("End");
+            await until(
+              page,
+              `document.getElementById("focus").dataset.offsets.endsWith(":3,0,0,0,0,0")`,
+            );
+            const moved = await gridImages(page, "#focus", 1, 1);
+            const changed = moved.pixels.filter((v, i) => Math.abs(v - before.pixels[i]) > 0.25);
+            ok(changed.length >= 20, `the slider changed only ${changed.length} pixels`);
+            await page.click("#reset-sliders");
+            await until(
+              page,
+              `document.getElementById("focus").dataset.offsets.endsWith(":0,0,0,0,0,0")`,
+            );
+            const reset = await gridImages(page, "#focus", 1, 1);
+            const off = reset.pixels.filter((v, i) => Math.abs(v - before.pixels[i]) > 0.05);
+            equal(off.length, 0, "reset did not put the sample back");
+            // "a click picks the interpolation's end": a click on another sample changes the strip.
+            const strip = await gridImages(page, "#interp-strip", 8, 8);
+            await page.click('[data-click-sets="b"]');
+            const box = (await page.locator("#grid").boundingBox())!;
+            const at = (column: number) => (2 + 30 * column + 14) * box.width / 242;
+            await page.click("#grid", { position: { x: at(5), y: at(6) } });
+            await until(
+              page,
+              `document.getElementById("interp-caption").textContent.endsWith("sample ${
+                6 * 8 + 6
+              }")`,
+            );
+            const ended = await gridImages(page, "#interp-strip", 8, 8);
+            ok(
+              std(ended.pixels.map((v, i) => v - strip.pixels[i])) > 0.05,
+              "the strip is the same",
+            );
+            await page.click('[data-click-sets="a"]');
+            // Pause stops the playing interpolation, Play starts it again.
+            await page.click("#interp-toggle");
+            equal(await page.textContent("#interp-toggle"), "Play");
+            await new Promise((resolve) => setTimeout(resolve, 200));
+            const still = await gridImages(page, "#interp-play", 1, 1);
+            await new Promise((resolve) => setTimeout(resolve, 400));
+            const later = await gridImages(page, "#interp-play", 1, 1);
+            deepEqual([...later.pixels], [...still.pixels], "the paused interpolation still plays");
+            await page.click("#interp-toggle");
+            equal(await page.textContent("#interp-toggle"), "Pause");
+          },
+        );
+
         await t.step("moving a slider changes the chosen sample", async () => {
           // The middle of sample 10 (row 2, column 2): 2 + 30 + 14 canvas pixels from the corner.
           const box = (await page.locator("#grid").boundingBox())!;
@@ -243,6 +317,29 @@ Deno.test({
           ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
           await phone.close();
         });
+
+        await t.step(
+          "train in the tab with the page's own defaults: it starts and draws epoch 1's grid",
+          async () => {
+            await page.click('[role=tab][data-tab="train"]');
+            await page.click("#train-start");
+            await until(
+              page,
+              `document.getElementById("train-view").dataset.epochs === "1"`,
+              600_000,
+            );
+            const status = await page.textContent("#train-status");
+            ok(status?.startsWith("10000 digits, quick, batch 64"), status ?? "");
+            const grid = await gridImages(page, '#train-view [data-role="grid-canvas"]', 64);
+            ok(std(grid.pixels) > 0.05, "the tab's grid is blank");
+            await page.click('#train-view [data-action="stop"]');
+            await until(
+              page,
+              `document.getElementById("train-view").dataset.state === "stopped"`,
+              120_000,
+            );
+          },
+        );
 
         await t.step("train in the tab: the library core trains a GAN in the browser", async () => {
           await page.click('[role=tab][data-tab="train"]');

@@ -55,7 +55,10 @@ const GALLERY = join(ROOT, "docs", "gallery");
 const RESULTS = join(GALLERY, "results.json");
 
 /** Runs a command in the project's root; its output goes to `log` (and the terminal). */
-async function run(args: string[], log?: string): Promise<{ seconds: number; stdout: string }> {
+async function run(
+  args: string[],
+  log?: string,
+): Promise<{ seconds: number; stdout: string; output: string }> {
   const started = performance.now();
   const child = new Deno.Command(args[0], {
     args: args.slice(1),
@@ -71,7 +74,7 @@ async function run(args: string[], log?: string): Promise<{ seconds: number; std
   if (!status.success) {
     throw new Error(`${args.join(" ")} failed (exit ${status.code}):\n${stderr.slice(-2000)}`);
   }
-  return { seconds, stdout: stdout + stderr };
+  return { seconds, stdout, output: stdout + stderr };
 }
 
 const cli = (
@@ -83,14 +86,14 @@ async function judge(idx: string): Promise<{ fid: number; classes: number } | un
   const peer = await findPeerPython();
   if ("missing" in peer) return undefined;
   const python = peer.python;
-  const { stdout } = await run([
+  const { output } = await run([
     python,
     "bench/peer/judge.py",
     "--data",
     await bundledMnistDir(),
     idx,
   ]);
-  const match = stdout.match(/FID ([\d.]+), classes >=5%: (\d+)/);
+  const match = output.match(/FID ([\d.]+), classes >=5%: (\d+)/);
   return match ? { fid: Number(match[1]), classes: Number(match[2]) } : undefined;
 }
 

@@ -90,11 +90,18 @@ export class TabTrainer {
     const settings = core.PRESETS[preset].training;
     if (this.models) {
       this.models.discriminator.dispose();
+      this.models.average?.dispose();
+      if (this.models.averaged) this.models.trained.dispose();
       if (this.explorer.model !== this.models.generator) this.models.generator.dispose();
     }
-    const generator = core.createGenerator({ preset, seed });
+    const trained = core.createGenerator({ preset, seed });
     const discriminator = core.createDiscriminator({ preset, seed });
-    this.models = { generator, discriminator };
+    // As `cli.ts train` does: where the preset averages G's weights, the averaged generator is
+    // the one shown, sampled and explored.
+    const average = settings.average ? new core.GeneratorAverage(trained, settings.average) : null;
+    const averaged = average ? core.createGenerator({ preset, seed }) : null;
+    const generator = averaged ?? trained;
+    this.models = { generator, trained, discriminator, average, averaged };
     const stepsPerEpoch = Math.floor(n / settings.batchSize);
     this.progress = {
       epoch: 0,
@@ -123,16 +130,18 @@ export class TabTrainer {
     let pending = [];
     let lastShown = 0;
     let active = 0, since = performance.now();
-    const result = await core.trainGAN(generator, discriminator, data, {
+    const result = await core.trainGAN(trained, discriminator, data, {
       epochs,
       batchSize: settings.batchSize,
       learningRate: settings.learningRate,
       beta1: settings.beta1,
       beta2: settings.beta2,
       generatorSteps: settings.generatorSteps,
+      generatorLearningRate: settings.generatorLearningRate,
       seed,
       signal: this.controller.signal,
       onStep: async (info) => {
+        average?.update();
         pending.push({
           step: info.globalStep,
           lossD: info.lossD,
@@ -166,6 +175,7 @@ export class TabTrainer {
       onEpoch: async (info) => {
         this.view.steps({ points: pending, progress: this.progress });
         pending = [];
+        average?.writeTo(averaged);
         const grid = await core.sample(generator, { n: 64, seed: GRID_SEED });
         this.view.gridPixels(info.epoch, grid.pixels, 64, [grid.height, grid.width, grid.channels]);
         $("train-explore").disabled = false;
