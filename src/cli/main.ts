@@ -19,7 +19,7 @@ export const MAIN_HELP = `@gan/mnist ${VERSION}: train GANs on MNIST and sample 
 Usage: cli.ts <command> [options]
 
 Commands:
-  train     train a preset (standard, lite, tutorial) and write a run directory
+  train     train a preset (quick unless --preset says) and write a run directory
   sample    draw images from a trained generator into a PNG grid or an IDX file
   eval      judge samples with a built-in classifier (MNIST, CIFAR-10): FID, IS, precision, recall
   bench     time our training step next to stock tf.js and PyTorch, in one run
