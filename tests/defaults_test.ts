@@ -13,6 +13,7 @@
 import { equal, match, ok } from "std/assert";
 import { join } from "std/path";
 import { DEFAULT_PRESET } from "../src/models/presets.ts";
+import { readUntil } from "./helpers.ts";
 import { decode } from "fast-png";
 
 const CLI = new URL("../cli.ts", import.meta.url).pathname;
@@ -128,13 +129,7 @@ Deno.test({
       "serve --model RUN: the page and the model on port 8000, Ctrl-C exits 0",
       async () => {
         const child = command(["serve", "--model", run]).spawn();
-        const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-        let said = "";
-        while (!said.includes("http://")) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          said += value;
-        }
+        const { said, reader } = await readUntil(child.stdout, "http://");
         match(said, /http:\/\/(127\.0\.0\.1|localhost):8000/);
         const page = await fetch("http://127.0.0.1:8000/");
         equal(page.status, 200);

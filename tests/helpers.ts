@@ -307,3 +307,25 @@ export function decodeGif(bytes: Uint8Array): DecodedGif {
   });
   return { width, height, loops, frames };
 }
+
+/**
+ * Reads a child process's output until it has said `text` (or ended), as a test of a server waits
+ * for its start line.
+ *
+ * @param stream The child's stdout.
+ * @param text What to wait for.
+ * @returns What was said so far, and the reader: read on, or cancel it, to let the child end.
+ */
+export async function readUntil(
+  stream: ReadableStream<Uint8Array>,
+  text: string,
+): Promise<{ said: string; reader: ReadableStreamDefaultReader<string> }> {
+  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  let said = "";
+  while (!said.includes(text)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    said += value;
+  }
+  return { said, reader };
+}

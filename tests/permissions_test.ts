@@ -7,6 +7,7 @@
 
 import { equal, ok } from "std/assert";
 import { join } from "std/path";
+import { readUntil } from "./helpers.ts";
 
 const CLI = new URL("../cli.ts", import.meta.url).pathname;
 
@@ -53,13 +54,7 @@ Deno.test("every command runs with the narrow permissions docs/cli.md shows, and
     }).spawn();
     if (args[0] === "serve") {
       // Serving: the page answers, then Ctrl-C ends it.
-      const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-      let said = "";
-      while (!said.includes("serving")) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        said += value;
-      }
+      const { said, reader } = await readUntil(child.stdout, "serving");
       const page = await fetch(`http://127.0.0.1:${port}/`);
       equal(page.status, 200, said);
       await page.body?.cancel();

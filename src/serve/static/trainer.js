@@ -91,7 +91,7 @@ export class TabTrainer {
     if (this.models) {
       this.models.discriminator.dispose();
       this.models.average?.dispose();
-      if (this.models.averaged) this.models.trained.dispose();
+      if (this.models.trained !== this.models.generator) this.models.trained.dispose();
       if (this.explorer.model !== this.models.generator) this.models.generator.dispose();
     }
     const trained = core.createGenerator({ preset, seed });
@@ -101,7 +101,7 @@ export class TabTrainer {
     const average = settings.average ? new core.GeneratorAverage(trained, settings.average) : null;
     const averaged = average ? core.createGenerator({ preset, seed }) : null;
     const generator = averaged ?? trained;
-    this.models = { generator, trained, discriminator, average, averaged };
+    this.models = { generator, trained, discriminator, average };
     const stepsPerEpoch = Math.floor(n / settings.batchSize);
     this.progress = {
       epoch: 0,
