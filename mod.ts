@@ -2,8 +2,8 @@
  * @gan/mnist: train Generative Adversarial Networks on MNIST and sample from them, in Deno or a
  * browser, on tf.js with the WASM-SIMD backend (WebGPU where a GPU answers).
  *
- * The presets reproduce the seed systems: `standard` (the GAN_Implementation MLP GAN, with
- * BatchNorm in G and two G updates per D update, as the seed's recipe collapses; `SEED_PRESETS`
+ * The presets reproduce the original systems' `standard` (the GAN_Implementation MLP GAN, with
+ * BatchNorm in G and two G updates per D update, as the original recipe collapses; `ORIGINAL_PRESETS`
  * and `faithful: true` keep it exactly), `lite` (its fast mode) and `tutorial` (the EngEd tutorial
  * GAN); `quick`, the default, is the conditional MLP trained for a minute at a higher rate.
  *
@@ -111,11 +111,11 @@ export {
   type DiscriminatorOptions,
   type GeneratorOptions,
   type Initializer,
+  ORIGINAL_PRESETS,
   type Preset,
   PRESET_NAMES,
   type PresetName,
   PRESETS,
-  SEED_PRESETS,
   type TrainingSettings,
 } from "./src/models/presets.ts";
 export {

@@ -17,8 +17,8 @@
  * @module
  */
 
-import { parseArgs } from "std/args";
-import { join } from "std/path";
+import { parseArgs } from "node:util";
+import { join } from "node:path";
 
 const { values } = parseArgs({
   args: Deno.args,

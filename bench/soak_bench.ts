@@ -14,7 +14,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs-core";
-import { parseArgs } from "std/args";
+import { parseArgs } from "node:util";
 import { selectBackend } from "../src/backend/select.ts";
 import { trainRun } from "../src/train/run.ts";
 

@@ -1,5 +1,5 @@
-import { deepEqual, equal, ok } from "std/assert";
-import { join } from "std/path";
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { join } from "node:path";
 import { decode } from "fast-png";
 import type { ImageSet } from "../src/data/images.ts";
 import { Random } from "../src/random.ts";

@@ -1,5 +1,5 @@
-import { equal, ok } from "std/assert";
-import { join } from "std/path";
+import { equal, ok } from "node:assert/strict";
+import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { selectBackend } from "../src/backend/select.ts";
 import { loadModel } from "../src/io/model_files.ts";

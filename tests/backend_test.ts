@@ -1,4 +1,4 @@
-import { equal, match, ok } from "std/assert";
+import { equal, match, ok } from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { BackendUnavailableError, selectBackend } from "../src/backend/select.ts";
 import { assertRejects, trainingTrace } from "./helpers.ts";

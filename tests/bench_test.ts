@@ -1,7 +1,7 @@
-import { deepEqual, equal, match, ok } from "std/assert";
+import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { PEER_SCRIPT } from "../src/bench/peer_script.ts";
 import { presetProducts } from "../src/bench/step.ts";
-import { PRESETS, SEED_PRESETS } from "../src/models/presets.ts";
+import { ORIGINAL_PRESETS, PRESETS } from "../src/models/presets.ts";
 import { runCli } from "./helpers.ts";
 
 Deno.test("the embedded PyTorch peer is bench/peer/gan_mnist_torch.py", async () => {
@@ -27,7 +27,7 @@ Deno.test("the peer's presets and its --faithful changes are ours: BatchNorm, G 
   deepEqual([...peer.keys()], ["standard", "lite", "tutorial", "dcgan"]);
   for (const [name, base] of peer) {
     for (const faithful of [false, true]) {
-      const ours = (faithful ? SEED_PRESETS : PRESETS)[name as keyof typeof PRESETS];
+      const ours = (faithful ? ORIGINAL_PRESETS : PRESETS)[name as keyof typeof PRESETS];
       const p = { ...base, ...(faithful ? seed.get(name) : {}) };
       const label = `${name}${faithful ? " --faithful" : ""}`;
       equal(Number(p.g_steps), ours.training.generatorSteps, `${label}: G updates`);

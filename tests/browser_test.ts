@@ -14,8 +14,8 @@
  * @module
  */
 
-import { deepEqual, equal, ok } from "std/assert";
-import { join } from "std/path";
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { chromium } from "playwright-core";

@@ -1,10 +1,10 @@
-import { deepEqual, equal, match, notEqual, ok } from "std/assert";
-import { join } from "std/path";
+import { deepEqual, equal, match, notEqual, ok } from "node:assert/strict";
+import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { selectBackend } from "../src/backend/select.ts";
 import { CheckpointError } from "../src/errors.ts";
 import { loadMnist } from "../src/data/mnist.ts";
-import { GanAdamOptimizer } from "../src/train/adam.ts";
+import { TensorAdam } from "../src/train/adam.ts";
 import { crc32, decodeCheckpoint, encodeCheckpoint } from "../src/train/checkpoint.ts";
 import { readCheckpoint } from "../src/train/checkpoint_file.ts";
 import { findNonFiniteWeight } from "../src/train/finite.ts";
@@ -97,7 +97,7 @@ Deno.test("a checkpoint whose table claims huge arrays is refused before anythin
   ok(Deno.memoryUsage().rss - before < 64e6);
 });
 
-Deno.test("GanAdamOptimizer without our kernel is tf.train.adam, bit for bit; its state exported and imported goes on identically", async () => {
+Deno.test("TensorAdam without our kernel is tf.train.adam, bit for bit; its state exported and imported goes on identically", async () => {
   await selectBackend("cpu");
   const start = new Random(1), goal = new Random(2);
   const x0 = Float32Array.from({ length: 1001 }, () => start.uniform() - 0.5);
@@ -115,13 +115,13 @@ Deno.test("GanAdamOptimizer without our kernel is tf.train.adam, bit for bit; it
   }
   // ours: 10 steps, its state into a new optimiser, 10 more
   const xo = tf.variable(tf.tensor1d(x0));
-  let ours = new GanAdamOptimizer([xo], settings);
+  let ours = new TensorAdam([xo], settings);
   for (let i = 0; i < 20; i++) {
     if (i === 10) {
       const state = ours.exportState();
       equal(state.steps, 10);
       ours.dispose();
-      ours = new GanAdamOptimizer([xo], settings);
+      ours = new TensorAdam([xo], settings);
       ours.importState(state);
     }
     const { value, grads: g } = grads(xo);

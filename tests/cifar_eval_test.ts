@@ -1,5 +1,5 @@
-import { deepEqual, equal, ok } from "std/assert";
-import { join } from "std/path";
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { selectBackend } from "../src/backend/select.ts";
 import { loadCifar10 } from "../src/data/cifar.ts";

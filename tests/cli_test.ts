@@ -1,5 +1,5 @@
-import { deepEqual, equal, match, notDeepEqual, ok } from "std/assert";
-import { join } from "std/path";
+import { deepEqual, equal, match, notDeepEqual, ok } from "node:assert/strict";
+import { join } from "node:path";
 import { decode } from "fast-png";
 import { readIdx } from "../src/data/idx_file.ts";
 import { loadModel } from "../src/io/model_files.ts";
@@ -74,7 +74,7 @@ Deno.test("bad flags and values get one line naming the flag, exit code 2, no st
       '--eval-samples: expected an integer from 10 to 100000, got "5"',
     ],
     [["train", "--faithful=no"], "--faithful takes no value"],
-    [["bench", "--recipe", "best"], '--recipe: expected one of seed, trained, got "best"'],
+    [["bench", "--recipe", "best"], '--recipe: expected one of original, trained, got "best"'],
     [
       ["bench", "--compare", "torch"],
       '--compare: expected one of all, pytorch, tfjs, none, got "torch"',
@@ -233,7 +233,7 @@ Deno.test("train --eval-every evaluates, logs the metrics and keeps the best gen
     "200",
   ]);
   equal(train.code, 0, train.stderr);
-  match(train.stdout, /the seed's recipe as written/);
+  match(train.stdout, /the original recipe as written/);
   equal(train.stdout.match(/^\[\d\] eval: FID \d+\.\d+ IS \d+\.\d+ coverage \d+\/10/mg)?.length, 2);
   match(train.stdout, /the best generator \(epoch [12], FID \d+\.\d+\) is in /);
   ok((await Deno.stat(join(run, "best", "model.json"))).isFile);

@@ -4,7 +4,7 @@
  * error it saw.
  */
 
-import { deepEqual, ok } from "std/assert";
+import { deepEqual, ok } from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-layers"; // registers the gradients
 import { selectBackend } from "../src/backend/select.ts";

@@ -1,4 +1,4 @@
-import { deepEqual, equal, ok, throws } from "std/assert";
+import { deepEqual, equal, ok, throws } from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { selectBackend } from "../src/backend/select.ts";
 import { bytesToPixels } from "../src/data/images.ts";

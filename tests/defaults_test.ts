@@ -10,8 +10,8 @@
  * @module
  */
 
-import { equal, match, ok } from "std/assert";
-import { join } from "std/path";
+import { equal, match, ok } from "node:assert/strict";
+import { join } from "node:path";
 import { DEFAULT_PRESET } from "../src/models/presets.ts";
 import { readUntil } from "./helpers.ts";
 import { decode } from "fast-png";

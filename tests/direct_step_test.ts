@@ -1,4 +1,4 @@
-import { equal, ok, throws } from "std/assert";
+import { equal, ok, throws } from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { selectBackend } from "../src/backend/select.ts";
 import { heapKernels } from "../src/backend/kernels/module.ts";
@@ -58,7 +58,7 @@ async function train(
 
 const CASES: [PresetName, boolean, number][] = [
   ["standard", false, 2], // BatchNorm in G, 2 G updates
-  ["standard", true, 1], // the seed's recipe
+  ["standard", true, 1], // the original recipe
   ["lite", false, 1], // three BatchNorm layers
   ["tutorial", false, 1], // LeakyReLU 0.01 in both
   ["cgan", false, 2], // conditional: the one-hot label joined to z and to the image

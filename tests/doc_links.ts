@@ -8,7 +8,7 @@
  * @module
  */
 
-import { dirname, join, relative } from "std/path";
+import { dirname, join, relative } from "node:path";
 
 /** One link or image of a markdown page. */
 export interface MarkdownLink {

@@ -4,9 +4,9 @@
  * tested first, on a small made-up repository with one of each fault.
  */
 
-import { deepEqual, equal, ok } from "std/assert";
-import { join } from "std/path";
-import { fileURLToPath } from "std/url";
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { checkDocs, githubSlug, headingAnchors, markdownLinks } from "./doc_links.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -17,8 +17,8 @@ Deno.test("githubSlug gives GitHub's anchors: lower case, punctuation gone, spac
     "training-that-survives-crashes-bad-input-and-long-runs",
   );
   equal(
-    githubSlug("Why standard is not the seed's recipe"),
-    "why-standard-is-not-the-seeds-recipe",
+    githubSlug("Why standard is not the original recipe"),
+    "why-standard-is-not-the-original-recipe",
   );
   equal(githubSlug("standard --faithful"), "standard---faithful");
   equal(

@@ -1,4 +1,4 @@
-import { deepEqual, equal, ok } from "std/assert";
+import { deepEqual, equal, ok } from "node:assert/strict";
 import { featureStatistics, frechetDistance } from "../src/eval/fid.ts";
 import { matMul64, sqrtmSymmetric, symmetricEigen, traceSqrtProduct } from "../src/eval/linalg.ts";
 import { classScores } from "../src/eval/scores.ts";

@@ -1,4 +1,4 @@
-import { equal, ok } from "std/assert";
+import { equal, ok } from "node:assert/strict";
 import { HealthMonitor, type HealthWarning } from "../src/train/health.ts";
 
 /** Feeds `steps` steps with the given losses; returns the warnings raised. */
@@ -68,7 +68,7 @@ Deno.test("HealthMonitor reports mode collapse when coverage stays well below it
   const at = { epoch: 3, globalStep: 2811 };
   const coverages = (health: HealthMonitor, values: number[]) =>
     values.map((coverage) => health.evaluation({ coverage, fid: 50 }, at)?.kind ?? "-").join(" ");
-  // The seed recipe's run (seed 1): best 6, then down to 3 and 2 twice in a row.
+  // The original recipe's run (seed 1): best 6, then down to 3 and 2 twice in a row.
   equal(
     coverages(new HealthMonitor(), [1, 6, 3, 4, 5, 4, 5, 4, 3, 2, 3, 3, 1, 1]),
     "- - - - - - - - - mode-collapse - - - -",

@@ -4,11 +4,11 @@
  * @module
  */
 
-import { equal } from "std/assert";
+import { equal } from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import { join } from "std/path";
+import { join } from "node:path";
 import { selectBackend } from "../src/backend/select.ts";
-import { gzipSync } from "std/zlib";
+import { gzipSync } from "node:zlib";
 import { CIFAR_RECORD_BYTES, CIFAR_TEST_FILE, CIFAR_TRAIN_FILES } from "../src/data/cifar.ts";
 import { encodeIdx } from "../src/data/idx.ts";
 import { Random } from "../src/random.ts";

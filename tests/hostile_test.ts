@@ -7,9 +7,9 @@
  * start-up), and a sample of them as real processes with the narrow permissions of docs/cli.md.
  */
 
-import { deepEqual, equal, ok } from "std/assert";
-import { join } from "std/path";
-import { gzipSync } from "std/zlib";
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { main } from "../src/cli/main.ts";
@@ -523,7 +523,7 @@ const FLAG_CASES: [string[], string][] = [
   [["eval", "--model", "m", "--json=1"], "--json takes no value"],
   [["eval", "no/such.idx"], 'Cannot read IDX file "no/such.idx": no such file'],
   [["bench", "--preset", "x"], "--preset: expected one of"],
-  [["bench", "--recipe", "best"], "--recipe: expected one of seed, trained"],
+  [["bench", "--recipe", "best"], "--recipe: expected one of original, trained"],
   [["bench", "--steps", "0"], "--steps: expected an integer from 1 to 100000"],
   [["bench", "--compare", "torch"], "--compare: expected one of all, pytorch, tfjs, none"],
   [["bench", "--threads", "4"], "--threads: expected an integer from 1 to 2"],

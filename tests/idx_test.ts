@@ -1,6 +1,6 @@
-import { deepEqual, equal, match, ok } from "std/assert";
-import { join } from "std/path";
-import { gzipSync } from "std/zlib";
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { decodeIdx, encodeIdx, IDX_IMAGES_MAGIC, type IdxArray } from "../src/data/idx.ts";
 import { readIdx, writeIdx } from "../src/data/idx_file.ts";
 import { DataFileError } from "../src/errors.ts";

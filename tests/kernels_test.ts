@@ -3,7 +3,7 @@
  * Each test prints the largest error it saw.
  */
 
-import { deepEqual, equal, ok, throws } from "std/assert";
+import { deepEqual, equal, ok, throws } from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { selectBackend } from "../src/backend/select.ts";
@@ -23,7 +23,7 @@ import {
   KERNELS_WASM_BASE64,
 } from "../src/backend/kernels/kernels_wasm.ts";
 import { Random } from "../src/random.ts";
-import { GanAdamOptimizer } from "../src/train/adam.ts";
+import { TensorAdam } from "../src/train/adam.ts";
 import { both, maxError, trainingTrace } from "./helpers.ts";
 
 const random = new Random(33);
@@ -289,14 +289,14 @@ Deno.test("Dense gradients are computed only for what the tape needs", async () 
   equal(await count("ours"), 1);
 });
 
-Deno.test("GanAdamOptimizer's fused kernel gives tf.js's AdamOptimizer's numbers, bit for bit, on 1 and 2 threads", async () => {
+Deno.test("TensorAdam's fused kernel gives tf.js's AdamOptimizer's numbers, bit for bit, on 1 and 2 threads", async () => {
   // Large enough that two threads share each update.
   const start = randomValues(70_001), goal = randomValues(70_001);
   const run = async (kernels: "ours" | "stock", threads: 1 | 2 = 1) => {
     await selectBackend("wasm", { kernels, threads });
     const x = tf.variable(tf.tensor1d(start));
     const target = tf.tensor1d(goal);
-    const optimizer = new GanAdamOptimizer([x], {
+    const optimizer = new TensorAdam([x], {
       learningRate: 0.01,
       beta1: 0.5,
       beta2: 0.999,

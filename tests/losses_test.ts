@@ -1,4 +1,4 @@
-import { equal, ok } from "std/assert";
+import { equal, ok } from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { selectBackend } from "../src/backend/select.ts";
 import { discriminatorLoss, generatorLoss, sigmoidCrossEntropy } from "../src/train/losses.ts";

@@ -1,5 +1,5 @@
-import { deepEqual, equal, notDeepEqual, ok } from "std/assert";
-import { join } from "std/path";
+import { deepEqual, equal, notDeepEqual, ok } from "node:assert/strict";
+import { join } from "node:path";
 import { encodeIdx } from "../src/data/idx.ts";
 import { bytesToPixels, imagesToIdx, pixelsToBytes, shuffleImages } from "../src/data/images.ts";
 import { bundledMnistDir, loadMnist, MNIST_PACKAGE } from "../src/data/mnist.ts";

@@ -1,5 +1,5 @@
-import { deepEqual, equal, match, ok } from "std/assert";
-import { join } from "std/path";
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { selectBackend } from "../src/backend/select.ts";

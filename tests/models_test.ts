@@ -1,8 +1,8 @@
-import { deepEqual, equal, notDeepEqual, ok } from "std/assert";
+import { deepEqual, equal, notDeepEqual, ok } from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { selectBackend } from "../src/backend/select.ts";
 import { createDiscriminator, createGenerator } from "../src/models/mlp.ts";
-import { getPreset, PRESET_NAMES, PRESETS, SEED_PRESETS } from "../src/models/presets.ts";
+import { getPreset, ORIGINAL_PRESETS, PRESET_NAMES, PRESETS } from "../src/models/presets.ts";
 import { assertThrows } from "./helpers.ts";
 
 await selectBackend("cpu");
@@ -13,7 +13,7 @@ const values = (t: tf.Tensor): number[] => Array.from(t.dataSync());
 const dense = (sizes: number[]) =>
   sizes.slice(1).reduce((n, out, i) => n + sizes[i] * out + out, 0);
 
-Deno.test("the presets have the seed systems' exact trainable parameter counts", () => {
+Deno.test("the presets have the original systems' exact trainable parameter counts", () => {
   const trainable = (m: ReturnType<typeof createGenerator>) =>
     m.trainableWeights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * b!, 1), 0);
   const expected = {
@@ -53,12 +53,12 @@ Deno.test("the presets have the seed systems' exact trainable parameter counts",
   }
   equal(expected.lite.g, 576_912);
   equal(expected.standard.g, 293_136);
-  // Our standard adds BatchNorm to G: 2 · (256 + 256); D is the seed's.
+  // Our standard adds BatchNorm to G: 2 · (256 + 256); D is the original's.
   equal(trainable(createGenerator({ preset: "standard" })), 293_136 + 2 * 512);
   equal(trainable(createDiscriminator({ preset: "standard" })), expected.standard.d);
 });
 
-Deno.test("each preset's layers have the seed's sizes and activations", () => {
+Deno.test("each preset's layers have the original's sizes and activations", () => {
   const layers = (m: ReturnType<typeof createGenerator>) =>
     m.layers.map((l) => {
       const c = l.getConfig() as { units?: number; activation?: string; alpha?: number };
@@ -122,15 +122,15 @@ Deno.test("each preset's layers have the seed's sizes and activations", () => {
     "Dense:1",
   ]);
   // The tutorial's and lite's recipes as written; trained here at 1e-3 with the averaged generator.
-  const t = SEED_PRESETS.tutorial.training;
+  const t = ORIGINAL_PRESETS.tutorial.training;
   deepEqual([t.epochs, t.batchSize, t.learningRate, t.average], [25, 32, 2e-4, undefined]);
-  const l = SEED_PRESETS.lite.training;
+  const l = ORIGINAL_PRESETS.lite.training;
   deepEqual([l.epochs, l.batchSize, l.learningRate, l.average], [20, 64, 2e-4, undefined]);
   for (const name of ["lite", "tutorial"] as const) {
     const { training, generator, discriminator } = PRESETS[name];
     deepEqual([training.learningRate, training.average], [1e-3, 0.999], name);
-    deepEqual(generator, SEED_PRESETS[name].generator, name);
-    deepEqual(discriminator, SEED_PRESETS[name].discriminator, name);
+    deepEqual(generator, ORIGINAL_PRESETS[name].generator, name);
+    deepEqual(discriminator, ORIGINAL_PRESETS[name].discriminator, name);
   }
   const s = PRESETS.standard.training;
   deepEqual([s.epochs, s.batchSize, s.learningRate, s.beta1, s.beta2], [50, 64, 2e-4, 0.5, 0.999]);

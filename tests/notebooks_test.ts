@@ -1,4 +1,4 @@
-import { deepEqual, equal, match } from "std/assert";
+import { deepEqual, equal, match } from "node:assert/strict";
 import { notebookFaults } from "../tools/notebook_check.ts";
 
 /** A 1×1 PNG, base64 (its bytes are not searched for paths). */

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { deepEqual, equal, ok } from "std/assert";
+import { deepEqual, equal, ok } from "node:assert/strict";
 import { PRESETS } from "../src/models/presets.ts";
 
 const html = await Deno.readTextFile(new URL("../src/serve/static/index.html", import.meta.url));

@@ -5,8 +5,8 @@
  * becomes its path in this checkout, and serve's port a free one).
  */
 
-import { equal, ok } from "std/assert";
-import { join } from "std/path";
+import { equal, ok } from "node:assert/strict";
+import { join } from "node:path";
 import { readUntil } from "./helpers.ts";
 
 const CLI = new URL("../cli.ts", import.meta.url).pathname;

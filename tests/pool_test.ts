@@ -3,8 +3,8 @@
  * file in an isolate of its own, and workers left behind by each (one more thread a file) once
  * ended a whole test run with a corrupted native heap at exit.
  */
-import { equal, ok } from "std/assert";
-import { join } from "std/path";
+import { equal, ok } from "node:assert/strict";
+import { join } from "node:path";
 
 const linux = (() => {
   try {

@@ -1,5 +1,5 @@
-import { deepEqual, equal, match, notDeepEqual, ok, throws } from "std/assert";
-import { join } from "std/path";
+import { deepEqual, equal, match, notDeepEqual, ok, throws } from "node:assert/strict";
+import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { selectBackend } from "../src/backend/select.ts";
 import { ModelFileError } from "../src/errors.ts";

@@ -1,4 +1,4 @@
-import { deepEqual, equal, notDeepEqual, ok } from "std/assert";
+import { deepEqual, equal, notDeepEqual, ok } from "node:assert/strict";
 import { Random } from "../src/random.ts";
 
 Deno.test("Random gives the same sequence for the same seed and another for another seed", () => {

@@ -4,8 +4,8 @@
  * our kernels) and on cpu (tf.js's autograd and our Adam as tf.js operations).
  */
 
-import { deepEqual, equal, match, ok } from "std/assert";
-import { join } from "std/path";
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { join } from "node:path";
 import { decodeGif, makeMnistDir } from "./helpers.ts";
 import { Random } from "../src/random.ts";
 import { readCheckpoint, writeCheckpoint } from "../src/train/checkpoint_file.ts";

@@ -1,5 +1,5 @@
-import { deepEqual, equal, ok, throws } from "std/assert";
-import { join } from "std/path";
+import { deepEqual, equal, ok, throws } from "node:assert/strict";
+import { join } from "node:path";
 import { decode } from "fast-png";
 import { selectBackend } from "../src/backend/select.ts";
 import { RunDirectoryError } from "../src/errors.ts";

@@ -1,5 +1,5 @@
-import { deepEqual, equal, notDeepEqual, ok } from "std/assert";
-import { join } from "std/path";
+import { deepEqual, equal, notDeepEqual, ok } from "node:assert/strict";
+import { join } from "node:path";
 import { decode } from "fast-png";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";

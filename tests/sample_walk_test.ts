@@ -3,8 +3,8 @@
  * GIFs, and their ends checked against plain `sample` runs.
  */
 
-import { deepEqual, equal, ok } from "std/assert";
-import { join } from "std/path";
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { join } from "node:path";
 import { decode } from "fast-png";
 import { selectBackend } from "../src/backend/select.ts";
 import { saveModel } from "../src/io/model_files.ts";

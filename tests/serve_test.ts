@@ -6,8 +6,8 @@
  * @module
  */
 
-import { deepEqual, equal, match, ok } from "std/assert";
-import { join } from "std/path";
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { join } from "node:path";
 import { browserImports, coreModules } from "../src/serve/assets.ts";
 import { HttpError, resolveServedFile } from "../src/serve/files.ts";
 import { RunFollower } from "../src/serve/follow.ts";
@@ -97,7 +97,7 @@ Deno.test("the browser core is src/browser.ts's graph, transpiled, with nothing 
   for (
     const bad of [
       'import { join } from "node:path";',
-      'export * from "std/path";',
+      'export * from "node:path";',
       'import "fast-png";',
     ]
   ) {

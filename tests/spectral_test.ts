@@ -2,8 +2,8 @@
  * Spectral normalisation of the discriminator (src/train/spectral.ts): which kernels, that they
  * end with largest singular value 1, its state in checkpoints, exact resumption, no leaks.
  */
-import { deepEqual, equal, notDeepEqual, ok, throws } from "std/assert";
-import { join } from "std/path";
+import { deepEqual, equal, notDeepEqual, ok, throws } from "node:assert/strict";
+import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { selectBackend } from "../src/backend/select.ts";

@@ -1,4 +1,4 @@
-import { deepEqual, equal, notDeepEqual, ok } from "std/assert";
+import { deepEqual, equal, notDeepEqual, ok } from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { selectBackend } from "../src/backend/select.ts";
 import { bytesToPixels, type ImageSet } from "../src/data/images.ts";

@@ -1,4 +1,4 @@
-import { equal } from "std/assert";
+import { equal } from "node:assert/strict";
 import { VERSION } from "../src/version.ts";
 
 Deno.test("VERSION matches deno.json's version", async () => {

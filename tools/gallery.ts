@@ -18,8 +18,8 @@
  * @module
  */
 
-import { parseArgs } from "std/args";
-import { join } from "std/path";
+import { parseArgs } from "node:util";
+import { join } from "node:path";
 import { bundledMnistDir, evaluate, loadMnist, selectBackend } from "../mod.ts";
 import { findPeerPython } from "../src/bench/peer.ts";
 

@@ -16,8 +16,8 @@
  * @module
  */
 
-import { parseArgs } from "std/args";
-import { basename, join } from "std/path";
+import { parseArgs } from "node:util";
+import { basename, join } from "node:path";
 import { notebookFaults } from "./notebook_check.ts";
 
 /** The longest a notebook may take to execute, kernel start included. */

@@ -23,9 +23,9 @@
  * @module
  */
 
-import { parseArgs } from "std/args";
-import { join } from "std/path";
-import { fileURLToPath } from "std/url";
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { selectBackend } from "../src/backend/select.ts";
 import { classifyImages, loadClassifier } from "../src/eval/classifier.ts";

@@ -5,7 +5,7 @@ It reproduces @gan/mnist's recipes in plain PyTorch so that both can be timed an
 one run. Same architectures (sizes, activations, BatchNorm placement, PyTorch default init),
 same loss (BCE on logits: one D step on a real and a fake batch, one non-saturating G step on
 the same noise, then g_steps - 1 more G steps on fresh noise), same Adam settings, same batches
-(the last incomplete one dropped). --faithful: the seed's recipe as written (standard without
+(the last incomplete one dropped). --faithful: the original recipe as written (standard without
 BatchNorm in G and with one G step; dcgan with one G step), as `cli.ts train --faithful`.
 
 Needs Debian's python3-torch and libopenblas0 (`deno task peer:install`).
@@ -43,7 +43,7 @@ PRESETS = {
 }
 
 # --faithful: standard, lite and tutorial as their projects wrote them, dcgan as the DCGAN paper
-# trains it (SEED_PRESETS). Our lite and tutorial defaults also average G (not timed here).
+# trains it (ORIGINAL_PRESETS). Our lite and tutorial defaults also average G (not timed here).
 SEED = {"standard": dict(g_bn=False, g_steps=1), "lite": dict(lr=2e-4), "tutorial": dict(lr=2e-4),
         "dcgan": dict(g_steps=1, g_lr=2e-4)}
 

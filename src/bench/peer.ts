@@ -43,7 +43,7 @@ export async function findPeerPython(): Promise<PeerPython> {
  *
  * @param python The Python to run.
  * @param preset The preset.
- * @param faithful The seed's recipe as written (`--faithful`), or the preset as we train it.
+ * @param faithful The original recipe as written (`--faithful`), or the preset as we train it.
  * @param steps Steps to time.
  * @param threads torch's thread count (OpenBLAS's is left as it is).
  * @returns Milliseconds per step.

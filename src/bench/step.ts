@@ -16,7 +16,7 @@ export interface StepTimingOptions {
   /** The preset whose models and batch size are used. */
   preset: PresetName;
   /**
-   * The seed's recipe as written (`SEED_PRESETS`: for standard, no BatchNorm in G and one G
+   * The original recipe as written (`ORIGINAL_PRESETS`: for standard, no BatchNorm in G and one G
    * update per step), or the preset as `train` runs it.
    * @default {true}
    */

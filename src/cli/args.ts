@@ -5,7 +5,7 @@
  * @module
  */
 
-import { parseArgs } from "std/args";
+import { parseArgs } from "node:util";
 import { describeFsError } from "../fs.ts";
 import { UsageError } from "./errors.ts";
 

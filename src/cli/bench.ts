@@ -23,10 +23,10 @@ tf.js's autograd on our kernels.
 
 Options:
   --preset NAME      standard | lite | tutorial | dcgan          (default: standard)
-  --recipe WHICH     seed: the preset as the seed wrote it (train --faithful; for standard
+  --recipe WHICH     original: the preset as first written (train --faithful; standard:
                      no BatchNorm in G, 1 G update per step; for dcgan 1 G update per
                      step); trained: as train runs it (standard: BatchNorm in G, 2 G
-                     updates per step; dcgan: 2 G updates per step)      (default: seed)
+                     updates per step; dcgan: 2 G updates per step)  (default: original)
   --steps N          timed steps of ours and of PyTorch             (default: 200)
   --compare WHAT     all | pytorch | tfjs | none                    (default: all)
   --threads N        1 | 2: threads of our kernels    (default: 2 where there are 2 cores)
@@ -57,7 +57,7 @@ const FLAGS = {
 } as const;
 
 const COMPARE = ["all", "pytorch", "tfjs", "none"] as const;
-const RECIPES = ["seed", "trained"] as const;
+const RECIPES = ["original", "trained"] as const;
 
 interface Row {
   name: string;
@@ -94,7 +94,7 @@ export async function benchCommand(args: string[]): Promise<number> {
     return 0;
   }
   const preset: PresetName = choiceFlag(flags, "preset", PRESET_NAMES) ?? "standard";
-  const faithful = (choiceFlag(flags, "recipe", RECIPES) ?? "seed") === "seed";
+  const faithful = (choiceFlag(flags, "recipe", RECIPES) ?? "original") === "original";
   const steps = intFlag(flags, "steps", 1, 100_000) ?? 200;
   const compare = choiceFlag(flags, "compare", COMPARE) ?? "all";
   const threadsFlag = intFlag(flags, "threads", 1, 2) as 1 | 2 | undefined;
@@ -138,7 +138,7 @@ export async function benchCommand(args: string[]): Promise<number> {
   }
   log(
     `bench: ${preset} preset, batch ${getPreset(preset).training.batchSize}, ${
-      faithful ? "the seed's recipe" : "the recipe train uses"
+      faithful ? "the original recipe" : "the recipe train uses"
     }, ${steps} steps of ours and PyTorch in ${rounds} rounds`,
   );
   for (let r = 0; r < rounds; r++) {

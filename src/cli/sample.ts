@@ -5,7 +5,7 @@
  * @module
  */
 
-import { dirname } from "std/path";
+import { dirname } from "node:path";
 import { BACKEND_CHOICES, selectBackend } from "../backend/select.ts";
 import { ModelFileError } from "../errors.ts";
 import type { LayersModel } from "../tf_types.ts";

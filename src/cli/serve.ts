@@ -4,7 +4,7 @@
  * @module
  */
 
-import { dirname, relative, sep } from "std/path";
+import { dirname, relative, sep } from "node:path";
 import { selectBackend } from "../backend/select.ts";
 import { findModelJson, loadModel } from "../io/model_files.ts";
 import { generatorShape } from "../sample/sample.ts";

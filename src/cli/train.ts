@@ -28,7 +28,7 @@ import {
 } from "./args.ts";
 import { formatDuration, Progress } from "./progress.ts";
 import { trainingServer } from "./serve.ts";
-import { join } from "std/path";
+import { join } from "node:path";
 
 /** `--average`: 0 (off) or a decay in (0, 1). */
 function averageFlag(raw: unknown): number | undefined {
@@ -321,9 +321,11 @@ export async function trainCommand(args: string[]): Promise<number> {
       ? `z from ${mixture.components} Gaussians ${mixture.scale} from the origin, `
       : "";
     progress.message(
-      `training ${settings.preset}${settings.faithful ? " (the seed's recipe as written)" : ""}: ${
-        plural(t.epochs, "epoch")
-      }, batch ${t.batchSize}, ${rates}, ${t.spectralNorm ? "spectral norm in D, " : ""}${prior}` +
+      `training ${settings.preset}${
+        settings.faithful ? " (the original recipe as written)" : ""
+      }: ${plural(t.epochs, "epoch")}, batch ${t.batchSize}, ${rates}, ${
+        t.spectralNorm ? "spectral norm in D, " : ""
+      }${prior}` +
         `${images} images, seed ${t.seed}, writing ${options.out}`,
     );
     const checkpointPath = join(options.out, CHECKPOINT_FILE);

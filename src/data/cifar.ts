@@ -10,7 +10,7 @@
  * @module
  */
 
-import { join } from "std/path";
+import { join } from "node:path";
 import { checkInteger, DataFileError } from "../errors.ts";
 import type { ImageSet } from "./images.ts";
 

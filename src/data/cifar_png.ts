@@ -18,7 +18,7 @@
  */
 
 import { decode } from "fast-png";
-import { join } from "std/path";
+import { join } from "node:path";
 import { DataFileError } from "../errors.ts";
 import { readFileOr, writeFileAtomic } from "../fs.ts";
 import { CIFAR_RECORD_BYTES, CIFAR_TEST_FILE, CIFAR_TRAIN_FILES } from "./cifar.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { constants, gunzipSync, gzipSync } from "std/zlib";
+import { constants, gunzipSync, gzipSync } from "node:zlib";
 import { DataFileError } from "../errors.ts";
 import { describeFsError, readFileOr, writeFileAtomic } from "../fs.ts";
 import { decodeIdx, encodeIdx, type IdxArray } from "./idx.ts";

@@ -7,8 +7,8 @@
  * @module
  */
 
-import { dirname, join } from "std/path";
-import { fileURLToPath } from "std/url";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { DataFileError } from "../errors.ts";
 import { isDirectory } from "../fs.ts";
 import { checkInteger } from "../errors.ts";

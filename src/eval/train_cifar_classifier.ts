@@ -11,7 +11,7 @@
  * @module
  */
 
-import { parseArgs } from "std/args";
+import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-layers";
 import { selectBackend } from "../backend/select.ts";

@@ -13,7 +13,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import type { LayersModel } from "../tf_types.ts";
-import { dirname, join } from "std/path";
+import { dirname, join } from "node:path";
 import { ModelFileError } from "../errors.ts";
 import { latentMixtureProblem } from "../models/prior.ts";
 import { describeFsError, writeFileAtomic } from "../fs.ts";

@@ -1,5 +1,5 @@
 /**
- * The MLP generator and discriminator of the seed systems, as plain tf.js layers models, so that
+ * The MLP generator and discriminator of the original systems' as plain tf.js layers models, so that
  * stock tf.js can load what we save.
  *
  * @module
@@ -29,7 +29,7 @@ export interface CreateGeneratorOptions extends Partial<GeneratorOptions> {
    */
   preset?: PresetName;
   /**
-   * Start from the seed's recipe exactly as written (`SEED_PRESETS`).
+   * Start from the original recipe exactly as written (`ORIGINAL_PRESETS`).
    * @default {false}
    */
   faithful?: boolean;
@@ -45,7 +45,7 @@ export interface CreateDiscriminatorOptions extends Partial<DiscriminatorOptions
    */
   preset?: PresetName;
   /**
-   * Start from the seed's recipe exactly as written (`SEED_PRESETS`).
+   * Start from the original recipe exactly as written (`ORIGINAL_PRESETS`).
    * @default {false}
    */
   faithful?: boolean;

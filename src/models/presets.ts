@@ -1,5 +1,5 @@
 /**
- * The seed systems as plain data: the sizes, activations and training settings of each preset.
+ * The original systems as plain data: the sizes, activations and training settings of each preset.
  * Read them, copy them, override any field.
  *
  * @module
@@ -13,7 +13,7 @@ export type Activation = "relu" | "leaky_relu" | "tanh" | "sigmoid" | "elu" | "l
 /**
  * How Dense weights start:
  * - `"torch"`: PyTorch's default for `nn.Linear`, weights and biases uniform in ±1/√fan_in (what
- *   the seed systems, written in PyTorch, start from);
+ *   the original systems' written in PyTorch, start from);
  * - `"glorot"`: Keras's default, Glorot-uniform weights and zero biases;
  * - `"normal"`: weights from N(0, `initStddev`), zero biases (the DCGAN paper's N(0, 0.02)).
  */
@@ -158,7 +158,7 @@ function deepFreeze<T>(value: T): T {
 }
 
 /**
- * The seed's `standard` recipe exactly as written: G 100→256→256→784 (ReLU, Tanh), D
+ * The original `standard` recipe exactly as written: G 100→256→256→784 (ReLU, Tanh), D
  * 784→256→256→1 (LeakyReLU 0.2), one G update per D update. Run as written it collapses (D wins,
  * a few classes remain); `--faithful` trains it.
  */
@@ -196,7 +196,7 @@ const SEED_STANDARD: Preset = {
 };
 
 /**
- * `standard` as this library trains it: the seed's layer sizes and optimiser, with BatchNorm
+ * `standard` as this library trains it: the original's layer sizes and optimiser, with BatchNorm
  * after each hidden Dense of G and two G updates per D update (measured in docs/presets.md).
  */
 const HEALTHY_STANDARD: Preset = {
@@ -259,7 +259,7 @@ const DCGAN_TRAINED: Preset = {
   training: { ...DCGAN.training, generatorSteps: 2, generatorLearningRate: 8e-4 },
 };
 
-/** The seed's `lite` mode as written: 10,000 digits, latent 64, BatchNorm in G, Adam 2e-4. */
+/** The original `lite` mode as written: 10,000 digits, latent 64, BatchNorm in G, Adam 2e-4. */
 const SEED_LITE: Preset = {
   name: "lite",
   description: "The GAN_Implementation lite mode: 10,000 digits, latent 64, BatchNorm in G.",
@@ -295,8 +295,8 @@ const SEED_LITE: Preset = {
 };
 
 /**
- * `lite` as trained here: the seed's networks and data, Adam at 1e-3 and the averaged generator.
- * At the seed's 2e-4 its 3,120 steps leave 4 classes under 5% of the samples (seed 1: judge's FID
+ * `lite` as trained here: the original's networks and data, Adam at 1e-3 and the averaged generator.
+ * At the original's 2e-4 its 3,120 steps leave 4 classes under 5% of the samples (seed 1: judge's FID
  * 224); at 1e-3, one (judge's FID 58, all ten digits drawn): docs/presets.md.
  */
 const HEALTHY_LITE: Preset = {
@@ -342,7 +342,7 @@ const SEED_TUTORIAL: Preset = {
 
 /**
  * `tutorial` as trained here: the tutorial's networks and batches, Adam at 1e-3 and the averaged
- * generator, as `lite`: at the seed's 2e-4 its samples hold 7 classes ≥ 5% after 25 epochs (seed 1:
+ * generator, as `lite`: at the original's 2e-4 its samples hold 7 classes ≥ 5% after 25 epochs (seed 1:
  * judge's FID 131), at 1e-3 nine (judge's FID 91, all ten digits drawn): docs/presets.md.
  */
 const HEALTHY_TUTORIAL: Preset = {
@@ -354,7 +354,7 @@ const HEALTHY_TUTORIAL: Preset = {
 
 /**
  * `cgan`'s conditional MLP trained for speed: one G update per D update (half the work of a
- * step), Adam at 1e-3 (five times the seeds' rate) and the averaged generator, for 10 epochs.
+ * step), Adam at 1e-3 (five times the originals' rate) and the averaged generator, for 10 epochs.
  * Per minute of training on a CPU it gives the cleanest digits of any preset; measured in
  * docs/experiments/2026-12-quick-preset.md.
  */
@@ -375,17 +375,17 @@ const QUICK: Preset = {
 };
 
 /**
- * The built-in presets: the seed systems, with one change where the seed's recipe fails.
+ * The built-in presets: the original systems' with one change where the original recipe fails.
  *
  * - `quick` (the default): `cgan`'s conditional MLP trained for speed, one G update per D update
  *   at Adam 1e-3, 10 epochs, the averaged generator: clean digits of every class in a minute or
- *   two on a laptop CPU. It has no seed recipe; `--faithful` changes nothing.
+ *   two on a laptop CPU. It has no original recipe; `--faithful` changes nothing.
  * - `standard`: the GAN_Implementation MLP GAN. G 100→256→256→784 (ReLU, Tanh); D 784→256→256→1
  *   (LeakyReLU 0.2); BCE; Adam 2e-4, β=(0.5, 0.999); batch 64; 50 epochs; all 60,000 digits.
  *   As written it collapses, so here G has BatchNorm after each hidden Dense and takes two
- *   updates per D update; {@linkcode SEED_PRESETS} keeps the recipe as written (`--faithful`).
+ *   updates per D update; {@linkcode ORIGINAL_PRESETS} keeps the recipe as written (`--faithful`).
  * - `lite`: its fast mode. A 10,000-digit subset, latent 64, BatchNorm in G:
- *   G 64→128→256→512→784 (576,912 trainable parameters, the seed's "576K"); D 784→512→256→1
+ *   G 64→128→256→512→784 (576,912 trainable parameters, the original's "576K"); D 784→512→256→1
  *   (LeakyReLU 0.2, 533,505 parameters), sized to match G.
  * - `tutorial`: the EngEd tutorial GAN. G 32→128→784 (LeakyReLU 0.01, Tanh); D 784→64→1
  *   (LeakyReLU 0.01); Adam 2e-4; batch 32; 25 epochs.
@@ -451,19 +451,19 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = deepFreeze({
 });
 
 /**
- * The presets exactly as the seed systems wrote them. Only `standard` differs from
+ * The presets exactly as the original systems wrote them. Only `standard` differs from
  * {@linkcode PRESETS} (no BatchNorm in G, one G update per D update), and `dcgan`, which
  * takes the DCGAN paper's one G update per D update, at D's learning rate.
  *
- * @example Compare the seed's recipe with ours
+ * @example Compare the original recipe with ours
  * ```ts
- * import { PRESETS, SEED_PRESETS } from "@gan/mnist";
+ * import { PRESETS, ORIGINAL_PRESETS } from "@gan/mnist";
  *
- * console.log(SEED_PRESETS.standard.generator.batchNorm, PRESETS.standard.generator.batchNorm); // false true
- * console.log(SEED_PRESETS.standard.training.generatorSteps); // 1
+ * console.log(ORIGINAL_PRESETS.standard.generator.batchNorm, PRESETS.standard.generator.batchNorm); // false true
+ * console.log(ORIGINAL_PRESETS.standard.training.generatorSteps); // 1
  * ```
  */
-export const SEED_PRESETS: Readonly<Record<PresetName, Preset>> = deepFreeze({
+export const ORIGINAL_PRESETS: Readonly<Record<PresetName, Preset>> = deepFreeze({
   ...PRESETS,
   standard: SEED_STANDARD,
   lite: SEED_LITE,
@@ -494,7 +494,7 @@ export const PRESET_NAMES: readonly PresetName[] = [
  * A preset by name, or a `RangeError` that lists the valid names.
  *
  * @param name The preset's name.
- * @param faithful The seed's recipe exactly as written ({@linkcode SEED_PRESETS}).
+ * @param faithful The original recipe exactly as written ({@linkcode ORIGINAL_PRESETS}).
  * @default {false}
  * @returns The preset (shared; copy before changing).
  */
@@ -504,5 +504,5 @@ export function getPreset(name: string, faithful = false): Preset {
       `Unknown preset "${name}": expected one of ${PRESET_NAMES.join(", ")}`,
     );
   }
-  return (faithful ? SEED_PRESETS : PRESETS)[name as PresetName];
+  return (faithful ? ORIGINAL_PRESETS : PRESETS)[name as PresetName];
 }

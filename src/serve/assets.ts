@@ -11,8 +11,8 @@
  * @module
  */
 
-import { dirname } from "std/path";
-import { fileURLToPath } from "std/url";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
 import { TFJS_VERSION } from "../version.ts";
 
 /** The page's files in `static/`, by URL name, with their content types. */

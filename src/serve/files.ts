@@ -7,7 +7,7 @@
  * @module
  */
 
-import { join, sep } from "std/path";
+import { join, sep } from "node:path";
 
 /** A request the server answers with an error status and a one-line reason. */
 export class HttpError extends Error {

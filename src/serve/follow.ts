@@ -6,7 +6,7 @@
  * @module
  */
 
-import { join } from "std/path";
+import { join } from "node:path";
 import type { LiveTraining } from "./live.ts";
 
 /** Bytes read from the log per poll at most, so that a huge log arrives over several polls. */

@@ -25,7 +25,7 @@
 import { bundledMnistDir } from "../data/mnist.ts";
 import { encodeIdx, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, type IdxArray } from "../data/idx.ts";
 import { readIdx } from "../data/idx_file.ts";
-import { join } from "std/path";
+import { join } from "node:path";
 import { VERSION } from "../version.ts";
 import {
   coreModules,

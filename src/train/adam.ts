@@ -9,7 +9,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs-core";
-import { GAN_ADAM, type GanAdamAttrs } from "../backend/kernels/adam.ts";
+import { ADAM_UPDATE, type AdamUpdateAttrs } from "../backend/kernels/adam.ts";
 
 /** Adam's settings. */
 export interface AdamSettings {
@@ -38,7 +38,7 @@ const f32 = Math.fround;
  * const attrs = adamAttrs({ learningRate: 2e-4, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 }, 0.5, 0.999);
  * ```
  */
-export function adamAttrs(s: AdamSettings, accBeta1: number, accBeta2: number): GanAdamAttrs {
+export function adamAttrs(s: AdamSettings, accBeta1: number, accBeta2: number): AdamUpdateAttrs {
   return {
     learningRate: f32(s.learningRate),
     beta1: f32(s.beta1),
@@ -135,7 +135,7 @@ export function checkAdamState(state: AdamState, sizes: number[], where: string)
 }
 
 /** Adam over a fixed list of variables. */
-export class GanAdamOptimizer {
+export class TensorAdam {
   readonly #settings: AdamSettings;
   readonly #variables: tf.Variable[];
   #moments: { m: tf.Variable; v: tf.Variable }[] | undefined;
@@ -175,7 +175,7 @@ export class GanAdamOptimizer {
     const moments = this.#ensureMoments();
     const s = this.#settings;
     // Our fused kernel where it is registered for the backend in use, else tf.js's operations.
-    const fused = tf.getKernel(GAN_ADAM, tf.getBackend()) !== undefined;
+    const fused = tf.getKernel(ADAM_UPDATE, tf.getBackend()) !== undefined;
     const attrs = adamAttrs(s, this.#accBeta1, this.#accBeta2);
     tf.tidy(() => {
       this.#variables.forEach((x, i) => {
@@ -184,7 +184,7 @@ export class GanAdamOptimizer {
         const { m, v } = moments[i];
         if (fused) {
           const [x2, m2, v2] = tf.engine().runKernel(
-            GAN_ADAM,
+            ADAM_UPDATE,
             { x, g, m, v },
             attrs as unknown as tf.NamedAttrMap,
           ) as tf.Tensor[];
@@ -228,14 +228,14 @@ export class GanAdamOptimizer {
   }
 
   /**
-   * Continues from a state that {@linkcode GanAdamOptimizer.exportState} (or the direct step's)
+   * Continues from a state that {@linkcode TensorAdam.exportState} (or the direct step's)
    * returned for the same variables.
    *
    * @param state The state.
    * @throws {RangeError} If it does not fit the variables.
    */
   importState(state: AdamState): void {
-    checkAdamState(state, this.#variables.map((x) => x.size), "GanAdamOptimizer");
+    checkAdamState(state, this.#variables.map((x) => x.size), "TensorAdam");
     const moments = this.#ensureMoments();
     tf.tidy(() => {
       moments.forEach(({ m, v }, i) => {

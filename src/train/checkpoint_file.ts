@@ -6,7 +6,7 @@
  * @module
  */
 
-import { dirname } from "std/path";
+import { dirname } from "node:path";
 import { CheckpointError } from "../errors.ts";
 import { describeFsError, readFileOr, writeFileAtomic } from "../fs.ts";
 import { type Checkpoint, decodeCheckpoint, encodeCheckpoint } from "./checkpoint.ts";

@@ -27,7 +27,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs-core";
-import { GAN_ADAM } from "../backend/kernels/adam.ts";
+import { ADAM_UPDATE } from "../backend/kernels/adam.ts";
 import { type HeapKernels, heapKernels } from "../backend/kernels/module.ts";
 import { splitAdam, splitGemm } from "../backend/kernels/pool.ts";
 import type { LayersModel } from "../tf_types.ts";
@@ -449,8 +449,8 @@ function writable(kernels: HeapKernels, weight: Weight): number {
   return kernels.offset(variable.dataId);
 }
 
-/** Adam over one network's weights, updating them in place. */
-class Adam {
+/** Adam over one network's weights in the WASM heap, updating them in place (the direct step's; `TensorAdam` (src/train/adam.ts) updates tf.js variables). */
+class HeapAdam {
   readonly #kernels: HeapKernels;
   readonly #settings: AdamSettings;
   readonly #moments: { m: number; v: number }[];
@@ -565,7 +565,7 @@ export function createDirectStep(
   },
 ): GanStep | undefined {
   const backend = tf.getBackend();
-  if (backend !== "wasm" || !tf.getKernel(GAN_ADAM, backend)) return undefined;
+  if (backend !== "wasm" || !tf.getKernel(ADAM_UPDATE, backend)) return undefined;
   const latent = generator.inputs[0].shape[1] as number;
   const pixels = (generator.outputs[0].shape.slice(1) as number[]).reduce((a, b) => a * b, 1);
   // Conditional models: each row of a network's input is its input ‖ the one-hot label.
@@ -593,11 +593,11 @@ export function createDirectStep(
     G.free(), D.free(), kernels.free(images), kernels.free(z);
     return undefined;
   }
-  const adamG = new Adam(kernels, G, generator, {
+  const adamG = new HeapAdam(kernels, G, generator, {
     ...options,
     learningRate: options.generatorLearningRate ?? options.learningRate,
   });
-  const adamD = new Adam(kernels, D, discriminator, options);
+  const adamD = new HeapAdam(kernels, D, discriminator, options);
   const widest = Math.max(
     rowD,
     rowG,

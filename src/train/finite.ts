@@ -7,7 +7,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs-core";
-import { GAN_ADAM } from "../backend/kernels/adam.ts";
+import { ADAM_UPDATE } from "../backend/kernels/adam.ts";
 import { heapKernels } from "../backend/kernels/module.ts";
 import type { LayersModel } from "../tf_types.ts";
 
@@ -65,7 +65,7 @@ export async function findNonFiniteWeight(
   models: LayersModel[],
 ): Promise<NonFiniteWeight | undefined> {
   const backend = tf.getBackend();
-  const heap = backend === "wasm" && tf.getKernel(GAN_ADAM, backend)
+  const heap = backend === "wasm" && tf.getKernel(ADAM_UPDATE, backend)
     ? heapKernels(tf.backend())
     : undefined;
   for (const model of models) {

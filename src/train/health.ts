@@ -38,7 +38,7 @@ export interface HealthOptions {
   blocks?: number;
   /**
    * The discriminator has won when its mean loss stays below this (both D(x) → 1 and
-   * D(G(z)) → 0; a balanced GAN sits near 2·ln 2 ≈ 1.39; the seed's collapsing standard recipe
+   * D(G(z)) → 0; a balanced GAN sits near 2·ln 2 ≈ 1.39; the original's collapsing standard recipe
    * crosses 0.15 around epoch 6).
    * @default {0.15}
    */

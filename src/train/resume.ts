@@ -5,7 +5,7 @@
  * @module
  */
 
-import { join } from "std/path";
+import { join } from "node:path";
 import { CheckpointError, RunDirectoryError } from "../errors.ts";
 import { describeFsError } from "../fs.ts";
 import type { Checkpoint } from "./checkpoint.ts";

@@ -21,7 +21,7 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import type { LayersModel } from "../tf_types.ts";
-import { dirname, join } from "std/path";
+import { dirname, join } from "node:path";
 import type { ImageSet } from "../data/images.ts";
 import { loadMnist, MNIST_PACKAGE, type MnistSplit } from "../data/mnist.ts";
 import { isCifarDir, loadCifar10 } from "../data/cifar.ts";
@@ -85,7 +85,7 @@ export interface TrainRunOptions
    */
   preset?: PresetName;
   /**
-   * Start from the seed's recipe exactly as written (`SEED_PRESETS`): for `standard`, no
+   * Start from the original recipe exactly as written (`ORIGINAL_PRESETS`): for `standard`, no
    * BatchNorm in G and one G update per D update.
    * @default {false}
    */
@@ -263,7 +263,7 @@ export type GeneratorEvaluator = (
 export interface RunSettings {
   /** The preset the run started from. */
   preset: PresetName;
-  /** Whether it is the seed's recipe exactly as written. */
+  /** Whether it is the original recipe exactly as written. */
   faithful: boolean;
   /** The generator's architecture. */
   generator: GeneratorOptions;

@@ -7,7 +7,7 @@
  */
 
 import { decode } from "fast-png";
-import { join } from "std/path";
+import { join } from "node:path";
 import { writeFileAtomic } from "../fs.ts";
 import { encodeGif } from "../sample/animation.ts";
 import type { RasterImage } from "../sample/grid.ts";

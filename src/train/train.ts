@@ -13,7 +13,7 @@ import { checkBoolean, checkInteger, checkNumber } from "../errors.ts";
 import type { TrainingSettings } from "../models/presets.ts";
 
 /**
- * `trainGAN`'s numbers where its options leave them out: the seeds' Adam (2e-4, β 0.5, 0.999),
+ * `trainGAN`'s numbers where its options leave them out: the originals' Adam (2e-4, β 0.5, 0.999),
  * batch 64, 20 epochs, one generator update per step (each documented by `@default` in
  * {@linkcode TrainOptions}). A preset's own settings come with `trainRun`.
  */
@@ -27,7 +27,7 @@ const TRAIN_DEFAULTS: TrainingSettings = {
 };
 import { Random, type RandomState } from "../random.ts";
 import { createDirectStep } from "./direct_step.ts";
-import { type AdamState, GanAdamOptimizer } from "./adam.ts";
+import { type AdamState, TensorAdam } from "./adam.ts";
 import { fusedBatchNormCall } from "../backend/kernels/batch_norm.ts";
 import { discriminatorLoss, generatorLoss } from "./losses.ts";
 import { latentMixtureOf, latentNoise } from "../models/prior.ts";
@@ -422,8 +422,8 @@ export function createGanStep(
   const varsD = trainableVariables(discriminator);
   const varsG = trainableVariables(generator);
   const adam = { learningRate, beta1, beta2, epsilon: 1e-8 };
-  const optimizerD = new GanAdamOptimizer(varsD, adam);
-  const optimizerG = new GanAdamOptimizer(varsG, {
+  const optimizerD = new TensorAdam(varsD, adam);
+  const optimizerG = new TensorAdam(varsG, {
     ...adam,
     learningRate: generatorLearningRate,
   });

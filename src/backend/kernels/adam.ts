@@ -3,7 +3,7 @@
  * about ten operations (each a kernel call with its own allocation and bookkeeping).
  *
  * The kernel `GanAdam` takes the variable, its gradient and both moments and returns their new
- * values; {@linkcode GanAdamOptimizer} (src/train/adam.ts) assigns them.
+ * values; {@linkcode TensorAdam} (src/train/adam.ts) assigns them.
  *
  * @module
  */
@@ -13,10 +13,10 @@ import { heapKernels } from "./module.ts";
 import { splitAdam } from "./pool.ts";
 
 /** The kernel's name. */
-export const GAN_ADAM = "GanAdam";
+export const ADAM_UPDATE = "AdamUpdate";
 
 /** The kernel's scalar settings, as float32 values. */
-export interface GanAdamAttrs {
+export interface AdamUpdateAttrs {
   learningRate: number;
   beta1: number;
   beta2: number;
@@ -32,12 +32,12 @@ type KernelArgs = Parameters<tf.KernelFunc>[0];
 /**
  * The `GanAdam` kernel for the "wasm" backend.
  *
- * @param args Inputs `x`, `g`, `m`, `v` (float32, one shape) and {@linkcode GanAdamAttrs}.
+ * @param args Inputs `x`, `g`, `m`, `v` (float32, one shape) and {@linkcode AdamUpdateAttrs}.
  * @returns The new `x`, `m` and `v`.
  */
-export function ganAdamKernel(args: KernelArgs): tf.TensorInfo[] {
+export function adamUpdateKernel(args: KernelArgs): tf.TensorInfo[] {
   const { x, g, m, v } = args.inputs as Record<"x" | "g" | "m" | "v", tf.TensorInfo>;
-  const o = args.attrs as unknown as GanAdamAttrs;
+  const o = args.attrs as unknown as AdamUpdateAttrs;
   const backend = args.backend as unknown as {
     makeOutput(shape: number[], dtype: string): tf.TensorInfo;
   };

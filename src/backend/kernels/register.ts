@@ -6,7 +6,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs-core";
-import { GAN_ADAM, ganAdamKernel } from "./adam.ts";
+import { ADAM_UPDATE, adamUpdateKernel } from "./adam.ts";
 import { BATCH_NORM_KERNELS } from "./batch_norm.ts";
 import { useLazyDense, useStockDense } from "./dense.ts";
 import {
@@ -40,7 +40,7 @@ const REPLACED = [
 
 /** Kernels of our own, registered for "wasm" beside tf.js's (and two that tf.js-wasm lacks). */
 const ADDED: { name: string; kernelFunc: tf.KernelFunc }[] = [
-  { name: GAN_ADAM, kernelFunc: ganAdamKernel },
+  { name: ADAM_UPDATE, kernelFunc: adamUpdateKernel },
   { name: "Conv2DBackpropFilter", kernelFunc: conv2dBackpropFilterKernel as tf.KernelFunc },
   { name: "UnsortedSegmentSum", kernelFunc: unsortedSegmentSumKernel as tf.KernelFunc },
   ...GRADIENT_KERNELS,
