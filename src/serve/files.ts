@@ -2,27 +2,15 @@
  * The files the web page may read: those under one directory (a run or a model directory), named
  * by the URL path after `/files/`. Each segment is decoded once and checked; `..`, hidden names,
  * separators, symbolic links out of the directory and file types a run does not write are
- * refused.
+ * refused. Answers `GET /files/PATH`, and says where the generator's `model.json` is.
  *
  * @module
  */
 
 import { join, sep } from "node:path";
+import { HttpError, respond } from "./http.ts";
 
-/** A request the server answers with an error status and a one-line reason. */
-export class HttpError extends Error {
-  /** The HTTP status, 4xx. */
-  readonly status: number;
-  /**
-   * @param status The HTTP status.
-   * @param message One line saying what is wrong with the request.
-   */
-  constructor(status: number, message: string) {
-    super(message);
-    this.name = "HttpError";
-    this.status = status;
-  }
-}
+export { HttpError };
 
 /** Content types of the files a run or model directory holds, by extension. */
 export const FILE_TYPES: Readonly<Record<string, string>> = Object.freeze({
@@ -95,4 +83,65 @@ export async function resolveServedFile(
   const info = await Deno.stat(real).catch(() => undefined);
   if (!info?.isFile) throw new HttpError(404, `no such file: ${segments.join("/")}`);
   return { path: real, type };
+}
+
+/** Files of the served directory are data, never a page: no scripts even if opened directly. */
+const FILE_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
+
+/**
+ * The handler of `/files/PATH`: a file of the served directory, with a policy that runs nothing.
+ *
+ * @param root The served directory; none if absent.
+ * @param urlPath The path after `/files/`, percent-encoded as it came.
+ * @returns The file.
+ * @throws {HttpError} 404 when no directory is served, else as {@linkcode resolveServedFile}.
+ *
+ * @example
+ * ```ts
+ * import { fileRoute } from "./files.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/config.json`, "{}");
+ * console.log((await fileRoute(dir, "config.json")).headers.get("content-security-policy"));
+ * // default-src 'none'; style-src 'unsafe-inline'; sandbox
+ * ```
+ */
+export async function fileRoute(root: string | undefined, urlPath: string): Promise<Response> {
+  if (root === undefined) throw new HttpError(404, "no directory is served");
+  const file = await resolveServedFile(root, urlPath);
+  const bytes = await Deno.readFile(file.path);
+  return respond(bytes, 200, {
+    "content-type": file.type,
+    "content-security-policy": FILE_CSP,
+    "cache-control": "no-cache",
+  });
+}
+
+/**
+ * The URL the page loads the generator from, once its `model.json` is there.
+ *
+ * @param root The served directory; none if absent.
+ * @param model The generator's `model.json`, relative to `root`; none if absent.
+ * @returns `/files/…` (percent-encoded), or null when there is no model (yet).
+ *
+ * @example
+ * ```ts
+ * import { modelUrl } from "./files.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * console.log(await modelUrl(dir, "generator/model.json")); // null (not written yet)
+ * ```
+ */
+export async function modelUrl(
+  root: string | undefined,
+  model: string | undefined,
+): Promise<string | null> {
+  if (root === undefined || model === undefined) return null;
+  const urlPath = model.split("/").map(encodeURIComponent).join("/");
+  try {
+    await resolveServedFile(root, urlPath);
+    return `/files/${urlPath}`;
+  } catch {
+    return null; // not written yet (a run that has not finished an epoch)
+  }
 }

@@ -19,25 +19,30 @@
  * the path (no way out of the served directory), and for POST the origin, the content type and
  * the body's size.
  *
+ * This module holds the route table ({@linkcode createHandler}) and the listening socket
+ * ({@linkcode startServer}); each route's handler is in its own module: `page_routes.ts` (the page,
+ * `/static/`, `/vendor/`, `/core/`), `files.ts` (`/files/`), `event_stream.ts` (`/api/events`),
+ * `control.ts` (`/api/control`), `mnist.ts` (`/api/mnist/`). `request_checks.ts` checks a request
+ * before it is routed, `router.ts` routes it, `http.ts` makes the responses.
+ *
  * @module
  */
 
-import { bundledMnistDir } from "../data/mnist.ts";
-import { encodeIdx, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, type IdxArray } from "../data/idx.ts";
-import { readIdx } from "../data/idx_file.ts";
-import { join } from "node:path";
 import { VERSION } from "../version.ts";
-import {
-  coreModules,
-  importMap,
-  STATIC_FILES,
-  staticFile,
-  VENDOR_FILES,
-  VENDOR_PREFIX,
-  vendorFile,
-} from "./assets.ts";
-import { HttpError, resolveServedFile } from "./files.ts";
-import type { LiveEvent, LiveTraining } from "./live.ts";
+import { VENDOR_PREFIX } from "./assets.ts";
+import { control } from "./control.ts";
+import { EventStreams } from "./event_stream.ts";
+import { fileRoute, modelUrl } from "./files.ts";
+import { errorResponse, HttpError, json, respond } from "./http.ts";
+import type { LiveTraining } from "./live.ts";
+import { mnistRoute } from "./mnist.ts";
+import { coreRoute, pageRoute, staticRoute, vendorRoute } from "./page_routes.ts";
+import { checkHost, LOOPBACK, requestUrl } from "./request_checks.ts";
+import { dispatch, type Route } from "./router.ts";
+
+export { MAX_BODY_BYTES } from "./control.ts";
+export { MAX_MNIST_IMAGES } from "./mnist.ts";
+export { MAX_URL_LENGTH } from "./request_checks.ts";
 
 /** Options of {@linkcode startServer}. */
 export interface ServeOptions {
@@ -74,120 +79,45 @@ export interface GanServer {
   shutdown(): Promise<void>;
 }
 
-/** The longest URL answered (414 beyond). */
-export const MAX_URL_LENGTH = 2048;
-/** The largest request body accepted (413 beyond); control messages are tiny. */
-export const MAX_BODY_BYTES = 1024;
-/** The most MNIST images the page may ask for at once. */
-export const MAX_MNIST_IMAGES = 60_000;
-
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
-
-/** Headers every response carries. */
-const BASE_HEADERS = {
-  "x-content-type-options": "nosniff",
-  "referrer-policy": "no-referrer",
-  "x-frame-options": "DENY",
-  "cross-origin-opener-policy": "same-origin",
-};
-
-/** Files of the served directory are data, never a page: no scripts even if opened directly. */
-const FILE_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
-
-function respond(body: BodyInit | null, status: number, headers: Record<string, string>): Response {
-  return new Response(body, { status, headers: { ...BASE_HEADERS, ...headers } });
-}
-
-function json(data: unknown, status = 200): Response {
-  return respond(JSON.stringify(data), status, {
-    "content-type": "application/json; charset=utf-8",
-    "cache-control": "no-store",
+/** `GET /api/info`: what is served. */
+async function info(options: ServeOptions): Promise<Response> {
+  return json({
+    version: VERSION,
+    model: await modelUrl(options.root, options.model),
+    live: options.live !== undefined,
+    controllable: options.live?.controllable ?? false,
   });
 }
 
-function errorResponse(error: HttpError): Response {
-  return respond(`${error.status} ${error.message}\n`, error.status, {
-    "content-type": "text/plain; charset=utf-8",
-    "cache-control": "no-store",
-  });
+/** The route table: every path the server answers, and what answers it. */
+function routes(options: ServeOptions, streams: EventStreams): Route[] {
+  const page = pageRoute();
+  return [
+    { method: "GET", path: "/", handle: page },
+    { method: "GET", path: "/index.html", handle: page },
+    { method: "GET", path: "/static/*", handle: (_, url, name) => staticRoute(url, name) },
+    { method: "GET", path: `${VENDOR_PREFIX}*`, handle: (_, url, name) => vendorRoute(url, name) },
+    { method: "GET", path: "/core/*", handle: (_, url, path) => coreRoute(url, path) },
+    { method: "GET", path: "/files/*", handle: (_, __, path) => fileRoute(options.root, path) },
+    { method: "GET", path: "/api/info", handle: () => info(options) },
+    { method: "GET", path: "/api/events", handle: () => streams.open(options.live) },
+    {
+      method: "POST",
+      path: "/api/control",
+      handle: (request, url) => control(request, url, options.live),
+    },
+    { method: "GET", path: "/api/mnist/*", handle: (_, url, name) => mnistRoute(url, name) },
+  ];
 }
 
-async function sha256Base64(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return btoa(String.fromCharCode(...new Uint8Array(digest)));
-}
-
-/** The page with its import map filled in, and the content security policy that allows it. */
-async function indexPage(): Promise<{ html: string; csp: string }> {
-  const template = new TextDecoder().decode(await staticFile("index.html"));
-  const map = JSON.stringify(importMap());
-  const hash = await sha256Base64(map);
-  const html = template.replace(
-    "<!-- importmap -->",
-    `<script type="importmap">${map}</script>`,
-  );
-  const csp = [
-    "default-src 'self'",
-    `script-src 'self' 'sha256-${hash}'`,
-    "style-src 'self'",
-    "img-src 'self' blob: data:",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "frame-ancestors 'none'",
-    "form-action 'none'",
-  ].join("; ");
-  return { html, csp };
-}
-
-/** Reads a request body up to `limit` bytes; 413 beyond it, whatever Content-Length says. */
-async function readBody(request: Request, limit: number): Promise<Uint8Array> {
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > limit) throw new HttpError(413, `the body may hold at most ${limit} bytes`);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (request.body) {
-    for await (const chunk of request.body) {
-      size += chunk.length;
-      if (size > limit) throw new HttpError(413, `the body may hold at most ${limit} bytes`);
-      chunks.push(chunk);
-    }
+/** The answer to a request that failed: its own status for a refusal, else 400 or 500. */
+function failure(request: Request, error: unknown): Response {
+  if (error instanceof HttpError) return errorResponse(error);
+  if (error instanceof TypeError && /Invalid URL/i.test(error.message)) {
+    return errorResponse(new HttpError(400, "malformed request"));
   }
-  const body = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, at);
-    at += chunk.length;
-  }
-  return body;
-}
-
-const mnistCache = new Map<string, Promise<Uint8Array>>();
-
-/** The first `count` MNIST training images or labels, as an IDX file. */
-function mnistIdx(kind: "images" | "labels", count: number): Promise<Uint8Array> {
-  const key = `${kind}-${count}`;
-  let bytes = mnistCache.get(key);
-  if (!bytes) {
-    bytes = (async () => {
-      const dir = await bundledMnistDir();
-      const [name, magic] = kind === "images"
-        ? ["train-images-idx3-ubyte", IDX_IMAGES_MAGIC]
-        : ["train-labels-idx1-ubyte", IDX_LABELS_MAGIC];
-      const all = await readIdx(join(dir, name), { magic });
-      const size = all.shape.slice(1).reduce((a, b) => a * b, 1);
-      const n = Math.min(count, all.shape[0]);
-      return encodeIdx({
-        type: all.type,
-        shape: [n, ...all.shape.slice(1)],
-        data: all.data.subarray(0, n * size),
-      } as IdxArray);
-    })();
-    if (mnistCache.size > 8) mnistCache.clear();
-    mnistCache.set(key, bytes);
-    bytes.catch(() => mnistCache.delete(key));
-  }
-  return bytes;
+  console.error(`serve: ${request.method} ${request.url}: ${(error as Error).message}`);
+  return respond("500 internal error\n", 500, { "content-type": "text/plain; charset=utf-8" });
 }
 
 /**
@@ -210,236 +140,20 @@ export function createHandler(options: ServeOptions = {}): {
   handler: (request: Request) => Promise<Response>;
   closeStreams: () => void;
 } {
-  const hostname = options.hostname ?? "127.0.0.1";
-  const loopbackOnly = LOOPBACK.has(hostname);
-  const streams = new Set<() => void>();
-  let page: Promise<{ html: string; csp: string }> | undefined;
-
-  const checkHost = (request: Request, url: URL) => {
-    if (!loopbackOnly) return;
-    const host = request.headers.get("host");
-    // A page of another site that resolves its own name to 127.0.0.1 (DNS rebinding) sends its
-    // own name here.
-    if (host !== null && !LOOPBACK.has(new URL(`http://${host}`).hostname)) {
-      throw new HttpError(403, `unexpected Host "${host}"`);
-    }
-    if (host === null && !LOOPBACK.has(url.hostname)) throw new HttpError(403, "no Host header");
-  };
-
-  const modelInfo = async () => {
-    if (options.root === undefined || options.model === undefined) return null;
-    const urlPath = options.model.split("/").map(encodeURIComponent).join("/");
-    try {
-      await resolveServedFile(options.root, urlPath);
-      return `/files/${urlPath}`;
-    } catch {
-      return null; // not written yet (a run that has not finished an epoch)
-    }
-  };
-
-  const events = (): Response => {
-    const live = options.live;
-    if (!live) throw new HttpError(404, "no live run here");
-    const encoder = new TextEncoder();
-    let close = () => {};
-    const body = new ReadableStream<Uint8Array>({
-      start(controller) {
-        const send = (event: LiveEvent) => {
-          try {
-            controller.enqueue(
-              encoder.encode(`event: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`),
-            );
-          } catch {
-            close();
-          }
-        };
-        send({ type: "snapshot", data: live.snapshot() });
-        const unsubscribe = live.subscribe(send);
-        // A comment line now and then keeps proxies and idle timeouts from closing the stream.
-        const keepAlive = setInterval(() => {
-          try {
-            controller.enqueue(encoder.encode(": keep-alive\n\n"));
-          } catch {
-            close();
-          }
-        }, 15_000);
-        close = () => {
-          unsubscribe();
-          clearInterval(keepAlive);
-          streams.delete(close);
-          try {
-            controller.close();
-          } catch {
-            // already closed
-          }
-        };
-        streams.add(close);
-      },
-      cancel() {
-        close();
-      },
-    });
-    return respond(body, 200, {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-store",
-    });
-  };
-
-  const control = async (request: Request, url: URL): Promise<Response> => {
-    const origin = request.headers.get("origin");
-    if (origin !== null && origin !== url.origin) {
-      throw new HttpError(403, `a page of ${origin} may not control this run`);
-    }
-    const type = request.headers.get("content-type") ?? "";
-    if (!/^application\/json\s*(;|$)/i.test(type)) {
-      throw new HttpError(415, "send the control message as application/json");
-    }
-    const body = await readBody(request, MAX_BODY_BYTES);
-    let message: unknown;
-    try {
-      message = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body));
-    } catch {
-      throw new HttpError(400, "the body is not JSON");
-    }
-    const action = (message as { action?: unknown } | null)?.action;
-    if (action !== "pause" && action !== "resume" && action !== "stop") {
-      throw new HttpError(400, `"action" must be "pause", "resume" or "stop"`);
-    }
-    const live = options.live;
-    if (!live) throw new HttpError(404, "no live run here");
-    if (!live.controllable) {
-      throw new HttpError(409, "this run is written by another process: stop it there");
-    }
-    const state = action === "pause"
-      ? live.pause()
-      : action === "resume"
-      ? live.resume()
-      : live.stop();
-    return json({ state });
-  };
-
-  const mnist = async (url: URL, name: string): Promise<Response> => {
-    const kind = name === "train-images.idx"
-      ? "images"
-      : name === "train-labels.idx"
-      ? "labels"
-      : undefined;
-    if (!kind) throw new HttpError(404, `no such data: ${name}`);
-    const raw = url.searchParams.get("count") ?? "10000";
-    const count = Number(raw);
-    if (!/^\d{1,6}$/.test(raw) || count < 1 || count > MAX_MNIST_IMAGES) {
-      throw new HttpError(400, `count must be an integer from 1 to ${MAX_MNIST_IMAGES}`);
-    }
-    const bytes = await mnistIdx(kind, count);
-    const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(
-      new CompressionStream("gzip"),
-    );
-    return respond(stream, 200, {
-      "content-type": "application/octet-stream",
-      "content-encoding": "gzip",
-      "cache-control": "public, max-age=3600",
-    });
-  };
-
-  const route = async (request: Request): Promise<Response> => {
-    if (request.url.length > MAX_URL_LENGTH) {
-      throw new HttpError(414, `the URL may be at most ${MAX_URL_LENGTH} characters long`);
-    }
-    const url = new URL(request.url);
-    checkHost(request, url);
-    const path = url.pathname;
-    const method = request.method;
-    if (method === "POST") {
-      if (path === "/api/control") return await control(request, url);
-      throw new HttpError(405, "only /api/control takes POST");
-    }
-    if (method !== "GET" && method !== "HEAD") {
-      throw new HttpError(405, `method ${method} not allowed`);
-    }
-    if (
-      Number(request.headers.get("content-length") ?? "0") !== 0 ||
-      request.headers.has("transfer-encoding")
-    ) {
-      throw new HttpError(400, `a ${method} request takes no body`);
-    }
-    if (path === "/" || path === "/index.html") {
-      page ??= indexPage();
-      const { html, csp } = await page;
-      return respond(html, 200, {
-        "content-type": "text/html; charset=utf-8",
-        "content-security-policy": csp,
-        "cache-control": "no-cache",
-      });
-    }
-    if (path.startsWith("/static/")) {
-      const name = path.slice("/static/".length);
-      if (!Object.hasOwn(STATIC_FILES, name) || name === "index.html") {
-        throw new HttpError(404, `no such file: ${path}`);
-      }
-      return respond(await staticFile(name), 200, {
-        "content-type": STATIC_FILES[name],
-        "cache-control": "no-cache",
-      });
-    }
-    if (path.startsWith(VENDOR_PREFIX)) {
-      const name = path.slice(VENDOR_PREFIX.length);
-      if (!Object.hasOwn(VENDOR_FILES, name)) throw new HttpError(404, `no such file: ${path}`);
-      return respond(await vendorFile(name), 200, {
-        "content-type": "text/javascript; charset=utf-8",
-        "cache-control": "public, max-age=604800, immutable",
-      });
-    }
-    if (path.startsWith("/core/")) {
-      const code = (await coreModules()).get(path.slice("/core/".length));
-      if (code === undefined) throw new HttpError(404, `not a module of the browser core: ${path}`);
-      return respond(code, 200, {
-        "content-type": "text/javascript; charset=utf-8",
-        "cache-control": "no-cache",
-      });
-    }
-    if (path.startsWith("/files/")) {
-      if (options.root === undefined) throw new HttpError(404, "no directory is served");
-      const file = await resolveServedFile(options.root, path.slice("/files/".length));
-      const bytes = await Deno.readFile(file.path);
-      return respond(bytes, 200, {
-        "content-type": file.type,
-        "content-security-policy": FILE_CSP,
-        "cache-control": "no-cache",
-      });
-    }
-    if (path === "/api/info") {
-      return json({
-        version: VERSION,
-        model: await modelInfo(),
-        live: options.live !== undefined,
-        controllable: options.live?.controllable ?? false,
-      });
-    }
-    if (path === "/api/events") return events();
-    if (path.startsWith("/api/mnist/")) return await mnist(url, path.slice("/api/mnist/".length));
-    throw new HttpError(404, `no such page: ${path}`);
-  };
-
+  const loopbackOnly = LOOPBACK.has(options.hostname ?? "127.0.0.1");
+  const streams = new EventStreams();
+  const table = routes(options, streams);
   const handler = async (request: Request): Promise<Response> => {
     try {
-      const response = await route(request);
+      const url = requestUrl(request);
+      checkHost(request, url, loopbackOnly);
+      const response = await dispatch(table, request, url);
       return request.method === "HEAD" ? new Response(null, response) : response;
     } catch (error) {
-      if (error instanceof HttpError) return errorResponse(error);
-      if (error instanceof TypeError && /Invalid URL/i.test(error.message)) {
-        return errorResponse(new HttpError(400, "malformed request"));
-      }
-      console.error(`serve: ${request.method} ${request.url}: ${(error as Error).message}`);
-      return respond("500 internal error\n", 500, { "content-type": "text/plain; charset=utf-8" });
+      return failure(request, error);
     }
   };
-
-  return {
-    handler,
-    closeStreams: () => {
-      for (const close of [...streams]) close();
-    },
-  };
+  return { handler, closeStreams: () => streams.closeAll() };
 }
 
 /**

@@ -1,0 +1,91 @@
+/**
+ * `POST /api/control`: pause, resume or stop the live run. Only a page of the server's own origin
+ * may send it, as `application/json`, at most {@linkcode MAX_BODY_BYTES} bytes:
+ *
+ * ```
+ * POST /api/control   {"action": "pause" | "resume" | "stop"}   →   {"state": "paused"}
+ * ```
+ *
+ * @module
+ */
+
+import { HttpError, json } from "./http.ts";
+import type { LiveTraining } from "./live.ts";
+import { readBody } from "./request_checks.ts";
+
+/** The largest request body accepted (413 beyond); control messages are tiny. */
+export const MAX_BODY_BYTES = 1024;
+
+/** What a control message may ask for. */
+type Action = "pause" | "resume" | "stop";
+
+/** Refuses a message from another origin, or not sent as JSON. */
+function checkSender(request: Request, url: URL): void {
+  const origin = request.headers.get("origin");
+  if (origin !== null && origin !== url.origin) {
+    throw new HttpError(403, `a page of ${origin} may not control this run`);
+  }
+  const type = request.headers.get("content-type") ?? "";
+  if (!/^application\/json\s*(;|$)/i.test(type)) {
+    throw new HttpError(415, "send the control message as application/json");
+  }
+}
+
+/** The action a control message's body asks for. */
+function actionOf(body: Uint8Array): Action {
+  let message: unknown;
+  try {
+    message = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body));
+  } catch {
+    throw new HttpError(400, "the body is not JSON");
+  }
+  const action = (message as { action?: unknown } | null)?.action;
+  if (action !== "pause" && action !== "resume" && action !== "stop") {
+    throw new HttpError(400, `"action" must be "pause", "resume" or "stop"`);
+  }
+  return action;
+}
+
+/**
+ * The handler of `POST /api/control`: checks the message, then applies it to the live run.
+ *
+ * @param request The request.
+ * @param url Its URL (its origin is the one allowed).
+ * @param live The live run; none if absent.
+ * @returns `{"state": …}`, the run's state after the action.
+ * @throws {HttpError} 403 for another origin, 415 for another content type, 413 for a large
+ * body, 400 for a body that is not a control message, 404 without a live run, 409 for a run that
+ * another process writes.
+ *
+ * @example
+ * ```ts
+ * import { control } from "./control.ts";
+ * import { LiveTraining } from "./live.ts";
+ *
+ * const request = new Request("http://127.0.0.1:8000/api/control", {
+ *   method: "POST",
+ *   headers: { "content-type": "application/json" },
+ *   body: '{"action": "pause"}',
+ * });
+ * const live = new LiveTraining();
+ * console.log(await (await control(request, new URL(request.url), live)).json());
+ * ```
+ */
+export async function control(
+  request: Request,
+  url: URL,
+  live: LiveTraining | undefined,
+): Promise<Response> {
+  checkSender(request, url);
+  const action = actionOf(await readBody(request, MAX_BODY_BYTES));
+  if (!live) throw new HttpError(404, "no live run here");
+  if (!live.controllable) {
+    throw new HttpError(409, "this run is written by another process: stop it there");
+  }
+  const state = action === "pause"
+    ? live.pause()
+    : action === "resume"
+    ? live.resume()
+    : live.stop();
+  return json({ state });
+}
