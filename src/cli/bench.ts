@@ -6,8 +6,8 @@
  * @module
  */
 
-import { findPeerPython, timePeerSteps } from "../bench/peer.ts";
-import { presetProducts, productGflops, timeSteps } from "../bench/step.ts";
+import { findPeerPython, timePeerSteps } from "./bench/peer.ts";
+import { presetProducts, productGflops, timeSteps } from "./bench/step.ts";
 import { selectBackend } from "../backend/select.ts";
 import { getPreset, PRESET_NAMES, type PresetName } from "../models/presets.ts";
 import { choiceFlag, intFlag, parseFlags, requirePermission } from "./args.ts";
@@ -35,7 +35,7 @@ Options:
   --json             end with one JSON line: {"ms_per_step", "peer_ms_per_step", "ratio", …}
   -h, --help         this help
 
-PyTorch runs bench/peer/gan_mnist_torch.py with a Python that has torch (Debian's python3-torch
+PyTorch runs tools/peer/gan_mnist_torch.py with a Python that has torch (Debian's python3-torch
 and libopenblas0: deno task peer:install); in its fastest setting here, 1 torch thread with
 OpenBLAS left free, and also with 2 threads. Without it the bench says so and reports the rest.
 The autograd step runs min(steps, 100) steps; stock tf.js-wasm and tf.js cpu are slow: they run
