@@ -35,6 +35,8 @@ export interface FlagRow {
    * it is refused.
    */
   resume?: "changes" | "kept";
+  /** `sample`'s walk flags, which its `--help` lists in a section of their own. */
+  walk?: boolean;
 }
 
 /** A command's flags by name (without dashes), in the order `--help` lists them. */
@@ -64,16 +66,21 @@ export function flagSpecs(table: FlagTable): Record<string, FlagSpec> {
  *
  * @param table The command's flags.
  * @param column Where the help text starts.
+ * @param only Which rows to list (all by default).
  * @returns The lines, without a trailing newline.
  * @example
  * ```ts ignore
  * console.log(`Options:\n${optionsHelp(TRAIN_FLAGS)}`);
  * ```
  */
-export function optionsHelp(table: FlagTable, column = 21): string {
+export function optionsHelp(
+  table: FlagTable,
+  column = 21,
+  only: (row: FlagRow) => boolean = () => true,
+): string {
   const indent = " ".repeat(column);
   const lines: string[] = [];
-  for (const [name, row] of Object.entries(table)) {
+  for (const [name, row] of Object.entries(table).filter(([, row]) => only(row))) {
     const head = `  ${row.short ? `-${row.short}, ` : ""}--${name}${
       row.value ? ` ${row.value}` : ""
     }`;
