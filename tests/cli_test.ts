@@ -413,7 +413,7 @@ Deno.test("train --help gives every preset's own defaults, read from its data", 
         : "none",
   };
   for (const [flag, value] of Object.entries(fromPreset)) {
-    const block = TRAIN_HELP.split(/\n(?=  --)/).find((b) => b.startsWith(`  --${flag} `));
+    const block = TRAIN_HELP.split(/\n(?= {2}--)/).find((b) => b.startsWith(`  --${flag} `));
     ok(block, `--${flag} is in train --help`);
     const text = block.replace(/\s+/g, " ").match(/\(default: ([^)]*)\)/)?.[1];
     ok(text, `--${flag} has a default in train --help: ${block}`);
