@@ -7,7 +7,7 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import { selectBackend } from "../src/backend/select.ts";
-import { presetProducts } from "../src/bench/step.ts";
+import { presetProducts } from "../src/cli/bench/step.ts";
 import { Random } from "../src/random.ts";
 
 const random = new Random(3);

@@ -1,14 +1,14 @@
 import { deepEqual, equal, match, ok } from "node:assert/strict";
-import { PEER_SCRIPT } from "../src/bench/peer_script.ts";
-import { presetProducts } from "../src/bench/step.ts";
+import { PEER_SCRIPT } from "../src/cli/bench/peer_script.ts";
+import { presetProducts } from "../src/cli/bench/step.ts";
 import { ORIGINAL_PRESETS, PRESETS } from "../src/models/presets.ts";
 import { runCli } from "./helpers.ts";
 
-Deno.test("the embedded PyTorch peer is bench/peer/gan_mnist_torch.py", async () => {
+Deno.test("the embedded PyTorch peer is tools/peer/gan_mnist_torch.py", async () => {
   const source = await Deno.readTextFile(
-    new URL("../bench/peer/gan_mnist_torch.py", import.meta.url),
+    new URL("../tools/peer/gan_mnist_torch.py", import.meta.url),
   );
-  ok(PEER_SCRIPT === source, "src/bench/peer_script.ts is stale: run deno task build:peer");
+  ok(PEER_SCRIPT === source, "src/cli/bench/peer_script.ts is stale: run deno task build:peer");
 });
 
 Deno.test("the peer's presets and its --faithful changes are ours: BatchNorm, G updates, rates", () => {

@@ -5,6 +5,8 @@ import { readIdx } from "../src/data/idx_file.ts";
 import { loadModel } from "../src/io/model_files.ts";
 import { selectBackend } from "../src/backend/select.ts";
 import { makeMnistDir, oneLine, runCli } from "./helpers.ts";
+import { type Preset, PRESET_NAMES, PRESETS } from "../src/models/presets.ts";
+import { TRAIN_HELP } from "../src/cli/train_flags.ts";
 
 Deno.test("--help works for the tool and each command", async () => {
   for (
@@ -394,4 +396,38 @@ Deno.test("a missing permission is one line naming the flag, before any work", a
   const readOnly = await runCli(["sample", "--model", "m", "--out", "x.png"], ["--allow-read"]);
   equal(readOnly.code, 2);
   match(oneLine(readOnly.stderr), /needs write access to x\.png/);
+});
+
+Deno.test("train --help gives every preset's own defaults, read from its data", () => {
+  // Each flag's "(default: a, b X; c Y; the others Z)" as printed, against the preset's data.
+  const fromPreset: Record<string, (preset: Preset) => string | number> = {
+    epochs: (p) => p.training.epochs,
+    "batch-size": (p) => p.training.batchSize,
+    lr: (p) => p.training.learningRate,
+    "g-steps": (p) => p.training.generatorSteps,
+    limit: (p) => p.training.dataLimit ?? "all",
+    average: (p) => p.training.average ?? 0,
+    mixture: (p) =>
+      p.generator.latentMixture
+        ? `${p.generator.latentMixture.components},${p.generator.latentMixture.scale}`
+        : "none",
+  };
+  for (const [flag, value] of Object.entries(fromPreset)) {
+    const block = TRAIN_HELP.split(/\n(?= {2}--)/).find((b) => b.startsWith(`  --${flag} `));
+    ok(block, `--${flag} is in train --help`);
+    const text = block.replace(/\s+/g, " ").match(/\(default: ([^)]*)\)/)?.[1];
+    ok(text, `--${flag} has a default in train --help: ${block}`);
+    const printed = new Map<string, string>();
+    let others: string | undefined;
+    for (const part of text.split("; ")) {
+      // One value for all reads "(default: 64)".
+      const [, names, shown] = part.match(/^(.*) (\S+)$/) ?? [part, "the others", part];
+      if (names === "the others") others = shown;
+      else for (const name of names.split(", ")) printed.set(name, shown);
+    }
+    for (const name of PRESET_NAMES) {
+      const shown = printed.get(name) ?? others;
+      equal(shown, String(value(PRESETS[name])), `train --help's --${flag} default for ${name}`);
+    }
+  }
 });

@@ -2,7 +2,7 @@
  * `deno task gallery`: trains every preset with its defaults as a user would (`cli.ts train
  * --preset P --seed 1`, each in its own process, timed), runs the demo exactly as the README
  * writes it (`deno task demo`), scores each generator on 10,000 samples (`cli.ts eval --n 10000
- * --seed 2`, and the independent PyTorch judge of bench/peer/judge.py where Python has torch and
+ * --seed 2`, and the independent PyTorch judge of tools/peer/judge.py where Python has torch and
  * scipy), writes one grid per preset into docs/gallery/ and the table between the
  * `<!-- presets table -->` markers of README.md and docs/presets.md.
  *
@@ -21,7 +21,7 @@
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { bundledMnistDir, evaluate, loadMnist, selectBackend } from "../mod.ts";
-import { findPeerPython } from "../src/bench/peer.ts";
+import { findPeerPython } from "../src/cli/bench/peer.ts";
 
 /** The rows of the table, in order: the demo, then every MNIST preset. */
 const ENTRIES = ["demo", "quick", "standard", "lite", "tutorial", "dcgan", "cgan", "cdcgan"];
@@ -88,7 +88,7 @@ async function judge(idx: string): Promise<{ fid: number; classes: number } | un
   const python = peer.python;
   const { output } = await run([
     python,
-    "bench/peer/judge.py",
+    "tools/peer/judge.py",
     "--data",
     await bundledMnistDir(),
     idx,

@@ -6,11 +6,62 @@
  * @module
  */
 
-import { findPeerPython, timePeerSteps } from "../bench/peer.ts";
-import { presetProducts, productGflops, timeSteps } from "../bench/step.ts";
+import { findPeerPython, type PeerPython, timePeerSteps } from "./bench/peer.ts";
+import { presetProducts, productGflops, timeSteps } from "./bench/step.ts";
 import { selectBackend } from "../backend/select.ts";
 import { getPreset, PRESET_NAMES, type PresetName } from "../models/presets.ts";
 import { choiceFlag, intFlag, parseFlags, requirePermission } from "./args.ts";
+import { flagDefault, flagSpecs, type FlagTable, optionsHelp } from "./flag_table.ts";
+
+/** `bench`'s flags, in the order `bench --help` lists them. */
+const BENCH_FLAGS: FlagTable = {
+  preset: {
+    type: "string",
+    value: "NAME",
+    help: ["standard | lite | tutorial | dcgan          (default: $default)"],
+    default: "standard",
+  },
+  recipe: {
+    type: "string",
+    value: "WHICH",
+    help: [
+      "original: the preset as first written (train --faithful; standard:",
+      "no BatchNorm in G, 1 G update per step; for dcgan 1 G update per",
+      "step); trained: as train runs it (standard: BatchNorm in G, 2 G",
+      "updates per step; dcgan: 2 G updates per step)  (default: $default)",
+    ],
+    default: "original",
+  },
+  steps: {
+    type: "string",
+    value: "N",
+    help: ["timed steps of ours and of PyTorch             (default: $default)"],
+    default: 200,
+  },
+  compare: {
+    type: "string",
+    value: "WHAT",
+    help: ["all | pytorch | tfjs | none                    (default: $default)"],
+    default: "all",
+  },
+  threads: {
+    type: "string",
+    value: "N",
+    help: ["1 | 2: threads of our kernels    (default: 2 where there are 2 cores)"],
+  },
+  rounds: {
+    type: "string",
+    value: "N",
+    help: ["alternating rounds the steps are spread over        (default: $default)"],
+    default: 4,
+  },
+  "no-gflops": { type: "boolean", help: ["skip the table of matrix-product speeds"] },
+  json: {
+    type: "boolean",
+    help: ['end with one JSON line: {"ms_per_step", "peer_ms_per_step", "ratio", …}'],
+  },
+  help: { type: "boolean", short: "h", help: ["this help"] },
+};
 
 /** The command's help text. */
 export const BENCH_HELP = `Usage: cli.ts bench [options]
@@ -22,20 +73,9 @@ kernels); with tfjs in --compare, also the same step as tf.js operations differe
 tf.js's autograd on our kernels.
 
 Options:
-  --preset NAME      standard | lite | tutorial | dcgan          (default: standard)
-  --recipe WHICH     original: the preset as first written (train --faithful; standard:
-                     no BatchNorm in G, 1 G update per step; for dcgan 1 G update per
-                     step); trained: as train runs it (standard: BatchNorm in G, 2 G
-                     updates per step; dcgan: 2 G updates per step)  (default: original)
-  --steps N          timed steps of ours and of PyTorch             (default: 200)
-  --compare WHAT     all | pytorch | tfjs | none                    (default: all)
-  --threads N        1 | 2: threads of our kernels    (default: 2 where there are 2 cores)
-  --rounds N         alternating rounds the steps are spread over        (default: 4)
-  --no-gflops        skip the table of matrix-product speeds
-  --json             end with one JSON line: {"ms_per_step", "peer_ms_per_step", "ratio", …}
-  -h, --help         this help
+${optionsHelp(BENCH_FLAGS)}
 
-PyTorch runs bench/peer/gan_mnist_torch.py with a Python that has torch (Debian's python3-torch
+PyTorch runs tools/peer/gan_mnist_torch.py with a Python that has torch (Debian's python3-torch
 and libopenblas0: deno task peer:install); in its fastest setting here, 1 torch thread with
 OpenBLAS left free, and also with 2 threads. Without it the bench says so and reports the rest.
 The autograd step runs min(steps, 100) steps; stock tf.js-wasm and tf.js cpu are slow: they run
@@ -43,18 +83,6 @@ min(steps, 40) and min(steps, 10). For convolutional presets tf.js cpu is not ti
 minute a step), and stock tf.js-wasm cannot train them at all (it has no Conv2DBackpropFilter):
 the bench says so.
 `;
-
-const FLAGS = {
-  preset: { type: "string" },
-  recipe: { type: "string" },
-  steps: { type: "string" },
-  compare: { type: "string" },
-  threads: { type: "string" },
-  rounds: { type: "string" },
-  "no-gflops": { type: "boolean" },
-  json: { type: "boolean" },
-  help: { type: "boolean", short: "h" },
-} as const;
 
 const COMPARE = ["all", "pytorch", "tfjs", "none"] as const;
 const RECIPES = ["original", "trained"] as const;
@@ -81,35 +109,94 @@ async function timeRow(row: Row, time: () => Promise<number>): Promise<void> {
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 const round = (x: number, digits = 4): number => Number(x.toPrecision(digits));
 
+/** What the flags ask the bench to time. */
+interface BenchSettings {
+  preset: PresetName;
+  /** `--recipe original`. */
+  faithful: boolean;
+  steps: number;
+  compare: (typeof COMPARE)[number];
+  threadsFlag?: 1 | 2;
+  rounds: number;
+  gflops: boolean;
+  json: boolean;
+}
+
+/** The rows to time and the PyTorch peer's Python, if any. */
+interface BenchRows {
+  rows: Row[];
+  withTfjs: boolean;
+  peer?: PeerPython;
+  /** The threads our kernels run on. */
+  threads: 1 | 2;
+}
+
 /**
- * Runs `bench`.
+ * Runs `bench`: the flags, the rows to time, the alternating rounds, then the table of times (and
+ * of our matrix products' speeds) and, with `--json`, one JSON line.
  *
  * @param args The arguments after `bench`.
  * @returns The exit code.
  */
 export async function benchCommand(args: string[]): Promise<number> {
-  const flags = parseFlags(args, FLAGS, "bench");
+  const flags = parseFlags(args, flagSpecs(BENCH_FLAGS), "bench");
   if (flags.help) {
     console.log(BENCH_HELP);
     return 0;
   }
-  const preset: PresetName = choiceFlag(flags, "preset", PRESET_NAMES) ?? "standard";
-  const faithful = (choiceFlag(flags, "recipe", RECIPES) ?? "original") === "original";
-  const steps = intFlag(flags, "steps", 1, 100_000) ?? 200;
-  const compare = choiceFlag(flags, "compare", COMPARE) ?? "all";
-  const threadsFlag = intFlag(flags, "threads", 1, 2) as 1 | 2 | undefined;
-  const rounds = Math.min(intFlag(flags, "rounds", 1, 100) ?? 4, steps);
+  const steps = intFlag(flags, "steps", 1, 100_000) ?? flagDefault<number>(BENCH_FLAGS, "steps");
+  const bench: BenchSettings = {
+    preset: choiceFlag(flags, "preset", PRESET_NAMES) ?? flagDefault(BENCH_FLAGS, "preset"),
+    faithful: (choiceFlag(flags, "recipe", RECIPES) ?? flagDefault(BENCH_FLAGS, "recipe")) ===
+      "original",
+    steps,
+    compare: choiceFlag(flags, "compare", COMPARE) ?? flagDefault(BENCH_FLAGS, "compare"),
+    threadsFlag: intFlag(flags, "threads", 1, 2) as 1 | 2 | undefined,
+    rounds: Math.min(
+      intFlag(flags, "rounds", 1, 100) ?? flagDefault<number>(BENCH_FLAGS, "rounds"),
+      steps,
+    ),
+    gflops: flags["no-gflops"] !== true,
+    json: flags.json === true,
+  };
   requirePermission({ name: "read" }, "--allow-read");
-  const json = flags.json === true;
-  const log = (line: string) => (json ? console.error(line) : console.log(line));
+  const log = (line: string) => (bench.json ? console.error(line) : console.log(line));
+  const { rows, withTfjs, peer, threads } = await benchRows(bench, log);
+  log(
+    `bench: ${bench.preset} preset, batch ${getPreset(bench.preset).training.batchSize}, ${
+      bench.faithful ? "the original recipe" : "the recipe train uses"
+    }, ${steps} steps of ours and PyTorch in ${bench.rounds} rounds`,
+  );
+  for (let r = 0; r < bench.rounds; r++) await timeRound(bench, rows, withTfjs, peer, threads);
+  const ourMs = mean(rows[0].ms);
+  const peerRows = rows.filter((row) => row.name.startsWith("PyTorch"));
+  const peerMs = peerRows.length ? Math.min(...peerRows.map((row) => mean(row.ms))) : null;
+  logTimes(rows, peerMs, log);
+  const gflops = bench.gflops ? await logGflops(bench.preset, threads, log) : {};
+  if (bench.json) {
+    console.log(JSON.stringify({
+      preset: bench.preset,
+      steps,
+      ms_per_step: round(ourMs),
+      peer_ms_per_step: peerMs === null ? null : round(peerMs),
+      ratio: peerMs === null ? null : round(ourMs / peerMs),
+      results: Object.fromEntries(
+        rows.map((row) => [row.name, row.failed ? null : round(mean(row.ms))]),
+      ),
+      gflops,
+    }));
+  }
+  return 0;
+}
 
-  const ours = await selectBackend("wasm", { threads: threadsFlag });
-  const conv = getPreset(preset).generator.architecture === "dcgan";
+/** Starts our backend and lists the rows `--compare` asks for (PyTorch's where it is found). */
+async function benchRows(bench: BenchSettings, log: (line: string) => void): Promise<BenchRows> {
+  const ours = await selectBackend("wasm", { threads: bench.threadsFlag });
+  const conv = getPreset(bench.preset).generator.architecture === "dcgan";
   const threads = (ours.description.includes("2 threads") ? 2 : 1) as 1 | 2;
-  const perRound = (n: number) => Math.max(1, Math.round(n / rounds));
   const rows: Row[] = [{ name: `ours: ${ours.description}`, ms: [] }];
-  const withTfjs = compare === "all" || compare === "tfjs";
-  const withPeer = compare === "all" || compare === "pytorch";
+  const withTfjs = bench.compare === "all" || bench.compare === "tfjs";
+  const withPeer = bench.compare === "all" || bench.compare === "pytorch";
   if (withTfjs) {
     rows.push(
       // A convolutional step is always an autograd step: the row would repeat ours.
@@ -123,71 +210,70 @@ export async function benchCommand(args: string[]): Promise<number> {
       { name: "tf.js cpu", ms: [], failed: conv ? "not timed: about a minute a step" : undefined },
     );
   }
-  let peer: Awaited<ReturnType<typeof findPeerPython>> | undefined;
-  if (withPeer) {
-    requirePermission({ name: "run" }, "--allow-run");
-    peer = await findPeerPython();
-    if ("python" in peer) {
-      rows.push(
-        { name: `PyTorch ${peer.torch} CPU, 1 torch thread`, ms: [] },
-        { name: `PyTorch ${peer.torch} CPU, 2 torch threads`, ms: [] },
-      );
-    } else {
-      log(`PyTorch peer: ${peer.missing}`);
-    }
+  if (!withPeer) return { rows, withTfjs, threads };
+  requirePermission({ name: "run" }, "--allow-run");
+  const peer = await findPeerPython();
+  if ("python" in peer) {
+    rows.push(
+      { name: `PyTorch ${peer.torch} CPU, 1 torch thread`, ms: [] },
+      { name: `PyTorch ${peer.torch} CPU, 2 torch threads`, ms: [] },
+    );
+  } else {
+    log(`PyTorch peer: ${peer.missing}`);
   }
-  log(
-    `bench: ${preset} preset, batch ${getPreset(preset).training.batchSize}, ${
-      faithful ? "the original recipe" : "the recipe train uses"
-    }, ${steps} steps of ours and PyTorch in ${rounds} rounds`,
+  return { rows, withTfjs, peer, threads };
+}
+
+/** One round: each row's share of the steps, in the rows' order. */
+async function timeRound(
+  bench: BenchSettings,
+  rows: Row[],
+  withTfjs: boolean,
+  peer: PeerPython | undefined,
+  threads: 1 | 2,
+): Promise<void> {
+  const { preset, faithful, steps } = bench;
+  const perRound = (n: number) => Math.max(1, Math.round(n / bench.rounds));
+  rows[0].ms.push(
+    await timeSteps({ preset, faithful, steps: perRound(steps), backend: "wasm", threads }),
   );
-  for (let r = 0; r < rounds; r++) {
-    rows[0].ms.push(
-      await timeSteps({
+  if (withTfjs) {
+    await timeRow(rows[1], () =>
+      timeSteps({
         preset,
         faithful,
-        steps: perRound(steps),
+        steps: perRound(Math.min(steps, 100)),
         backend: "wasm",
         threads,
-      }),
-    );
-    if (withTfjs) {
-      await timeRow(rows[1], () =>
-        timeSteps({
-          preset,
-          faithful,
-          steps: perRound(Math.min(steps, 100)),
-          backend: "wasm",
-          threads,
-          autograd: true,
-        }));
-      await timeRow(rows[2], () =>
-        timeSteps({
-          preset,
-          faithful,
-          steps: perRound(Math.min(steps, 40)),
-          backend: "wasm",
-          kernels: "stock",
-        }));
-      await timeRow(rows[3], () =>
-        timeSteps({
-          preset,
-          faithful,
-          steps: perRound(Math.min(steps, 10)),
-          backend: "cpu",
-          warmup: 1,
-        }));
-    }
-    if (peer && "python" in peer) {
-      const at = withTfjs ? 4 : 1;
-      rows[at].ms.push(await timePeerSteps(peer.python, preset, faithful, perRound(steps), 1));
-      rows[at + 1].ms.push(await timePeerSteps(peer.python, preset, faithful, perRound(steps), 2));
-    }
+        autograd: true,
+      }));
+    await timeRow(rows[2], () =>
+      timeSteps({
+        preset,
+        faithful,
+        steps: perRound(Math.min(steps, 40)),
+        backend: "wasm",
+        kernels: "stock",
+      }));
+    await timeRow(rows[3], () =>
+      timeSteps({
+        preset,
+        faithful,
+        steps: perRound(Math.min(steps, 10)),
+        backend: "cpu",
+        warmup: 1,
+      }));
   }
+  if (peer && "python" in peer) {
+    const at = withTfjs ? 4 : 1;
+    rows[at].ms.push(await timePeerSteps(peer.python, preset, faithful, perRound(steps), 1));
+    rows[at + 1].ms.push(await timePeerSteps(peer.python, preset, faithful, perRound(steps), 2));
+  }
+}
 
+/** The table of times: each row's ms a step and how it compares with ours. */
+function logTimes(rows: Row[], peerMs: number | null, log: (line: string) => void): void {
   const ourMs = mean(rows[0].ms);
-  const peerRows = rows.filter((row) => row.name.startsWith("PyTorch"));
-  const peerMs = peerRows.length ? Math.min(...peerRows.map((row) => mean(row.ms))) : null;
   const width = Math.max(...rows.map((row) => row.name.length));
   log("");
   log(`${"".padEnd(width)}  ms/step   against ours`);
@@ -211,36 +297,27 @@ export async function benchCommand(args: string[]): Promise<number> {
   if (peerMs !== null) {
     log(`\nours / PyTorch (its fastest setting): ${(ourMs / peerMs).toFixed(2)}`);
   }
+}
 
+/** The speeds of the step's matrix products on our kernel, logged and returned by shape. */
+async function logGflops(
+  preset: PresetName,
+  threads: 1 | 2,
+  log: (line: string) => void,
+): Promise<Record<string, number>> {
   const gflops: Record<string, number> = {};
-  if (flags["no-gflops"] !== true) {
-    await selectBackend("wasm", { threads });
-    log(
-      `\nmatrix products of the ${preset} step, our kernel (${threads} thread${
-        threads === 1 ? "" : "s"
-      }):`,
-    );
-    for (const shape of presetProducts(preset)) {
-      const name =
-        `${shape.transposeA ? "(" : ""}${shape.m}×${shape.k}${shape.transposeA ? ")ᵀ" : ""} · ` +
-        `${shape.transposeB ? "(" : ""}${shape.k}×${shape.n}${shape.transposeB ? ")ᵀ" : ""}`;
-      gflops[name] = round(productGflops(shape), 3);
-      log(`  ${name.padEnd(24)} ${gflops[name].toFixed(1).padStart(6)} GFLOPS`);
-    }
+  await selectBackend("wasm", { threads });
+  log(
+    `\nmatrix products of the ${preset} step, our kernel (${threads} thread${
+      threads === 1 ? "" : "s"
+    }):`,
+  );
+  for (const shape of presetProducts(preset)) {
+    const name =
+      `${shape.transposeA ? "(" : ""}${shape.m}×${shape.k}${shape.transposeA ? ")ᵀ" : ""} · ` +
+      `${shape.transposeB ? "(" : ""}${shape.k}×${shape.n}${shape.transposeB ? ")ᵀ" : ""}`;
+    gflops[name] = round(productGflops(shape), 3);
+    log(`  ${name.padEnd(24)} ${gflops[name].toFixed(1).padStart(6)} GFLOPS`);
   }
-
-  if (json) {
-    console.log(JSON.stringify({
-      preset,
-      steps,
-      ms_per_step: round(ourMs),
-      peer_ms_per_step: peerMs === null ? null : round(peerMs),
-      ratio: peerMs === null ? null : round(ourMs / peerMs),
-      results: Object.fromEntries(
-        rows.map((row) => [row.name, row.failed ? null : round(mean(row.ms))]),
-      ),
-      gflops,
-    }));
-  }
-  return 0;
+  return gflops;
 }

@@ -6,6 +6,18 @@
 
 import { convertCifarPng } from "../data/cifar_png.ts";
 import { parseFlags, requireDirectory, requiredStringFlag, requirePermission } from "./args.ts";
+import { flagSpecs, type FlagTable, optionsHelp } from "./flag_table.ts";
+
+/** `cifar10`'s flags, in the order `cifar10 --help` lists them. */
+const CIFAR10_FLAGS: FlagTable = {
+  from: {
+    type: "string",
+    value: "DIR",
+    help: ["the unpacked package (data_batch_1.png …, train_lables.json, test_lables.json)"],
+  },
+  to: { type: "string", value: "DIR", help: ["where the .bin files go (made if missing)"] },
+  help: { type: "boolean", short: "h", help: ["this help"] },
+};
 
 /** The command's help text. */
 export const CIFAR10_HELP = `Usage: cli.ts cifar10 --from DIR --to DIR
@@ -17,20 +29,12 @@ dataset as PNG files and JSON labels. Nothing is downloaded; get the package wit
 Every input is checked before anything is written.
 
 Options:
-  --from DIR         the unpacked package (data_batch_1.png …, train_lables.json, test_lables.json)
-  --to DIR           where the .bin files go (made if missing)
-  -h, --help         this help
+${optionsHelp(CIFAR10_FLAGS)}
 
 Example:
   cli.ts cifar10 --from package --to data/cifar10
   cli.ts train --preset dcgan32 --data data/cifar10 --out runs/cifar
 `;
-
-const FLAGS = {
-  from: { type: "string" },
-  to: { type: "string" },
-  help: { type: "boolean", short: "h" },
-} as const;
 
 /**
  * Runs `cifar10`.
@@ -39,7 +43,7 @@ const FLAGS = {
  * @returns The exit code.
  */
 export async function cifar10Command(args: string[]): Promise<number> {
-  const flags = parseFlags(args, FLAGS, "cifar10");
+  const flags = parseFlags(args, flagSpecs(CIFAR10_FLAGS), "cifar10");
   if (flags.help) {
     console.log(CIFAR10_HELP);
     return 0;

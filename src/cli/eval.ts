@@ -19,7 +19,7 @@ import { loadModel } from "../io/model_files.ts";
 import { generatorShape, sample } from "../sample/sample.ts";
 import {
   choiceFlag,
-  type FlagSpec,
+  type Flags,
   intFlag,
   parseFlags,
   requireDirectory,
@@ -27,6 +27,62 @@ import {
   stringFlag,
 } from "./args.ts";
 import { UsageError } from "./errors.ts";
+import { flagDefault, flagSpecs, type FlagTable, optionsHelp } from "./flag_table.ts";
+
+/** `eval`'s flags, in the order `eval --help` lists them. */
+const EVAL_FLAGS: FlagTable = {
+  model: {
+    type: "string",
+    value: "DIR",
+    help: [
+      "draw the images from a trained generator instead: a run directory, a model",
+      "directory or a model.json",
+    ],
+  },
+  n: {
+    type: "string",
+    value: "N",
+    help: [
+      "images to draw from --model                          (default: 10000)",
+      "with FILE.idx: evaluate its first N                   (default: all)",
+    ],
+  },
+  seed: {
+    type: "string",
+    value: "N",
+    help: ["seed of the noise for --model                         (default: $default)"],
+    default: 0,
+  },
+  k: {
+    type: "string",
+    value: "N",
+    help: ["the neighbour of precision and recall                 (default: $default)"],
+    default: 3,
+  },
+  data: {
+    type: "string",
+    value: "DIR",
+    help: [
+      "for a colour generator: CIFAR-10's binary files; its test_batch.bin is the",
+      "reference of FID, precision and recall            (default: none; FID",
+      "against the shipped statistics, no precision and recall)",
+    ],
+  },
+  backend: {
+    type: "string",
+    value: "NAME",
+    help: ["auto | webgpu | wasm | cpu                            (default: $default)"],
+    default: "auto",
+  },
+  json: {
+    type: "boolean",
+    help: [
+      'end with one JSON line: {"fid", "is", "coverage", "precision", "recall",',
+      '"confidence", "class_share", …; "label_accuracy" for conditional models}',
+    ],
+  },
+  help: { type: "boolean", short: "h", help: ["this help"] },
+};
 
 /** The command's help text. */
 export const EVAL_HELP = `Usage: cli.ts eval FILE.idx [options]
@@ -49,36 +105,13 @@ Arguments:
                      (.idx.gz too)
 
 Options:
-  --model DIR        draw the images from a trained generator instead: a run directory, a model
-                     directory or a model.json
-  --n N              images to draw from --model                          (default: 10000)
-                     with FILE.idx: evaluate its first N                   (default: all)
-  --seed N           seed of the noise for --model                         (default: 0)
-  --k N              the neighbour of precision and recall                 (default: 3)
-  --data DIR         for a colour generator: CIFAR-10's binary files; its test_batch.bin is the
-                     reference of FID, precision and recall            (default: none; FID
-                     against the shipped statistics, no precision and recall)
-  --backend NAME     auto | webgpu | wasm | cpu                            (default: auto)
-  --json             end with one JSON line: {"fid", "is", "coverage", "precision", "recall",
-                     "confidence", "class_share", …; "label_accuracy" for conditional models}
-  -h, --help         this help
+${optionsHelp(EVAL_FLAGS, 21)}
 
 Examples:
   cli.ts eval samples.idx
   cli.ts eval --model runs/lite --n 10000 --seed 2 --json
   cli.ts eval --model runs/cifar --data data/cifar10
 `;
-
-const FLAGS: Record<string, FlagSpec> = {
-  model: { type: "string" },
-  n: { type: "string" },
-  seed: { type: "string" },
-  k: { type: "string" },
-  data: { type: "string" },
-  backend: { type: "string" },
-  json: { type: "boolean" },
-  help: { type: "boolean", short: "h" },
-};
 
 /** Splits off the positional arguments (values of string flags stay with their flags). */
 function splitPositionals(args: string[]): { flags: string[]; positionals: string[] } {
@@ -89,7 +122,7 @@ function splitPositionals(args: string[]): { flags: string[]; positionals: strin
     if (arg.startsWith("-") && arg !== "-") {
       flags.push(arg);
       const name = arg.replace(/^-+/, "");
-      if (FLAGS[name]?.type === "string" && i + 1 < args.length) flags.push(args[++i]);
+      if (EVAL_FLAGS[name]?.type === "string" && i + 1 < args.length) flags.push(args[++i]);
     } else {
       positionals.push(arg);
     }
@@ -180,19 +213,83 @@ export function evaluationTable(result: Evaluation, colour = false): string {
   return lines.join("\n");
 }
 
+/** What the arguments ask `eval` to judge, and how. */
+interface EvalRequest {
+  /** `FILE.idx`. */
+  file?: string;
+  /** `--model DIR`. */
+  modelPath?: string;
+  n?: number;
+  seed?: number;
+  k: number;
+  dataDir?: string;
+  backendChoice: (typeof BACKEND_CHOICES)[number];
+  json: boolean;
+}
+
+/** The images to judge, where they came from, the backend, and CIFAR-10's reference if given. */
+interface Judged {
+  images: ImageSet;
+  source: string;
+  backend: BackendSelection;
+  reference?: ImageSet;
+}
+
 /**
- * Runs `eval`.
+ * Runs `eval`: the arguments, the images (read from FILE.idx or drawn from --model), the
+ * evaluation, then the table and, with `--json`, one JSON line.
  *
  * @param args The arguments after `eval`.
  * @returns The exit code.
  */
 export async function evalCommand(args: string[]): Promise<number> {
   const { flags: flagArgs, positionals } = splitPositionals(args);
-  const flags = parseFlags(flagArgs, FLAGS, "eval");
+  const flags = parseFlags(flagArgs, flagSpecs(EVAL_FLAGS), "eval");
   if (flags.help) {
     console.log(EVAL_HELP);
     return 0;
   }
+  const request = evalRequest(flags, positionals);
+  const log = (line: string) => (request.json ? console.error(line) : console.log(line));
+  requirePermission({ name: "read" }, "--allow-read");
+  const { images, source, backend, reference } = request.file !== undefined
+    ? await fileImages(request, request.file)
+    : await modelImages(request, request.modelPath!);
+  const started = performance.now();
+  const result = await evaluate(images, { k: request.k, reference });
+  const seconds = (performance.now() - started) / 1000;
+  log(
+    `evaluated ${images.count} images from ${source} in ${seconds.toFixed(1)} s ` +
+      `[${backend.description}]`,
+  );
+  log(evaluationTable(result, images.channels === 3));
+  if (request.json) {
+    console.log(JSON.stringify({
+      fid: result.fid,
+      is: result.is,
+      coverage: result.coverage,
+      precision: result.precision,
+      recall: result.recall,
+      confidence: result.confidence,
+      class_share: result.classShare,
+      ...(result.labelAccuracy === undefined ? {} : {
+        label_accuracy: result.labelAccuracy,
+        label_accuracy_by_class: result.labelAccuracyByClass,
+      }),
+      n: result.count,
+      k: result.k,
+      reference_count: result.referenceCount,
+      source: request.file ?? request.modelPath,
+      ...(request.file === undefined ? { seed: request.seed ?? 0 } : {}),
+      seconds,
+      backend: backend.name,
+    }));
+  }
+  return 0;
+}
+
+/** The arguments, each checked, and checked against each other. */
+function evalRequest(flags: Flags, positionals: string[]): EvalRequest {
   if (positionals.length > 1) {
     throw new UsageError(
       `expected one FILE.idx, got ${positionals.length} files (see "eval --help")`,
@@ -211,102 +308,72 @@ export async function evalCommand(args: string[]): Promise<number> {
   if (seed !== undefined && file !== undefined) {
     throw new UsageError(`--seed applies to --model only (the images of ${file} are given)`);
   }
-  const k = intFlag(flags, "k", 1, 100) ?? 3;
+  const k = intFlag(flags, "k", 1, 100) ?? flagDefault<number>(EVAL_FLAGS, "k");
   const dataDir = stringFlag(flags, "data");
   if (dataDir !== undefined && file !== undefined) {
     throw new UsageError(`--data applies to --model with a colour generator only`);
   }
-  const backendChoice = choiceFlag(flags, "backend", BACKEND_CHOICES) ?? "auto";
-  const json = flags.json === true;
-  const log = (line: string) => (json ? console.error(line) : console.log(line));
-  requirePermission({ name: "read" }, "--allow-read");
+  const backendChoice = choiceFlag(flags, "backend", BACKEND_CHOICES) ??
+    flagDefault<EvalRequest["backendChoice"]>(EVAL_FLAGS, "backend");
+  return { file, modelPath, n, seed, k, dataDir, backendChoice, json: flags.json === true };
+}
 
-  const startBackend = async () => {
-    const backend = await selectBackend(backendChoice);
-    for (const notice of backend.notices) console.error(`notice: ${notice}`);
-    return backend;
-  };
-  let images: ImageSet;
-  let source: string;
-  let backend: BackendSelection;
+/** Starts the backend, saying what it had to fall back from. */
+async function startBackend(choice: EvalRequest["backendChoice"]): Promise<BackendSelection> {
+  const backend = await selectBackend(choice);
+  for (const notice of backend.notices) console.error(`notice: ${notice}`);
+  return backend;
+}
+
+/** FILE.idx's images, read before any backend starts so that a bad file fails first. */
+async function fileImages(request: EvalRequest, file: string): Promise<Judged> {
+  const { k } = request;
+  const images = await readImages(file, request.n);
+  if (images.count <= k) {
+    throw new DataFileError(
+      "IDX file",
+      file,
+      `holds ${images.count} image${images.count === 1 ? "" : "s"}, ` +
+        `the evaluator needs at least ${k + 1} (more than --k ${k})`,
+    );
+  }
+  return { images, source: file, backend: await startBackend(request.backendChoice) };
+}
+
+/** Images drawn from `--model`'s generator (28×28 digits or 32×32 colour), and --data's test set. */
+async function modelImages(request: EvalRequest, modelPath: string): Promise<Judged> {
+  const { n, k, seed, dataDir } = request;
+  if (n !== undefined && n <= k) {
+    throw new UsageError(
+      `--n ${n}: the evaluator needs at least ${k + 1} images (more than --k ${k})`,
+    );
+  }
+  if (dataDir !== undefined) await requireDirectory("data", dataDir);
+  const backend = await startBackend(request.backendChoice);
+  const { model, path } = await loadModel(modelPath, "generator");
+  let imageShape: [number, number, number];
+  try {
+    imageShape = generatorShape(model).imageShape;
+  } catch (error) {
+    throw new ModelFileError("load", path, (error as Error).message);
+  }
+  const shape = imageShape.join("×");
+  if (shape !== "28×28×1" && shape !== "32×32×3") {
+    throw new ModelFileError(
+      "load",
+      path,
+      `the generator makes ${shape} images, the evaluator needs 28×28×1 (MNIST) or ` +
+        `32×32×3 (CIFAR-10)`,
+    );
+  }
   let reference: ImageSet | undefined;
-  if (file !== undefined) {
-    // The file first: a bad one fails before any backend starts.
-    images = await readImages(file, n);
-    if (images.count <= k) {
-      throw new DataFileError(
-        "IDX file",
-        file,
-        `holds ${images.count} image${images.count === 1 ? "" : "s"}, ` +
-          `the evaluator needs at least ${k + 1} (more than --k ${k})`,
-      );
+  if (dataDir !== undefined) {
+    if (shape !== "32×32×3") {
+      throw new UsageError(`--data applies to a colour generator; ${path} makes ${shape} digits`);
     }
-    backend = await startBackend();
-    source = file;
-  } else {
-    if (n !== undefined && n <= k) {
-      throw new UsageError(
-        `--n ${n}: the evaluator needs at least ${k + 1} images (more than --k ${k})`,
-      );
-    }
-    if (dataDir !== undefined) await requireDirectory("data", dataDir);
-    backend = await startBackend();
-    const { model, path } = await loadModel(modelPath!, "generator");
-    let imageShape: [number, number, number];
-    try {
-      imageShape = generatorShape(model).imageShape;
-    } catch (error) {
-      throw new ModelFileError("load", path, (error as Error).message);
-    }
-    const shape = imageShape.join("×");
-    if (shape !== "28×28×1" && shape !== "32×32×3") {
-      throw new ModelFileError(
-        "load",
-        path,
-        `the generator makes ${shape} images, the evaluator needs 28×28×1 (MNIST) or ` +
-          `32×32×3 (CIFAR-10)`,
-      );
-    }
-    if (dataDir !== undefined) {
-      if (shape !== "32×32×3") {
-        throw new UsageError(`--data applies to a colour generator; ${path} makes ${shape} digits`);
-      }
-      reference = await loadCifar10({ dir: dataDir, split: "test" });
-    }
-    images = await sample(model, { n: n ?? 10_000, seed: seed ?? 0 });
-    model.dispose();
-    source = `${path} (seed ${seed ?? 0})`;
+    reference = await loadCifar10({ dir: dataDir, split: "test" });
   }
-
-  const started = performance.now();
-  const result = await evaluate(images, { k, reference });
-  const seconds = (performance.now() - started) / 1000;
-  log(
-    `evaluated ${images.count} images from ${source} in ${seconds.toFixed(1)} s ` +
-      `[${backend.description}]`,
-  );
-  log(evaluationTable(result, images.channels === 3));
-  if (json) {
-    console.log(JSON.stringify({
-      fid: result.fid,
-      is: result.is,
-      coverage: result.coverage,
-      precision: result.precision,
-      recall: result.recall,
-      confidence: result.confidence,
-      class_share: result.classShare,
-      ...(result.labelAccuracy === undefined ? {} : {
-        label_accuracy: result.labelAccuracy,
-        label_accuracy_by_class: result.labelAccuracyByClass,
-      }),
-      n: result.count,
-      k: result.k,
-      reference_count: result.referenceCount,
-      source: file ?? modelPath,
-      ...(file === undefined ? { seed: seed ?? 0 } : {}),
-      seconds,
-      backend: backend.name,
-    }));
-  }
-  return 0;
+  const images = await sample(model, { n: n ?? 10_000, seed: seed ?? 0 });
+  model.dispose();
+  return { images, source: `${path} (seed ${seed ?? 0})`, backend, reference };
 }

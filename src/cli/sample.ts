@@ -24,6 +24,96 @@ import {
   requirePermission,
 } from "./args.ts";
 import { UsageError } from "./errors.ts";
+import { flagSpecs, type FlagTable, optionsHelp } from "./flag_table.ts";
+
+/** `sample`'s flags, in the order `sample --help` lists them (the walks' last). */
+const SAMPLE_FLAGS: FlagTable = {
+  model: {
+    type: "string",
+    value: "DIR",
+    help: ["a run directory (uses its generator/), a model directory, or a model.json"],
+  },
+  out: {
+    type: "string",
+    value: "FILE",
+    help: [
+      "FILE.png: a grid of the images (a walk: one row);",
+      "FILE.gif: a walk as an animation, played forward and back;",
+      "FILE.idx or FILE.idx.gz: the raw images, uint8, N×28×28, 0 = background",
+    ],
+  },
+  n: {
+    type: "string",
+    value: "N",
+    help: ["how many images                                   (default: 64)"],
+  },
+  seed: {
+    type: "string",
+    value: "N",
+    help: ["seed of the noise: same seed, same images           (default: 0)"],
+  },
+  columns: {
+    type: "string",
+    value: "N",
+    help: ["images per row of a PNG grid          (default: √n; a walk: all)"],
+  },
+  scale: {
+    type: "string",
+    value: "N",
+    help: ["pixel size in a PNG grid or a GIF      (default: 1; a GIF: 4)"],
+  },
+  digit: {
+    type: "string",
+    value: "D",
+    help: [
+      "conditional models (cgan, cdcgan): draw only the digit D (a walk:",
+      'the class of all its images; default 0, the digit "--n 1" draws)',
+    ],
+  },
+  "by-class": {
+    type: "boolean",
+    help: [
+      "conditional models: one row per class (a 10×10 grid for digits;",
+      "--n is then 10 per class unless given)",
+    ],
+  },
+  backend: {
+    type: "string",
+    value: "NAME",
+    help: ["auto | webgpu | wasm | cpu                          (default: auto)"],
+  },
+  help: { type: "boolean", short: "h", help: ["this help"] },
+  interpolate: {
+    type: "string",
+    value: "A,B",
+    walk: true,
+    help: [
+      "from seed A's noise to seed B's along the great circle between",
+      "them (slerp), where Gaussian noise lives",
+    ],
+  },
+  "from-digit": {
+    type: "string",
+    value: "D",
+    walk: true,
+    help: ["conditional models: from digit D to digit E, the one-hot label"],
+  },
+  "to-digit": {
+    type: "string",
+    value: "E",
+    walk: true,
+    help: [
+      "moving linearly between them; z is --seed's (or, with",
+      "--interpolate, moves from A's to B's as well)",
+    ],
+  },
+  steps: {
+    type: "string",
+    value: "N",
+    walk: true,
+    help: ["images in the walk, from 2 to 1000                  (default: 10)"],
+  },
+};
 
 /** The command's help text. */
 export const SAMPLE_HELP = `Usage: cli.ts sample --model DIR --out FILE [options]
@@ -31,29 +121,11 @@ export const SAMPLE_HELP = `Usage: cli.ts sample --model DIR --out FILE [options
 Draw images from a trained generator, or a walk between two seeds or two digits.
 
 Options:
-  --model DIR        a run directory (uses its generator/), a model directory, or a model.json
-  --out FILE         FILE.png: a grid of the images (a walk: one row);
-                     FILE.gif: a walk as an animation, played forward and back;
-                     FILE.idx or FILE.idx.gz: the raw images, uint8, N×28×28, 0 = background
-  --n N              how many images                                   (default: 64)
-  --seed N           seed of the noise: same seed, same images           (default: 0)
-  --columns N        images per row of a PNG grid          (default: √n; a walk: all)
-  --scale N          pixel size in a PNG grid or a GIF      (default: 1; a GIF: 4)
-  --digit D          conditional models (cgan, cdcgan): draw only the digit D (a walk:
-                     the class of all its images; default 0, the digit "--n 1" draws)
-  --by-class         conditional models: one row per class (a 10×10 grid for digits;
-                     --n is then 10 per class unless given)
-  --backend NAME     auto | webgpu | wasm | cpu                          (default: auto)
-  -h, --help         this help
+${optionsHelp(SAMPLE_FLAGS, 21, (row) => !row.walk)}
 
 Walks (--steps images, both ends included; each end is the image that "--n 1" draws
 with that end's seed and digit):
-  --interpolate A,B  from seed A's noise to seed B's along the great circle between
-                     them (slerp), where Gaussian noise lives
-  --from-digit D     conditional models: from digit D to digit E, the one-hot label
-  --to-digit E       moving linearly between them; z is --seed's (or, with
-                     --interpolate, moves from A's to B's as well)
-  --steps N          images in the walk, from 2 to 1000                  (default: 10)
+${optionsHelp(SAMPLE_FLAGS, 21, (row) => row.walk === true)}
 
 Examples:
   cli.ts sample --model runs/lite --n 100 --out grid.png
@@ -63,23 +135,6 @@ Examples:
   cli.ts sample --model runs/lite --interpolate 1,2 --steps 12 --out walk.png
   cli.ts sample --model runs/cgan --from-digit 3 --to-digit 8 --seed 5 --out morph.gif
 `;
-
-const FLAGS = {
-  model: { type: "string" },
-  out: { type: "string" },
-  n: { type: "string" },
-  seed: { type: "string" },
-  columns: { type: "string" },
-  scale: { type: "string" },
-  digit: { type: "string" },
-  "by-class": { type: "boolean" },
-  interpolate: { type: "string" },
-  "from-digit": { type: "string" },
-  "to-digit": { type: "string" },
-  steps: { type: "string" },
-  backend: { type: "string" },
-  help: { type: "boolean", short: "h" },
-} as const;
 
 /** A walk as the flags ask for it: between two seeds, two digits, or both. */
 interface Walk {
@@ -162,7 +217,7 @@ function walkFlags(flags: Flags, format: string, out: string): Walk | undefined 
  * @returns The exit code.
  */
 export async function sampleCommand(args: string[]): Promise<number> {
-  const flags = parseFlags(args, FLAGS, "sample");
+  const flags = parseFlags(args, flagSpecs(SAMPLE_FLAGS), "sample");
   if (flags.help) {
     console.log(SAMPLE_HELP);
     return 0;

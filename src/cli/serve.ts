@@ -20,6 +20,41 @@ import {
   stringFlag,
 } from "./args.ts";
 import { UsageError } from "./errors.ts";
+import { flagSpecs, type FlagTable, optionsHelp } from "./flag_table.ts";
+
+/** `serve`'s flags, in the order `serve --help` lists them. */
+const SERVE_FLAGS: FlagTable = {
+  run: {
+    type: "string",
+    value: "DIR",
+    help: [
+      'a run directory, also one that "train" is still writing: the page',
+      "follows its log.jsonl and shows its generator/ (reloaded every epoch)",
+    ],
+  },
+  model: {
+    type: "string",
+    value: "DIR",
+    help: [
+      "a trained generator to explore: a run directory (its generator/), a",
+      "model directory or a model.json",
+    ],
+  },
+  port: {
+    type: "string",
+    value: "N",
+    help: ["the port, 0 for any free one                       (default: 8000)"],
+  },
+  host: {
+    type: "string",
+    value: "ADDR",
+    help: [
+      "the address to listen on; anything but 127.0.0.1 shows the page",
+      "(and a live run's stop button) to your network  (default: 127.0.0.1)",
+    ],
+  },
+  help: { type: "boolean", short: "h", help: ["this help"] },
+};
 
 /** The command's help text. */
 export const SERVE_HELP = `Usage: cli.ts serve [--run DIR | --model DIR] [options]
@@ -31,14 +66,7 @@ digit picker, PNG download), and training a small GAN in the browser tab itself.
 Nothing is fetched from the internet; the page reads only files of DIR.
 
 Options:
-  --run DIR      a run directory, also one that "train" is still writing: the page
-                 follows its log.jsonl and shows its generator/ (reloaded every epoch)
-  --model DIR    a trained generator to explore: a run directory (its generator/), a
-                 model directory or a model.json
-  --port N       the port, 0 for any free one                       (default: 8000)
-  --host ADDR    the address to listen on; anything but 127.0.0.1 shows the page
-                 (and a live run's stop button) to your network  (default: 127.0.0.1)
-  -h, --help     this help
+${optionsHelp(SERVE_FLAGS, 17)}
 
 Without --run or --model, the page offers training in the tab only.
 To watch a run and pause, resume or stop it from the page: cli.ts train --serve.
@@ -48,14 +76,6 @@ Examples:
   cli.ts serve --run runs/standard-s0 --port 8080
   cli.ts train --preset lite --epochs 20 --serve
 `;
-
-const FLAGS = {
-  run: { type: "string" },
-  model: { type: "string" },
-  port: { type: "string" },
-  host: { type: "string" },
-  help: { type: "boolean", short: "h" },
-} as const;
 
 /** `--port` and `--host`, checked, and Deno's permission to listen there. */
 export function listenFlags(flags: Flags): { port: number; hostname: string } {
@@ -127,7 +147,7 @@ async function modelRoot(path: string): Promise<{ root: string; model: string }>
  * @returns The exit code.
  */
 export async function serveCommand(args: string[]): Promise<number> {
-  const flags = parseFlags(args, FLAGS, "serve");
+  const flags = parseFlags(args, flagSpecs(SERVE_FLAGS), "serve");
   if (flags.help) {
     console.log(SERVE_HELP);
     return 0;

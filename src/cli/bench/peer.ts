@@ -1,11 +1,11 @@
 /**
- * The PyTorch peer: bench/peer/gan_mnist_torch.py (embedded), run with a Python that has torch,
+ * The PyTorch peer: tools/peer/gan_mnist_torch.py (embedded), run with a Python that has torch,
  * timing the same model and step. Deno only (it starts a process).
  *
  * @module
  */
 
-import type { PresetName } from "../models/presets.ts";
+import type { PresetName } from "../../models/presets.ts";
 import { PEER_SCRIPT } from "./peer_script.ts";
 
 /** A Python with torch, or why there is none. */

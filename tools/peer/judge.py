@@ -9,10 +9,10 @@ the system's temp directory), then for each IDX file of samples (uint8, N x 28 x
 - the classes holding at least 5% and at least 1% of the samples, the mean top-class
   confidence, and the class histogram.
 
-Used to compare our samples with the PyTorch peer's (bench/peer/gan_mnist_torch.py) on equal
+Used to compare our samples with the PyTorch peer's (tools/peer/gan_mnist_torch.py) on equal
 terms. Needs Debian's python3-torch and python3-scipy.
 
-  python3 bench/peer/judge.py --data MNIST_DIR ours.idx peer.idx
+  python3 tools/peer/judge.py --data MNIST_DIR ours.idx peer.idx
 """
 
 import argparse

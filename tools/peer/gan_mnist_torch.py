@@ -10,9 +10,9 @@ BatchNorm in G and with one G step; dcgan with one G step), as `cli.ts train --f
 
 Needs Debian's python3-torch and libopenblas0 (`deno task peer:install`).
 
-  python3 bench/peer/gan_mnist_torch.py train --preset lite --epochs 10 --seed 1 \
+  python3 tools/peer/gan_mnist_torch.py train --preset lite --epochs 10 --seed 1 \
       --data DIR --samples out.idx --n 10000
-  python3 bench/peer/gan_mnist_torch.py time --preset standard --steps 200 --threads 1
+  python3 tools/peer/gan_mnist_torch.py time --preset standard --steps 200 --threads 1
 """
 
 import argparse

@@ -5,11 +5,11 @@
  */
 
 import * as tf from "@tensorflow/tfjs-core";
-import { selectBackend, type WasmKernels } from "../backend/select.ts";
-import { createDiscriminator, createGenerator } from "../models/mlp.ts";
-import { getPreset, type PresetName } from "../models/presets.ts";
-import { Random } from "../random.ts";
-import { createGanStep } from "../train/train.ts";
+import { selectBackend, type WasmKernels } from "../../backend/select.ts";
+import { createDiscriminator, createGenerator } from "../../models/mlp.ts";
+import { getPreset, type PresetName } from "../../models/presets.ts";
+import { Random } from "../../random.ts";
+import { createGanStep } from "../../train/train.ts";
 
 /** What to time: a preset's step on a backend, with our kernels or tf.js's. */
 export interface StepTimingOptions {
