@@ -127,17 +127,19 @@ export {
 export { discriminatorLoss, generatorLoss, sigmoidCrossEntropy } from "./src/train/losses.ts";
 export {
   createGanStep,
-  type EpochInfo,
   type GanStep,
+  type GanStepOptions,
   type GanStepState,
+  type StepStats,
+} from "./src/train/step.ts";
+export {
+  type EpochInfo,
   type ResolvedTrainOptions,
   type StepInfo,
-  type StepStats,
-  trainGAN,
   type TrainOptions,
-  type TrainResult,
-  type TrainState,
-} from "./src/train/train.ts";
+} from "./src/train/options.ts";
+export { type TrainState } from "./src/train/state.ts";
+export { trainGAN, type TrainResult } from "./src/train/train.ts";
 export {
   type GeneratorEvaluator,
   MAX_ROLLBACKS,

@@ -5,7 +5,8 @@ import { bytesToPixels, type ImageSet } from "../src/data/images.ts";
 import { createDiscriminator, createGenerator } from "../src/models/mlp.ts";
 import { Random } from "../src/random.ts";
 import { sample } from "../src/sample/sample.ts";
-import { createGanStep, trainGAN } from "../src/train/train.ts";
+import { createGanStep } from "../src/train/step.ts";
+import { trainGAN } from "../src/train/train.ts";
 import { assertRejects, fakeDigit, oneLine, runCli } from "./helpers.ts";
 import { saveModel } from "../src/io/model_files.ts";
 

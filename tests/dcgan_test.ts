@@ -4,7 +4,7 @@ import { selectBackend } from "../src/backend/select.ts";
 import { bytesToPixels } from "../src/data/images.ts";
 import { createDiscriminator, createGenerator } from "../src/models/mlp.ts";
 import { Random } from "../src/random.ts";
-import { createGanStep, type StepStats } from "../src/train/train.ts";
+import { createGanStep, type StepStats } from "../src/train/step.ts";
 import { fakeDigit } from "./helpers.ts";
 
 Deno.test("dcgan preset: the layers the issue lists, with their shapes", async () => {

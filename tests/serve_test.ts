@@ -13,7 +13,7 @@ import { HttpError, resolveServedFile } from "../src/serve/files.ts";
 import { RunFollower } from "../src/serve/follow.ts";
 import { type LiveEvent, LiveTraining } from "../src/serve/live.ts";
 import { type GanServer, MAX_BODY_BYTES, startServer } from "../src/serve/server.ts";
-import type { StepInfo } from "../src/train/train.ts";
+import type { StepInfo } from "../src/train/options.ts";
 import { createGenerator } from "../src/models/mlp.ts";
 import { saveModel } from "../src/io/model_files.ts";
 import { selectBackend } from "../src/backend/select.ts";

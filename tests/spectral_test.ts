@@ -11,7 +11,7 @@ import { createDiscriminator, createGenerator } from "../src/models/mlp.ts";
 import { readCheckpoint } from "../src/train/checkpoint_file.ts";
 import { trainRun } from "../src/train/run.ts";
 import { spectralKernels, SpectralNorm } from "../src/train/spectral.ts";
-import { createGanStep } from "../src/train/train.ts";
+import { createGanStep } from "../src/train/step.ts";
 import { makeMnistDir } from "./helpers.ts";
 
 await selectBackend("wasm");

@@ -5,7 +5,9 @@ import { bytesToPixels, type ImageSet } from "../src/data/images.ts";
 import { createDiscriminator, createGenerator } from "../src/models/mlp.ts";
 import { Random } from "../src/random.ts";
 import { sample } from "../src/sample/sample.ts";
-import { createGanStep, type StepInfo, trainGAN } from "../src/train/train.ts";
+import type { StepInfo } from "../src/train/options.ts";
+import { createGanStep } from "../src/train/step.ts";
+import { trainGAN } from "../src/train/train.ts";
 import { assertRejects, fakeDigit } from "./helpers.ts";
 
 const SIZE = 8;
