@@ -118,12 +118,11 @@ export {
   PRESETS,
   type TrainingSettings,
 } from "./src/models/presets.ts";
+export { createDiscriminator, createGenerator } from "./src/models/create.ts";
 export {
-  createDiscriminator,
   type CreateDiscriminatorOptions,
-  createGenerator,
   type CreateGeneratorOptions,
-} from "./src/models/mlp.ts";
+} from "./src/models/options.ts";
 export { discriminatorLoss, generatorLoss, sigmoidCrossEntropy } from "./src/train/losses.ts";
 export {
   createGanStep,

@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { selectBackend } from "../src/backend/select.ts";
 import { heapKernels } from "../src/backend/kernels/module.ts";
 import { bytesToPixels } from "../src/data/images.ts";
-import { createDiscriminator, createGenerator } from "../src/models/mlp.ts";
+import { createDiscriminator, createGenerator } from "../src/models/create.ts";
 import type { PresetName } from "../src/models/presets.ts";
 import { Random } from "../src/random.ts";
 import { createGanStep, type StepStats } from "../src/train/step.ts";

@@ -14,7 +14,7 @@ import { RunFollower } from "../src/serve/follow.ts";
 import { type LiveEvent, LiveTraining } from "../src/serve/live.ts";
 import { type GanServer, MAX_BODY_BYTES, startServer } from "../src/serve/server.ts";
 import type { StepInfo } from "../src/train/options.ts";
-import { createGenerator } from "../src/models/mlp.ts";
+import { createGenerator } from "../src/models/create.ts";
 import { saveModel } from "../src/io/model_files.ts";
 import { selectBackend } from "../src/backend/select.ts";
 import { assertRejects, oneLine, runCli } from "./helpers.ts";

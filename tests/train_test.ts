@@ -2,7 +2,7 @@ import { deepEqual, equal, notDeepEqual, ok } from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { selectBackend } from "../src/backend/select.ts";
 import { bytesToPixels, type ImageSet } from "../src/data/images.ts";
-import { createDiscriminator, createGenerator } from "../src/models/mlp.ts";
+import { createDiscriminator, createGenerator } from "../src/models/create.ts";
 import { Random } from "../src/random.ts";
 import { sample } from "../src/sample/sample.ts";
 import type { StepInfo } from "../src/train/options.ts";

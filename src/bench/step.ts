@@ -6,7 +6,7 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import { selectBackend, type WasmKernels } from "../backend/select.ts";
-import { createDiscriminator, createGenerator } from "../models/mlp.ts";
+import { createDiscriminator, createGenerator } from "../models/create.ts";
 import { getPreset, type PresetName } from "../models/presets.ts";
 import { Random } from "../random.ts";
 import { createGanStep } from "../train/step.ts";

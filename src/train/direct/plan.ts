@@ -123,7 +123,7 @@ export function planOf(model: LayersModel, inputs: number): Op[] | undefined {
 
 /**
  * The layers that a model runs one after the other on one row vector: a Sequential model's, or a
- * conditional MLP's (src/models/mlp.ts: the input, flattened, joined with the one-hot label by a
+ * conditional MLP's (src/models/create.ts: the input, flattened, joined with the one-hot label by a
  * Concatenate, then a chain of layers), whose input row is then the input ‖ the label.
  * Undefined for any other graph.
  */
