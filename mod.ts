@@ -118,26 +118,27 @@ export {
   PRESETS,
   type TrainingSettings,
 } from "./src/models/presets.ts";
+export { createDiscriminator, createGenerator } from "./src/models/create.ts";
 export {
-  createDiscriminator,
   type CreateDiscriminatorOptions,
-  createGenerator,
   type CreateGeneratorOptions,
-} from "./src/models/mlp.ts";
+} from "./src/models/options.ts";
 export { discriminatorLoss, generatorLoss, sigmoidCrossEntropy } from "./src/train/losses.ts";
 export {
   createGanStep,
-  type EpochInfo,
   type GanStep,
+  type GanStepOptions,
   type GanStepState,
+  type StepStats,
+} from "./src/train/step.ts";
+export {
+  type EpochInfo,
   type ResolvedTrainOptions,
   type StepInfo,
-  type StepStats,
-  trainGAN,
   type TrainOptions,
-  type TrainResult,
-  type TrainState,
-} from "./src/train/train.ts";
+} from "./src/train/options.ts";
+export { type TrainState } from "./src/train/state.ts";
+export { trainGAN, type TrainResult } from "./src/train/train.ts";
 export {
   type GeneratorEvaluator,
   MAX_ROLLBACKS,

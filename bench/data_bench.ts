@@ -6,7 +6,7 @@
 
 import { selectBackend } from "../src/backend/select.ts";
 import { loadMnist } from "../src/data/mnist.ts";
-import { createGenerator } from "../src/models/mlp.ts";
+import { createGenerator } from "../src/models/create.ts";
 import { encodePngGrid } from "../src/sample/grid.ts";
 import { sample } from "../src/sample/sample.ts";
 

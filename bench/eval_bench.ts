@@ -9,7 +9,7 @@ import { selectBackend } from "../src/backend/select.ts";
 import { loadMnist } from "../src/data/mnist.ts";
 import { evaluate, evaluateGenerator } from "../src/eval/evaluate.ts";
 import { featureStatistics, frechetDistance } from "../src/eval/fid.ts";
-import { createGenerator } from "../src/models/mlp.ts";
+import { createGenerator } from "../src/models/create.ts";
 import { Random } from "../src/random.ts";
 
 await selectBackend("wasm");

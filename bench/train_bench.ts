@@ -10,10 +10,10 @@
  */
 
 import { selectBackend, type WasmKernels } from "../src/backend/select.ts";
-import { createDiscriminator, createGenerator } from "../src/models/mlp.ts";
+import { createDiscriminator, createGenerator } from "../src/models/create.ts";
 import type { PresetName } from "../src/models/presets.ts";
 import { Random } from "../src/random.ts";
-import { createGanStep, type GanStep } from "../src/train/train.ts";
+import { createGanStep, type GanStep } from "../src/train/step.ts";
 
 interface Variant {
   name: string;

@@ -25,7 +25,7 @@ export { decodeIdx, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC } from "./data/idx.ts";
 export { bytesToPixels, type ImageSet } from "./data/images.ts";
 export { Random } from "./random.ts";
 export { PRESETS } from "./models/presets.ts";
-export { createDiscriminator, createGenerator } from "./models/mlp.ts";
+export { createDiscriminator, createGenerator } from "./models/create.ts";
 export { trainGAN } from "./train/train.ts";
 export { GeneratorAverage } from "./train/average.ts";
 export { generatorShape, sample } from "./sample/sample.ts";

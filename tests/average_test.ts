@@ -3,7 +3,7 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { selectBackend } from "../src/backend/select.ts";
 import { loadModel } from "../src/io/model_files.ts";
-import { createGenerator } from "../src/models/mlp.ts";
+import { createGenerator } from "../src/models/create.ts";
 import { GeneratorAverage, standingStatistics } from "../src/train/average.ts";
 import { trainRun } from "../src/train/run.ts";
 import { makeMnistDir } from "./helpers.ts";

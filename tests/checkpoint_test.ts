@@ -8,7 +8,7 @@ import { TensorAdam } from "../src/train/adam.ts";
 import { crc32, decodeCheckpoint, encodeCheckpoint } from "../src/train/checkpoint.ts";
 import { readCheckpoint } from "../src/train/checkpoint_file.ts";
 import { findNonFiniteWeight } from "../src/train/finite.ts";
-import { createGenerator } from "../src/models/mlp.ts";
+import { createGenerator } from "../src/models/create.ts";
 import { trainRun } from "../src/train/run.ts";
 import { Random } from "../src/random.ts";
 import { assertRejects, makeMnistDir } from "./helpers.ts";

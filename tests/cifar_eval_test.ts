@@ -17,7 +17,7 @@ import { CLASS_COUNT, classifyImages, fromBase64 } from "../src/eval/classifier.
 import { evaluate } from "../src/eval/evaluate.ts";
 import { classifierAccuracy } from "../src/eval/train_classifier.ts";
 import { saveModel } from "../src/io/model_files.ts";
-import { createGenerator } from "../src/models/mlp.ts";
+import { createGenerator } from "../src/models/create.ts";
 import { Random } from "../src/random.ts";
 import { assertRejects, cifarDir, oneLine, runCli } from "./helpers.ts";
 

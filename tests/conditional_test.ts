@@ -2,10 +2,11 @@ import { deepEqual, equal, ok, throws } from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { selectBackend } from "../src/backend/select.ts";
 import { bytesToPixels, type ImageSet } from "../src/data/images.ts";
-import { createDiscriminator, createGenerator } from "../src/models/mlp.ts";
+import { createDiscriminator, createGenerator } from "../src/models/create.ts";
 import { Random } from "../src/random.ts";
 import { sample } from "../src/sample/sample.ts";
-import { createGanStep, trainGAN } from "../src/train/train.ts";
+import { createGanStep } from "../src/train/step.ts";
+import { trainGAN } from "../src/train/train.ts";
 import { assertRejects, fakeDigit, oneLine, runCli } from "./helpers.ts";
 import { saveModel } from "../src/io/model_files.ts";
 

@@ -2,9 +2,9 @@ import { deepEqual, equal, ok, throws } from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { selectBackend } from "../src/backend/select.ts";
 import { bytesToPixels } from "../src/data/images.ts";
-import { createDiscriminator, createGenerator } from "../src/models/mlp.ts";
+import { createDiscriminator, createGenerator } from "../src/models/create.ts";
 import { Random } from "../src/random.ts";
-import { createGanStep, type StepStats } from "../src/train/train.ts";
+import { createGanStep, type StepStats } from "../src/train/step.ts";
 import { fakeDigit } from "./helpers.ts";
 
 Deno.test("dcgan preset: the layers the issue lists, with their shapes", async () => {

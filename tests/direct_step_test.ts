@@ -3,10 +3,10 @@ import * as tf from "@tensorflow/tfjs-core";
 import { selectBackend } from "../src/backend/select.ts";
 import { heapKernels } from "../src/backend/kernels/module.ts";
 import { bytesToPixels } from "../src/data/images.ts";
-import { createDiscriminator, createGenerator } from "../src/models/mlp.ts";
+import { createDiscriminator, createGenerator } from "../src/models/create.ts";
 import type { PresetName } from "../src/models/presets.ts";
 import { Random } from "../src/random.ts";
-import { createGanStep, type StepStats } from "../src/train/train.ts";
+import { createGanStep, type StepStats } from "../src/train/step.ts";
 import { fakeDigit } from "./helpers.ts";
 
 const ADAM = { learningRate: 2e-4, beta1: 0.5, beta2: 0.999 };

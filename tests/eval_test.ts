@@ -18,7 +18,7 @@ import { featureStatistics } from "../src/eval/fid.ts";
 import { featureManifold, precisionRecall, shareInManifold } from "../src/eval/precision_recall.ts";
 import { classifierAccuracy, trainingForward } from "../src/eval/train_classifier.ts";
 import { saveModel } from "../src/io/model_files.ts";
-import { createGenerator } from "../src/models/mlp.ts";
+import { createGenerator } from "../src/models/create.ts";
 import { writeImagesIdx } from "../src/sample/files.ts";
 import { Random } from "../src/random.ts";
 import { assertRejects, oneLine, runCli } from "./helpers.ts";

@@ -201,7 +201,7 @@ export async function trainingTrace(
   data: import("../src/data/images.ts").ImageSet,
   options: { epochs: number; seed: number },
 ): Promise<number[]> {
-  const { createDiscriminator, createGenerator } = await import("../src/models/mlp.ts");
+  const { createDiscriminator, createGenerator } = await import("../src/models/create.ts");
   const { trainGAN } = await import("../src/train/train.ts");
   const generator = createGenerator({ preset, seed: options.seed });
   const discriminator = createDiscriminator({ preset, seed: options.seed });

@@ -14,7 +14,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { main } from "../src/cli/main.ts";
 import { selectBackend } from "../src/backend/select.ts";
-import { createGenerator } from "../src/models/mlp.ts";
+import { createGenerator } from "../src/models/create.ts";
 import { saveModel } from "../src/io/model_files.ts";
 import { crc32 } from "../src/train/checkpoint.ts";
 import { Random } from "../src/random.ts";

@@ -1,7 +1,7 @@
 import { deepEqual, equal, notDeepEqual, ok } from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { selectBackend } from "../src/backend/select.ts";
-import { createGenerator } from "../src/models/mlp.ts";
+import { createGenerator } from "../src/models/create.ts";
 import { setLatentMixture } from "../src/models/prior.ts";
 import { Random } from "../src/random.ts";
 import {

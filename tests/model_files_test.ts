@@ -5,7 +5,7 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import { selectBackend } from "../src/backend/select.ts";
 import { ModelFileError } from "../src/errors.ts";
 import { findModelJson, loadModel, saveModel } from "../src/io/model_files.ts";
-import { createDiscriminator, createGenerator } from "../src/models/mlp.ts";
+import { createDiscriminator, createGenerator } from "../src/models/create.ts";
 import { assertRejects } from "./helpers.ts";
 
 await selectBackend("wasm");

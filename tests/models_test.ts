@@ -1,7 +1,7 @@
 import { deepEqual, equal, notDeepEqual, ok } from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { selectBackend } from "../src/backend/select.ts";
-import { createDiscriminator, createGenerator } from "../src/models/mlp.ts";
+import { createDiscriminator, createGenerator } from "../src/models/create.ts";
 import { getPreset, ORIGINAL_PRESETS, PRESET_NAMES, PRESETS } from "../src/models/presets.ts";
 import { assertThrows } from "./helpers.ts";
 

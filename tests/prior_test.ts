@@ -4,7 +4,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { selectBackend } from "../src/backend/select.ts";
 import { ModelFileError } from "../src/errors.ts";
 import { loadModel, saveModel } from "../src/io/model_files.ts";
-import { createDiscriminator, createGenerator } from "../src/models/mlp.ts";
+import { createDiscriminator, createGenerator } from "../src/models/create.ts";
 import {
   latentMixtureOf,
   latentMixtureProblem,

@@ -7,7 +7,7 @@ import { selectBackend } from "../src/backend/select.ts";
 import { IDX_IMAGES_MAGIC } from "../src/data/idx.ts";
 import { readIdx } from "../src/data/idx_file.ts";
 import type { ImageSet } from "../src/data/images.ts";
-import { createGenerator } from "../src/models/mlp.ts";
+import { createGenerator } from "../src/models/create.ts";
 import { Random } from "../src/random.ts";
 import { writeImagesIdx, writePngGrid } from "../src/sample/files.ts";
 import { encodePngGrid, gridImage } from "../src/sample/grid.ts";

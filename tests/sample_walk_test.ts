@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { decode } from "fast-png";
 import { selectBackend } from "../src/backend/select.ts";
 import { saveModel } from "../src/io/model_files.ts";
-import { createGenerator } from "../src/models/mlp.ts";
+import { createGenerator } from "../src/models/create.ts";
 import { decodeGif, runCli } from "./helpers.ts";
 
 await selectBackend("wasm");

@@ -7,11 +7,11 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { selectBackend } from "../src/backend/select.ts";
-import { createDiscriminator, createGenerator } from "../src/models/mlp.ts";
+import { createDiscriminator, createGenerator } from "../src/models/create.ts";
 import { readCheckpoint } from "../src/train/checkpoint_file.ts";
 import { trainRun } from "../src/train/run.ts";
 import { spectralKernels, SpectralNorm } from "../src/train/spectral.ts";
-import { createGanStep } from "../src/train/train.ts";
+import { createGanStep } from "../src/train/step.ts";
 import { makeMnistDir } from "./helpers.ts";
 
 await selectBackend("wasm");

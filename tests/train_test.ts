@@ -2,10 +2,12 @@ import { deepEqual, equal, notDeepEqual, ok } from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { selectBackend } from "../src/backend/select.ts";
 import { bytesToPixels, type ImageSet } from "../src/data/images.ts";
-import { createDiscriminator, createGenerator } from "../src/models/mlp.ts";
+import { createDiscriminator, createGenerator } from "../src/models/create.ts";
 import { Random } from "../src/random.ts";
 import { sample } from "../src/sample/sample.ts";
-import { createGanStep, type StepInfo, trainGAN } from "../src/train/train.ts";
+import type { StepInfo } from "../src/train/options.ts";
+import { createGanStep } from "../src/train/step.ts";
+import { trainGAN } from "../src/train/train.ts";
 import { assertRejects, fakeDigit } from "./helpers.ts";
 
 const SIZE = 8;

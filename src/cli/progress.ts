@@ -7,7 +7,7 @@
 
 import type { HealthWarning } from "../train/health.ts";
 import type { RunEvaluation } from "../train/run.ts";
-import type { EpochInfo, StepInfo } from "../train/train.ts";
+import type { EpochInfo, StepInfo } from "../train/options.ts";
 
 /**
  * Formats seconds as `1h02m`, `3m07s` or `42s`.

@@ -15,11 +15,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import type { DiscriminatorOptions, GeneratorOptions } from "./presets.ts";
-
-/** A source of per-layer seeds (undefined: unseeded). */
-export interface SeedStream {
-  next(): number | undefined;
-}
+import type { SeedStream } from "./seeds.ts";
 
 type Conv2DArgs = Parameters<typeof tfl.layers.conv2d>[0];
 type Conv2DLayer = ReturnType<typeof tfl.layers.conv2d>;
@@ -199,4 +195,28 @@ export function dcganDiscriminator(
     name: "d_logit",
   }));
   return layers;
+}
+
+/**
+ * A conditional DCGAN discriminator's input: the label as `classes` constant maps beside the
+ * image's channels.
+ *
+ * @param image The image input, `(B, height, width, channels)`.
+ * @param label The one-hot label input, `(B, classes)`.
+ * @param o Resolved discriminator options (`imageShape`, `classes`).
+ * @returns `(B, height, width, channels + classes)`.
+ */
+export function dcganLabelJoin(
+  image: tfl.SymbolicTensor,
+  label: tfl.SymbolicTensor,
+  o: DiscriminatorOptions,
+): tfl.SymbolicTensor {
+  const [height, width] = o.imageShape;
+  const classes = o.classes ?? 0;
+  // (B, classes) -> (B, 1, 1, classes) -> (B, height, width, classes)
+  const flat = tfl.layers.reshape({ targetShape: [1, 1, classes], name: "d_label_pixel" });
+  const maps = tfl.layers.upSampling2d({ size: [height, width], name: "d_label_maps" })
+    .apply(flat.apply(label)) as tfl.SymbolicTensor;
+  // (B, height, width, channels + classes)
+  return tfl.layers.concatenate({ name: "d_join" }).apply([image, maps]) as tfl.SymbolicTensor;
 }

@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { EpochInfo, StepInfo } from "../train/train.ts";
+import type { EpochInfo, StepInfo } from "../train/options.ts";
 import type { RunEvaluation } from "../train/run.ts";
 import type { HealthWarning } from "../train/health.ts";
 

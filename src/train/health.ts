@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { StepInfo } from "./train.ts";
+import type { StepInfo } from "./options.ts";
 
 /** The kinds of trouble {@linkcode HealthMonitor} reports. */
 export type HealthIssue = "non-finite" | "discriminator-collapse" | "mode-collapse";

@@ -6,10 +6,10 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import { selectBackend, type WasmKernels } from "../../backend/select.ts";
-import { createDiscriminator, createGenerator } from "../../models/mlp.ts";
+import { createDiscriminator, createGenerator } from "../../models/create.ts";
 import { getPreset, type PresetName } from "../../models/presets.ts";
 import { Random } from "../../random.ts";
-import { createGanStep } from "../../train/train.ts";
+import { createGanStep } from "../../train/step.ts";
 
 /** What to time: a preset's step on a backend, with our kernels or tf.js's. */
 export interface StepTimingOptions {
