@@ -148,7 +148,7 @@ export {
   trainRun,
   type TrainRunOptions,
   type TrainRunResult,
-} from "./src/train/run.ts";
+} from "./src/train/run/mod.ts";
 export { type CurvePoint, lossChartSvg, type MetricPoint } from "./src/train/chart.ts";
 export {
   type HealthIssue,

@@ -14,8 +14,8 @@ import {
   type TrainingSettings,
 } from "../models/presets.ts";
 import { type LatentMixture, latentMixtureProblem } from "../models/prior.ts";
-import { resolveRunSettings, type RunSettings, trainRun } from "../train/run.ts";
-import { findResumePoint } from "../train/resume.ts";
+import { resolveRunSettings, type RunSettings, trainRun } from "../train/run/mod.ts";
+import { findResumePoint } from "../train/run/resume.ts";
 import { CHECKPOINT_FILE } from "../train/checkpoint_file.ts";
 import {
   choiceFlag,

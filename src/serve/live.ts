@@ -10,7 +10,7 @@
  */
 
 import type { EpochInfo, StepInfo } from "../train/train.ts";
-import type { RunEvaluation } from "../train/run.ts";
+import type { RunEvaluation } from "../train/run/options.ts";
 import type { HealthWarning } from "../train/health.ts";
 
 /** Where a live run is. */
