@@ -21,6 +21,15 @@ import type { RunSettings } from "./settings.ts";
  * @param settings Where the data come from, the split and the limit.
  * @param options `data`, when given in memory.
  * @returns The images.
+ *
+ * @example
+ * ```ts
+ * import { loadRunData } from "./data.ts";
+ * import { resolveRunSettings } from "./settings.ts";
+ *
+ * const settings = resolveRunSettings({ preset: "lite" });
+ * console.log((await loadRunData(settings, {})).count); // 10000
+ * ```
  */
 export async function loadRunData(
   settings: RunSettings,

@@ -22,6 +22,13 @@ import type { RunSettings } from "./settings.ts";
  * @param dir The run directory.
  * @param force Whether an earlier run's files may be replaced.
  * @throws {RunDirectoryError} If it is not a directory, or holds files (without `force`).
+ *
+ * @example
+ * ```ts
+ * import { checkRunDirectory } from "./directory.ts";
+ *
+ * await checkRunDirectory(await Deno.makeTempDir(), false); // empty: fine
+ * ```
  */
 export async function checkRunDirectory(dir: string, force: boolean): Promise<void> {
   let info: Deno.FileInfo;

@@ -58,7 +58,7 @@ export interface RunLayout {
  *
  * @example
  * ```ts
- * import { RUN_LAYOUT } from "./layout.ts";
+ * import { RUN_LAYOUT } from "@gan/mnist";
  * import { join } from "node:path";
  *
  * console.log(join("runs/lite", RUN_LAYOUT.epochGridPath(3))); // runs/lite/samples/epoch-003.png

@@ -125,7 +125,7 @@ export interface RollbackRecord {
  *
  * @example The mean losses of a run's epochs
  * ```ts
- * import { readLogLine } from "./log.ts";
+ * import { readLogLine } from "@gan/mnist";
  *
  * const lines = (await Deno.readTextFile("runs/lite/log.jsonl")).split("\n");
  * for (const record of lines.map(readLogLine)) {
@@ -157,7 +157,7 @@ export interface OtherRecord {
  *
  * @example
  * ```ts
- * import { readLogLine } from "./log.ts";
+ * import { readLogLine } from "@gan/mnist";
  *
  * console.log(readLogLine('{"kind":"epoch","epoch":2,"steps":156}')?.kind); // epoch
  * console.log(readLogLine("not json")); // undefined

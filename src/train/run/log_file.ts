@@ -7,7 +7,19 @@
 
 import type { RunLogRecord } from "./log.ts";
 
-/** Appends records to `log.jsonl`, one write per line. */
+/**
+ * Appends records to `log.jsonl`, one write per line.
+ *
+ * @example
+ * ```ts
+ * import { RunLog } from "./log_file.ts";
+ * import { join } from "node:path";
+ *
+ * const log = await RunLog.open(join(await Deno.makeTempDir(), "log.jsonl"));
+ * await log.write({ kind: "rollback", from_step: 90, to_step: 50, learning_rate: 1e-4, rollbacks: 1 });
+ * log.close();
+ * ```
+ */
 export class RunLog {
   #file: Deno.FsFile;
   #encoder = new TextEncoder();

@@ -31,6 +31,15 @@ export interface RunModels {
  *
  * @param settings The settings (their image shape the data's).
  * @returns The models, initialised from the seed.
+ *
+ * @example
+ * ```ts
+ * import { createRunModels } from "./models.ts";
+ * import { resolveRunSettings } from "./settings.ts";
+ *
+ * const { generator, average } = createRunModels(resolveRunSettings({ preset: "standard" }));
+ * console.log(generator.countParams(), average !== null); // … true
+ * ```
  */
 export function createRunModels(settings: RunSettings): RunModels {
   const seed = settings.training.seed;

@@ -65,7 +65,42 @@ const noPending = (): Pending => ({ steps: 0, lossD: 0, lossG: 0, dReal: 0, dFak
 /** The weights and monitors at the start, for a rollback before the first checkpoint. */
 type Start = Pick<Checkpoint, "generator" | "discriminator" | "average" | "health">;
 
-/** The state a run's events share, and one method per event. */
+/**
+ * The state a run's events share, and one method per event.
+ *
+ * @example What `trainRun` does with it: one method per event of `trainGAN`
+ * ```ts
+ * import { trainGAN } from "../train.ts";
+ * import { loadRunData } from "./data.ts";
+ * import { createRunModels } from "./models.ts";
+ * import { RunSession } from "./session.ts";
+ * import { resolveRunControls, resolveRunSettings } from "./settings.ts";
+ *
+ * const options = { preset: "lite" as const, epochs: 1 };
+ * const settings = resolveRunSettings(options);
+ * const models = createRunModels(settings);
+ * const data = await loadRunData(settings, options);
+ * const session = new RunSession({
+ *   options,
+ *   settings,
+ *   controls: resolveRunControls(options),
+ *   models,
+ *   data: { count: data.count, fingerprint: "" },
+ *   evaluator: undefined,
+ *   out: undefined,
+ *   log: undefined,
+ *   saved: null,
+ * });
+ * const result = await trainGAN(models.generator, models.discriminator, data, {
+ *   ...settings.training,
+ *   signal: session.signal,
+ *   onStep: (info) => session.step(info),
+ *   onEpoch: (info) => session.epoch(info),
+ *   onCheckpoint: (state) => session.checkpoint(state),
+ * });
+ * console.log(session.result(result).checkpoint?.epoch); // 1
+ * ```
+ */
 export class RunSession {
   #context: RunContext;
   #curve: CurvePoint[] = [];

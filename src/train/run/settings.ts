@@ -151,6 +151,13 @@ export interface RunControls {
  * @param options The run's options.
  * @returns `checkpointEvery` and `onNan`.
  * @throws {RangeError} If either is not one of its values.
+ *
+ * @example
+ * ```ts
+ * import { resolveRunControls } from "./settings.ts";
+ *
+ * console.log(resolveRunControls({ onNan: "rollback" })); // { checkpointEvery: 0, onNan: "rollback" }
+ * ```
  */
 export function resolveRunControls(options: TrainRunOptions): RunControls {
   const checkpointEvery = checkInteger(
