@@ -149,7 +149,19 @@ export {
   trainRun,
   type TrainRunOptions,
   type TrainRunResult,
-} from "./src/train/run.ts";
+} from "./src/train/run/mod.ts";
+export { RUN_LAYOUT, type RunLayout } from "./src/train/run/layout.ts";
+export {
+  type EpochRecord,
+  type EvalRecord,
+  type OtherRecord,
+  readLogLine,
+  type ResumeRecord,
+  type RollbackRecord,
+  type RunLogRecord,
+  type StepRecord,
+  type WarningRecord,
+} from "./src/train/run/log.ts";
 export { type CurvePoint, lossChartSvg, type MetricPoint } from "./src/train/chart.ts";
 export {
   type HealthIssue,

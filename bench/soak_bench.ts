@@ -16,7 +16,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { parseArgs } from "node:util";
 import { selectBackend } from "../src/backend/select.ts";
-import { trainRun } from "../src/train/run.ts";
+import { trainRun } from "../src/train/run/mod.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

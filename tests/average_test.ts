@@ -5,7 +5,7 @@ import { selectBackend } from "../src/backend/select.ts";
 import { loadModel } from "../src/io/model_files.ts";
 import { createGenerator } from "../src/models/create.ts";
 import { GeneratorAverage, standingStatistics } from "../src/train/average.ts";
-import { trainRun } from "../src/train/run.ts";
+import { trainRun } from "../src/train/run/mod.ts";
 import { makeMnistDir } from "./helpers.ts";
 
 const read = (m: { getWeights(): tf.Tensor[] }) =>

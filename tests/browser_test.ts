@@ -25,7 +25,7 @@ import { classifyImages, loadClassifier } from "../src/eval/classifier.ts";
 import { saveModel } from "../src/io/model_files.ts";
 import { LiveTraining } from "../src/serve/live.ts";
 import { type GanServer, startServer } from "../src/serve/server.ts";
-import { trainRun } from "../src/train/run.ts";
+import { trainRun } from "../src/train/run/mod.ts";
 import type { LayersModel } from "../src/tf_types.ts";
 import {
   dataOf,

@@ -16,7 +16,7 @@ import { main } from "../src/cli/main.ts";
 import { selectBackend } from "../src/backend/select.ts";
 import { createGenerator } from "../src/models/create.ts";
 import { saveModel } from "../src/io/model_files.ts";
-import { crc32 } from "../src/train/checkpoint.ts";
+import { crc32 } from "../src/train/run/checkpoint_codec.ts";
 import { Random } from "../src/random.ts";
 import { fakeIdx, makeMnistDir, oneLine, runCli } from "./helpers.ts";
 

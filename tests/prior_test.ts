@@ -15,8 +15,8 @@ import { Random } from "../src/random.ts";
 import { sample } from "../src/sample/sample.ts";
 import { standingStatistics } from "../src/train/average.ts";
 import { trainGAN } from "../src/train/train.ts";
-import { optionsFromSettings } from "../src/train/resume.ts";
-import { resolveRunSettings } from "../src/train/run.ts";
+import { optionsFromSettings } from "../src/train/run/resume.ts";
+import { resolveRunSettings } from "../src/train/run/mod.ts";
 import { assertRejects } from "./helpers.ts";
 
 await selectBackend("wasm");

@@ -6,7 +6,7 @@
  */
 
 import type { HealthWarning } from "../train/health.ts";
-import type { RunEvaluation } from "../train/run.ts";
+import type { RunEvaluation } from "../train/run/options.ts";
 import type { EpochInfo, StepInfo } from "../train/options.ts";
 
 /**

@@ -9,6 +9,7 @@ import { selectBackend } from "../backend/select.ts";
 import { findModelJson, loadModel } from "../io/model_files.ts";
 import { generatorShape } from "../sample/sample.ts";
 import { RunFollower } from "../serve/follow.ts";
+import { RUN_LAYOUT } from "../train/run/layout.ts";
 import { type LiveRunInfo, LiveTraining } from "../serve/live.ts";
 import { type GanServer, type ServeOptions, startServer } from "../serve/server.ts";
 import {
@@ -168,7 +169,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     follower = new RunFollower(run, live);
     await follower.poll();
     follower.start();
-    options = { ...options, root: run, model: "generator/model.json", live };
+    options = { ...options, root: run, model: RUN_LAYOUT.generatorModel, live };
     what = `the run in ${run}`;
   } else if (modelPath !== undefined) {
     if (!modelPath.endsWith(".json")) await requireDirectory("model", modelPath);
@@ -226,7 +227,7 @@ export async function trainingServer(
     port,
     hostname,
     root: run.out,
-    model: "generator/model.json",
+    model: RUN_LAYOUT.generatorModel,
     live,
   });
   run.signal.addEventListener("abort", () => live.stop(), { once: true });

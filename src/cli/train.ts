@@ -15,8 +15,8 @@ import {
   trainRun,
   type TrainRunOptions,
   type TrainRunResult,
-} from "../train/run.ts";
-import { findResumePoint, type ResumePoint } from "../train/resume.ts";
+} from "../train/run/mod.ts";
+import { findResumePoint, type ResumePoint } from "../train/run/resume.ts";
 import { CHECKPOINT_FILE } from "../train/checkpoint_file.ts";
 import {
   choiceFlag,

@@ -11,11 +11,6 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import type { Activation, DiscriminatorOptions, GeneratorOptions, Initializer } from "./presets.ts";
 import type { SeedStream } from "./seeds.ts";
 
-// TODO(merge): src/train/run.ts imports these from here; once it imports them from create.ts and
-// options.ts, drop these two lines.
-export { createDiscriminator, createGenerator } from "./create.ts";
-export { resolveDiscriminatorOptions, resolveGeneratorOptions } from "./options.ts";
-
 type TfInitializer = ReturnType<typeof tfl.initializers.zeros>;
 type TfLayer = tfl.layers.Layer;
 

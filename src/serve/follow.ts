@@ -7,6 +7,8 @@
  */
 
 import { join } from "node:path";
+import { RUN_LAYOUT } from "../train/run/layout.ts";
+import { readLogLine } from "../train/run/log.ts";
 import type { LiveTraining } from "./live.ts";
 
 /** Bytes read from the log per poll at most, so that a huge log arrives over several polls. */
@@ -76,7 +78,7 @@ export class RunFollower {
     if (!this.#configRead) await this.#readConfig();
     let file: Deno.FsFile;
     try {
-      file = await Deno.open(join(this.#dir, "log.jsonl"), { read: true });
+      file = await Deno.open(join(this.#dir, RUN_LAYOUT.log), { read: true });
     } catch {
       return; // not written yet
     }
@@ -96,15 +98,8 @@ export class RunFollower {
       const lines = text.split("\n");
       this.#partial = lines.pop() ?? "";
       for (const line of lines) {
-        let record: unknown;
-        try {
-          record = JSON.parse(line);
-        } catch {
-          continue; // not a log line: skipped
-        }
-        if (typeof record === "object" && record !== null && !Array.isArray(record)) {
-          this.#live.ingest(record as Record<string, unknown>);
-        }
+        const record = readLogLine(line);
+        if (record) this.#live.ingest(record); // else not a log line: skipped
       }
     } finally {
       file.close();
@@ -114,7 +109,7 @@ export class RunFollower {
   async #readConfig(): Promise<void> {
     let config: Record<string, unknown>;
     try {
-      config = JSON.parse(await Deno.readTextFile(join(this.#dir, "config.json")));
+      config = JSON.parse(await Deno.readTextFile(join(this.#dir, RUN_LAYOUT.config)));
     } catch {
       return; // not written yet (or not ours): try again next poll
     }

@@ -10,126 +10,32 @@
  */
 
 import type { EpochInfo, StepInfo } from "../train/options.ts";
-import type { RunEvaluation } from "../train/run.ts";
+import type { RunEvaluation } from "../train/run/options.ts";
 import type { HealthWarning } from "../train/health.ts";
+import { RUN_LAYOUT } from "../train/run/layout.ts";
+import type { EpochRecord, OtherRecord, RunLogRecord } from "../train/run/log.ts";
+import { LiveCurve } from "./live_curve.ts";
+import type {
+  LiveEpoch,
+  LiveEvent,
+  LivePoint,
+  LiveProgress,
+  LiveRunInfo,
+  LiveSnapshot,
+  LiveState,
+  LiveTrainingOptions,
+} from "./live_types.ts";
 
-/** Where a live run is. */
-export type LiveState = "waiting" | "running" | "paused" | "stopping" | "stopped" | "done";
-
-/** One point of the live curves: a step, or the mean of the `steps` steps ending at `step`. */
-export interface LivePoint {
-  /** Global step (from 1) of the last step the point covers. */
-  step: number;
-  /** Discriminator loss. */
-  lossD: number;
-  /** Generator loss. */
-  lossG: number;
-  /** D(x). */
-  dReal: number;
-  /** D(G(z)). */
-  dFake: number;
-}
-
-/** How far a live run is. */
-export interface LiveProgress {
-  /** The current epoch, from 1 (0 before the first step). */
-  epoch: number;
-  /** Epochs in the run. */
-  epochs: number;
-  /** The step within the epoch. */
-  step: number;
-  /** Steps per epoch (0 while unknown). */
-  stepsPerEpoch: number;
-  /** Steps since the start. */
-  globalStep: number;
-  /** Seconds spent training, pauses not counted. */
-  seconds: number;
-  /** Estimated seconds to the end, or null while unknown. */
-  eta: number | null;
-}
-
-/** A finished epoch, as the page shows it. */
-export interface LiveEpoch {
-  /** The epoch, from 1. */
-  epoch: number;
-  /** Mean discriminator loss over the epoch. */
-  lossD: number;
-  /** Mean generator loss. */
-  lossG: number;
-  /** Mean D(x). */
-  dReal: number;
-  /** Mean D(G(z)). */
-  dFake: number;
-  /** Wall time of the epoch in seconds. */
-  seconds: number;
-  /** URL path of the epoch's fixed-noise grid, when the run writes one. */
-  grid: string | null;
-}
-
-/** What describes a run before it starts. */
-export interface LiveRunInfo {
-  /** The preset's name. */
-  preset: string;
-  /** Epochs planned. */
-  epochs: number;
-  /** Steps per epoch, if known. */
-  stepsPerEpoch?: number;
-  /** Where the run writes (shown on the page). */
-  out?: string;
-}
-
-/** Everything a page needs when it connects: the run so far. */
-export interface LiveSnapshot {
-  /** The run's description, or null before it starts. */
-  run: LiveRunInfo | null;
-  /** Where it is. */
-  state: LiveState;
-  /** Whether the page may pause, resume and stop it. */
-  controllable: boolean;
-  /** How far it is. */
-  progress: LiveProgress;
-  /** The curves so far (points averaged over `stride` steps once there are many). */
-  points: LivePoint[];
-  /** Steps per point in `points`. */
-  stride: number;
-  /** Finished epochs. */
-  epochs: LiveEpoch[];
-  /** Evaluations (FID, IS, coverage, precision, recall, …). */
-  evaluations: RunEvaluation[];
-  /** Health warnings. */
-  warnings: { epoch: number; kind: string; message: string }[];
-}
-
-/** A message to pages: its kind (the SSE event name) and JSON data. */
-export interface LiveEvent {
-  /** `snapshot`, `steps`, `epoch`, `evaluation`, `warning` or `state`. */
-  type: string;
-  /** The event's data. */
-  data: unknown;
-}
-
-/** Options of {@linkcode LiveTraining}. */
-export interface LiveTrainingOptions {
-  /**
-   * Whether pages may pause, resume and stop the run (true for a run in this process, false for
-   * one followed through its files).
-   * @default {true}
-   */
-  controllable?: boolean;
-  /**
-   * URL path prefix of the run directory's files, for the epochs' grids; no grids when null.
-   * @default {"/files/"}
-   */
-  filesPrefix?: string | null;
-  /**
-   * Milliseconds between messages carrying new steps (steps come faster than pages need them).
-   * @default {200}
-   */
-  flushMs?: number;
-}
-
-/** Points kept for a page that connects late; beyond it, neighbours are averaged in pairs. */
-const MAX_POINTS = 4096;
+export type {
+  LiveEpoch,
+  LiveEvent,
+  LivePoint,
+  LiveProgress,
+  LiveRunInfo,
+  LiveSnapshot,
+  LiveState,
+  LiveTrainingOptions,
+} from "./live_types.ts";
 
 /**
  * The hub between a training run and the pages watching it.
@@ -166,9 +72,7 @@ export class LiveTraining {
     seconds: 0,
     eta: null,
   };
-  #points: LivePoint[] = [];
-  #stride = 1;
-  #bucket: LivePoint[] = [];
+  #curve = new LiveCurve();
   #pending: LivePoint[] = [];
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
   #epochs: LiveEpoch[] = [];
@@ -269,7 +173,7 @@ export class LiveTraining {
    */
   epoch(info: EpochInfo): void {
     this.#flush();
-    const name = `samples/epoch-${String(info.epoch).padStart(3, "0")}.png`;
+    const name = RUN_LAYOUT.epochGridPath(info.epoch);
     const epoch: LiveEpoch = {
       epoch: info.epoch,
       lossD: info.lossD,
@@ -358,56 +262,60 @@ export class LiveTraining {
   /**
    * Takes one line of a run's `log.jsonl` (for a run followed through its files).
    *
-   * @param record The parsed line.
+   * @param record The line, as `readLogLine` reads it.
    */
-  ingest(record: Record<string, unknown>): void {
-    const n = (key: string) => (typeof record[key] === "number" ? record[key] as number : 0);
+  ingest(record: RunLogRecord | OtherRecord): void {
     if (this.#state === "waiting") this.#setState("running");
     if (record.kind === "step") {
       this.#record(
         {
-          step: n("global_step"),
-          lossD: n("loss_d"),
-          lossG: n("loss_g"),
-          dReal: n("d_x"),
-          dFake: n("d_g_z"),
+          step: record.global_step,
+          lossD: record.loss_d,
+          lossG: record.loss_g,
+          dReal: record.d_x,
+          dFake: record.d_g_z,
         },
-        { epoch: n("epoch"), step: n("step"), globalStep: n("global_step"), seconds: n("seconds") },
+        {
+          epoch: record.epoch,
+          step: record.step,
+          globalStep: record.global_step,
+          seconds: record.seconds,
+        },
       );
     } else if (record.kind === "epoch") {
-      if (this.#progress.stepsPerEpoch === 0) this.#progress.stepsPerEpoch = n("steps");
-      this.epoch({
-        epoch: n("epoch"),
-        epochs: this.#progress.epochs,
-        steps: n("steps"),
-        lossD: n("loss_d"),
-        lossG: n("loss_g"),
-        dReal: n("d_x"),
-        dFake: n("d_g_z"),
-        seconds: n("seconds"),
-      });
-      if (this.#progress.epochs > 0 && n("epoch") >= this.#progress.epochs) this.finish();
+      this.#ingestEpoch(record);
     } else if (record.kind === "eval") {
       this.evaluation({
-        epoch: n("epoch"),
-        globalStep: n("global_step"),
-        fid: n("fid"),
-        is: n("is"),
-        coverage: n("coverage"),
-        precision: n("precision"),
-        recall: n("recall"),
-        confidence: n("confidence"),
-        classShare: Array.isArray(record.class_share) ? record.class_share as number[] : [],
+        epoch: record.epoch,
+        globalStep: record.global_step,
+        fid: record.fid,
+        is: record.is,
+        coverage: record.coverage,
+        precision: record.precision,
+        recall: record.recall,
+        confidence: record.confidence,
+        classShare: record.class_share,
       });
     } else if (record.kind === "warning") {
-      const entry = {
-        epoch: n("epoch"),
-        kind: String(record.issue ?? "warning"),
-        message: String(record.message ?? ""),
-      };
+      const entry = { epoch: record.epoch, kind: record.issue, message: record.message };
       this.#warnings.push(entry);
       this.#emit({ type: "warning", data: entry });
     }
+  }
+
+  #ingestEpoch(record: EpochRecord): void {
+    if (this.#progress.stepsPerEpoch === 0) this.#progress.stepsPerEpoch = record.steps;
+    this.epoch({
+      epoch: record.epoch,
+      epochs: this.#progress.epochs,
+      steps: record.steps,
+      lossD: record.loss_d,
+      lossG: record.loss_g,
+      dReal: record.d_x,
+      dFake: record.d_g_z,
+      seconds: record.seconds,
+    });
+    if (this.#progress.epochs > 0 && record.epoch >= this.#progress.epochs) this.finish();
   }
 
   /** The run so far, for a page that connects now. */
@@ -418,8 +326,8 @@ export class LiveTraining {
       state: this.#state,
       controllable: this.controllable,
       progress: { ...this.#progress },
-      points: [...this.#points],
-      stride: this.#stride,
+      points: this.#curve.points,
+      stride: this.#curve.stride,
       epochs: [...this.#epochs],
       evaluations: [...this.#evaluations],
       warnings: [...this.#warnings],
@@ -450,25 +358,9 @@ export class LiveTraining {
     this.#progress.step = at.step;
     this.#progress.globalStep = at.globalStep;
     if (at.seconds !== undefined) this.#activeSeconds = at.seconds;
-    this.#keep(point);
+    this.#curve.add(point);
     this.#pending.push(point);
     this.#flushTimer ??= setTimeout(() => this.#flush(), this.#flushMs);
-  }
-
-  /** Adds a point to the history, in buckets of `stride` steps, halving it when full. */
-  #keep(point: LivePoint): void {
-    this.#bucket.push(point);
-    if (this.#bucket.length < this.#stride) return;
-    this.#points.push(mean(this.#bucket));
-    this.#bucket = [];
-    if (this.#points.length >= MAX_POINTS) {
-      const merged: LivePoint[] = [];
-      for (let i = 0; i + 1 < this.#points.length; i += 2) {
-        merged.push(mean([this.#points[i], this.#points[i + 1]]));
-      }
-      this.#points = merged;
-      this.#stride *= 2;
-    }
   }
 
   #flush(): void {
@@ -513,23 +405,4 @@ export class LiveTraining {
   #emit(event: LiveEvent): void {
     for (const listener of this.#listeners) listener(event);
   }
-}
-
-/** The mean of some points, at the step of the last. */
-function mean(points: LivePoint[]): LivePoint {
-  const sum = { lossD: 0, lossG: 0, dReal: 0, dFake: 0 };
-  for (const p of points) {
-    sum.lossD += p.lossD;
-    sum.lossG += p.lossG;
-    sum.dReal += p.dReal;
-    sum.dFake += p.dFake;
-  }
-  const n = points.length;
-  return {
-    step: points[n - 1].step,
-    lossD: sum.lossD / n,
-    lossG: sum.lossG / n,
-    dReal: sum.dReal / n,
-    dFake: sum.dFake / n,
-  };
 }

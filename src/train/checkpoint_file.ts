@@ -9,7 +9,9 @@
 import { dirname } from "node:path";
 import { CheckpointError } from "../errors.ts";
 import { describeFsError, readFileOr, writeFileAtomic } from "../fs.ts";
-import { type Checkpoint, decodeCheckpoint, encodeCheckpoint } from "./checkpoint.ts";
+import type { Checkpoint } from "./checkpoint.ts";
+import { decodeCheckpoint, encodeCheckpoint } from "./run/checkpoint_codec.ts";
+import { RUN_LAYOUT } from "./run/layout.ts";
 
 /**
  * The checkpoint's name in a run directory.
@@ -21,7 +23,7 @@ import { type Checkpoint, decodeCheckpoint, encodeCheckpoint } from "./checkpoin
  * console.log(`runs/lite/${CHECKPOINT_FILE}`); // runs/lite/checkpoint.ckpt
  * ```
  */
-export const CHECKPOINT_FILE = "checkpoint.ckpt";
+export const CHECKPOINT_FILE: string = RUN_LAYOUT.checkpoint;
 
 /**
  * Writes a checkpoint atomically.

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { writeFileAtomic } from "../fs.ts";
 import { encodeGif } from "../sample/animation.ts";
 import type { RasterImage } from "../sample/grid.ts";
+import { RUN_LAYOUT } from "./run/layout.ts";
 
 /**
  * The time-lapse's name in a run's `samples/` directory.
@@ -22,7 +23,7 @@ import type { RasterImage } from "../sample/grid.ts";
  * console.log(`runs/lite/samples/${PROGRESS_GIF}`); // runs/lite/samples/progress.gif
  * ```
  */
-export const PROGRESS_GIF = "progress.gif";
+export const PROGRESS_GIF: string = RUN_LAYOUT.progressGif;
 
 /** Frame delay of the time-lapse, and how long its last frame (the newest grid) is held, in ms. */
 const DELAY = 250, HOLD = 1500;
@@ -34,7 +35,7 @@ const DELAY = 250, HOLD = 1500;
  * @returns `epoch-NNN.png`.
  */
 export function epochGridName(epoch: number): string {
-  return `epoch-${String(epoch).padStart(3, "0")}.png`;
+  return RUN_LAYOUT.epochGrid(epoch);
 }
 
 /** The most frames the time-lapse holds; a longer run shows evenly spaced epochs. */

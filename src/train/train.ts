@@ -17,11 +17,6 @@ import { resolveTrainOptions, type StepInfo, type TrainOptions } from "./options
 import { checkTrainState, type TrainState } from "./state.ts";
 import { createGanStep, type GanStep, type StepStats } from "./step.ts";
 
-// TODO(merge): src/train/run.ts and src/train/checkpoint.ts import these from here; once they
-// import them from options.ts and state.ts, drop these two lines.
-export { type EpochInfo, type ResolvedTrainOptions, resolveTrainOptions } from "./options.ts";
-export type { StepInfo, TrainOptions, TrainState };
-
 /** What {@linkcode trainGAN} returns. */
 export interface TrainResult {
   /** Epochs finished completely. */

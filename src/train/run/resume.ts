@@ -6,11 +6,12 @@
  */
 
 import { join } from "node:path";
-import { CheckpointError, RunDirectoryError } from "../errors.ts";
-import { describeFsError } from "../fs.ts";
-import type { Checkpoint } from "./checkpoint.ts";
-import { CHECKPOINT_FILE, readCheckpoint } from "./checkpoint_file.ts";
-import type { TrainRunOptions } from "./run.ts";
+import { CheckpointError, RunDirectoryError } from "../../errors.ts";
+import { describeFsError } from "../../fs.ts";
+import type { Checkpoint } from "../checkpoint.ts";
+import { readCheckpoint } from "../checkpoint_file.ts";
+import { RUN_LAYOUT } from "./layout.ts";
+import type { TrainRunOptions } from "./options.ts";
 
 /** What a run directory offers to resume from. */
 export interface ResumePoint {
@@ -83,8 +84,8 @@ export function optionsFromSettings(
  * @throws {CheckpointError} If its checkpoint is damaged, or does not agree with `config.json`.
  */
 export async function findResumePoint(dir: string): Promise<ResumePoint> {
-  const checkpointPath = join(dir, CHECKPOINT_FILE);
-  const configPath = join(dir, "config.json");
+  const checkpointPath = join(dir, RUN_LAYOUT.checkpoint);
+  const configPath = join(dir, RUN_LAYOUT.config);
   let config: Record<string, unknown> | undefined;
   let configFault: string | undefined;
   try {
@@ -130,7 +131,7 @@ export async function findResumePoint(dir: string): Promise<ResumePoint> {
     }
     throw new RunDirectoryError(
       dir,
-      `cannot resume: no ${CHECKPOINT_FILE}, and ${configFault} (not a run directory?)`,
+      `cannot resume: no ${RUN_LAYOUT.checkpoint}, and ${configFault} (not a run directory?)`,
     );
   }
   const fail = (fault: string): never => {

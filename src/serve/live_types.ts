@@ -1,0 +1,123 @@
+/**
+ * What the live view's hub tells pages: where a run is and how far, its curves' points, its
+ * epochs, and the events that carry them; and the hub's options.
+ *
+ * @module
+ */
+
+import type { RunEvaluation } from "../train/run/options.ts";
+
+/** Where a live run is. */
+export type LiveState = "waiting" | "running" | "paused" | "stopping" | "stopped" | "done";
+
+/** One point of the live curves: a step, or the mean of the `steps` steps ending at `step`. */
+export interface LivePoint {
+  /** Global step (from 1) of the last step the point covers. */
+  step: number;
+  /** Discriminator loss. */
+  lossD: number;
+  /** Generator loss. */
+  lossG: number;
+  /** D(x). */
+  dReal: number;
+  /** D(G(z)). */
+  dFake: number;
+}
+
+/** How far a live run is. */
+export interface LiveProgress {
+  /** The current epoch, from 1 (0 before the first step). */
+  epoch: number;
+  /** Epochs in the run. */
+  epochs: number;
+  /** The step within the epoch. */
+  step: number;
+  /** Steps per epoch (0 while unknown). */
+  stepsPerEpoch: number;
+  /** Steps since the start. */
+  globalStep: number;
+  /** Seconds spent training, pauses not counted. */
+  seconds: number;
+  /** Estimated seconds to the end, or null while unknown. */
+  eta: number | null;
+}
+
+/** A finished epoch, as the page shows it. */
+export interface LiveEpoch {
+  /** The epoch, from 1. */
+  epoch: number;
+  /** Mean discriminator loss over the epoch. */
+  lossD: number;
+  /** Mean generator loss. */
+  lossG: number;
+  /** Mean D(x). */
+  dReal: number;
+  /** Mean D(G(z)). */
+  dFake: number;
+  /** Wall time of the epoch in seconds. */
+  seconds: number;
+  /** URL path of the epoch's fixed-noise grid, when the run writes one. */
+  grid: string | null;
+}
+
+/** What describes a run before it starts. */
+export interface LiveRunInfo {
+  /** The preset's name. */
+  preset: string;
+  /** Epochs planned. */
+  epochs: number;
+  /** Steps per epoch, if known. */
+  stepsPerEpoch?: number;
+  /** Where the run writes (shown on the page). */
+  out?: string;
+}
+
+/** Everything a page needs when it connects: the run so far. */
+export interface LiveSnapshot {
+  /** The run's description, or null before it starts. */
+  run: LiveRunInfo | null;
+  /** Where it is. */
+  state: LiveState;
+  /** Whether the page may pause, resume and stop it. */
+  controllable: boolean;
+  /** How far it is. */
+  progress: LiveProgress;
+  /** The curves so far (points averaged over `stride` steps once there are many). */
+  points: LivePoint[];
+  /** Steps per point in `points`. */
+  stride: number;
+  /** Finished epochs. */
+  epochs: LiveEpoch[];
+  /** Evaluations (FID, IS, coverage, precision, recall, …). */
+  evaluations: RunEvaluation[];
+  /** Health warnings. */
+  warnings: { epoch: number; kind: string; message: string }[];
+}
+
+/** A message to pages: its kind (the SSE event name) and JSON data. */
+export interface LiveEvent {
+  /** `snapshot`, `steps`, `epoch`, `evaluation`, `warning` or `state`. */
+  type: string;
+  /** The event's data. */
+  data: unknown;
+}
+
+/** Options of {@linkcode LiveTraining}. */
+export interface LiveTrainingOptions {
+  /**
+   * Whether pages may pause, resume and stop the run (true for a run in this process, false for
+   * one followed through its files).
+   * @default {true}
+   */
+  controllable?: boolean;
+  /**
+   * URL path prefix of the run directory's files, for the epochs' grids; no grids when null.
+   * @default {"/files/"}
+   */
+  filesPrefix?: string | null;
+  /**
+   * Milliseconds between messages carrying new steps (steps come faster than pages need them).
+   * @default {200}
+   */
+  flushMs?: number;
+}
