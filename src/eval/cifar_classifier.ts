@@ -12,7 +12,7 @@
 import * as tfl from "@tensorflow/tfjs-layers";
 import type { LayersModel } from "../tf_types.ts";
 import { classifierFromFiles } from "./classifier.ts";
-import { CIFAR_CLASSIFIER_FILES } from "./cifar_classifier_weights.ts";
+import { CIFAR_CLASSIFIER_FILES } from "./classifier_data.ts";
 
 /** Units of the CIFAR classifier's penultimate layer: the size of its features. */
 export const CIFAR_FEATURE_DIM = 64;

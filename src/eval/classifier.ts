@@ -12,7 +12,7 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import type { ImageSet } from "../data/images.ts";
 import { checkInteger } from "../errors.ts";
 import type { LayersModel } from "../tf_types.ts";
-import { CLASSIFIER_FILES } from "./classifier_weights.ts";
+import { CLASSIFIER_FILES } from "./classifier_data.ts";
 
 /** Units of the penultimate layer: the size of the features. */
 export const FEATURE_DIM = 64;
