@@ -12,6 +12,7 @@
  * console.log(fid < 5, is > 9, coverage); // true true 10
  * ```
  *
+ * `selectBackend` comes along because tf.js needs a backend before the first classification.
  * Samples written by `cli.ts sample --out FILE.idx` read back with `readIdx` and `bytesToPixels`
  * from `@gan/mnist/data`; a generator in memory is judged by `evaluateGenerator`. Everything here
  * is also exported by `@gan/mnist`.
@@ -38,5 +39,14 @@ export {
 } from "./precision_recall.ts";
 export { type ClassScores, classScores, type ClassScoresOptions } from "./scores.ts";
 export { sqrtmSymmetric, type SymmetricEigen, symmetricEigen } from "./linalg.ts";
+export {
+  type BackendChoice,
+  type BackendName,
+  type BackendSelection,
+  BackendUnavailableError,
+  selectBackend,
+  type SelectBackendOptions,
+  type WasmKernels,
+} from "../backend/select.ts";
 export type { ImageSet } from "../data/images.ts";
 export type { LayersModel } from "../tf_types.ts";
