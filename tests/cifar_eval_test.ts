@@ -12,10 +12,10 @@ import {
 import {
   CIFAR_CLASSIFIER_INFO,
   CIFAR_TEST_FEATURE_STATISTICS,
-} from "../src/eval/cifar_classifier_weights.ts";
+} from "../src/eval/classifier_data.ts";
 import { CLASS_COUNT, classifyImages, fromBase64 } from "../src/eval/classifier.ts";
 import { evaluate } from "../src/eval/evaluate.ts";
-import { classifierAccuracy } from "../src/eval/train_classifier.ts";
+import { classifierAccuracy } from "../tools/classifier/score.ts";
 import { saveModel } from "../src/io/model_files.ts";
 import { createGenerator } from "../src/models/create.ts";
 import { Random } from "../src/random.ts";

@@ -12,11 +12,12 @@ import {
   FEATURE_DIM,
   loadClassifier,
 } from "../src/eval/classifier.ts";
-import { CLASSIFIER_INFO, TEST_FEATURE_STATISTICS } from "../src/eval/classifier_weights.ts";
+import { CLASSIFIER_INFO, TEST_FEATURE_STATISTICS } from "../src/eval/classifier_data.ts";
 import { evaluate, evaluateGenerator } from "../src/eval/evaluate.ts";
 import { featureStatistics } from "../src/eval/fid.ts";
 import { featureManifold, precisionRecall, shareInManifold } from "../src/eval/precision_recall.ts";
-import { classifierAccuracy, trainingForward } from "../src/eval/train_classifier.ts";
+import { classifierAccuracy } from "../tools/classifier/score.ts";
+import { trainingForward } from "../tools/classifier/train_classifier.ts";
 import { saveModel } from "../src/io/model_files.ts";
 import { createGenerator } from "../src/models/create.ts";
 import { writeImagesIdx } from "../src/sample/files.ts";

@@ -1,6 +1,6 @@
 /**
  * The CIFAR-10 classifier the evaluator judges 32×32 colour samples with: a small all-convolutional
- * CNN whose weights ship inside the package as float16 (`cifar_classifier_weights.ts`, made by
+ * CNN whose weights ship inside the package as float16 (`cifar_classifier_weights.json`, made by
  * `deno task train-cifar-classifier --data DIR`). Its penultimate layer (64 units, before their
  * ReLU) gives the features for FID and precision/recall; its softmax the class probabilities.
  * Like the MNIST classifier it stands in for Inception: its numbers compare runs of this library,
@@ -12,7 +12,7 @@
 import * as tfl from "@tensorflow/tfjs-layers";
 import type { LayersModel } from "../tf_types.ts";
 import { classifierFromFiles } from "./classifier.ts";
-import { CIFAR_CLASSIFIER_FILES } from "./cifar_classifier_weights.ts";
+import { CIFAR_CLASSIFIER_FILES } from "./classifier_data.ts";
 
 /** Units of the CIFAR classifier's penultimate layer: the size of its features. */
 export const CIFAR_FEATURE_DIM = 64;

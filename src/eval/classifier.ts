@@ -1,6 +1,6 @@
 /**
  * The MNIST classifier the evaluator judges samples with: a small CNN whose weights ship inside
- * the package (`classifier_weights.ts`, made by `deno task train-classifier`), so that it loads
+ * the package (`classifier_weights.json`, made by `deno task train-classifier`), so that it loads
  * without file access, in Deno or a browser. Its penultimate layer (64 units, before their ReLU)
  * gives the features for FID and precision/recall; its softmax gives the class probabilities.
  *
@@ -12,7 +12,7 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import type { ImageSet } from "../data/images.ts";
 import { checkInteger } from "../errors.ts";
 import type { LayersModel } from "../tf_types.ts";
-import { CLASSIFIER_FILES } from "./classifier_weights.ts";
+import { CLASSIFIER_FILES } from "./classifier_data.ts";
 
 /** Units of the penultimate layer: the size of the features. */
 export const FEATURE_DIM = 64;

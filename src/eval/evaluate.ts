@@ -13,7 +13,6 @@ import { checkInteger, checkNumber } from "../errors.ts";
 import { sample } from "../sample/sample.ts";
 import type { LayersModel } from "../tf_types.ts";
 import { CIFAR_CLASSIFIER_IMAGE_SHAPE, loadCifarClassifier } from "./cifar_classifier.ts";
-import { CIFAR_TEST_FEATURE_STATISTICS } from "./cifar_classifier_weights.ts";
 import {
   checkImageShape,
   CLASS_COUNT,
@@ -22,7 +21,7 @@ import {
   fromBase64,
   loadClassifier,
 } from "./classifier.ts";
-import { TEST_FEATURE_STATISTICS } from "./classifier_weights.ts";
+import { CIFAR_TEST_FEATURE_STATISTICS, TEST_FEATURE_STATISTICS } from "./classifier_data.ts";
 import { type FeatureStatistics, featureStatistics, frechetDistance } from "./fid.ts";
 import { type FeatureManifold, featureManifold, precisionRecall } from "./precision_recall.ts";
 import { classScores } from "./scores.ts";

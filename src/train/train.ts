@@ -13,7 +13,7 @@ import type { LayersModel } from "../tf_types.ts";
 import { Random } from "../random.ts";
 import { latentMixtureOf, latentNoise } from "../models/prior.ts";
 import { checkModels } from "./check_models.ts";
-import { resolveTrainOptions, type StepInfo, type TrainOptions } from "./options.ts";
+import { resolveTrainOptions, type TrainOptions } from "./options.ts";
 import { checkTrainState, type TrainState } from "./state.ts";
 import { createGanStep, type GanStep, type StepStats } from "./step.ts";
 
