@@ -14,8 +14,6 @@ import {
 import { isShared } from "./shared_heap.ts";
 import type { KernelExports } from "./abi.ts";
 
-export type { KernelExports } from "./abi.ts";
-
 /** What our kernels need from tf.js-wasm's backend object (its emscripten module). */
 export interface WasmBackendInternals {
   wasm: {
