@@ -22,6 +22,8 @@ import {
   KERNELS_MT_WASM_BASE64,
   KERNELS_WASM_BASE64,
 } from "../src/backend/kernels/kernels_wasm.ts";
+import { KERNELS } from "../src/backend/kernels/abi.ts";
+import { abiHeader } from "../tools/kernels/abi_header.ts";
 import { Random } from "../src/random.ts";
 import { TensorAdam } from "../src/train/adam.ts";
 import { both, maxError, trainingTrace } from "./helpers.ts";
@@ -321,21 +323,55 @@ Deno.test("TensorAdam's fused kernel gives tf.js's AdamOptimizer's numbers, bit 
   await selectBackend("wasm");
 });
 
-Deno.test("kernels_wasm.ts holds the four builds, which write nothing but the buffers they are given", async () => {
-  const dir = new URL("../src/backend/kernels/", import.meta.url);
-  const builds = [
-    ["kernels.wasm", KERNELS_WASM_BASE64, false],
-    ["kernels_mt.wasm", KERNELS_MT_WASM_BASE64, true],
-    ["kernels_fma.wasm", KERNELS_FMA_WASM_BASE64, false],
-    ["kernels_fma_mt.wasm", KERNELS_FMA_MT_WASM_BASE64, true],
-  ] as const;
-  for (const [file, base64, shared] of builds) {
-    const bytes = await Deno.readFile(new URL(file, dir));
-    deepEqual(
-      Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)),
-      bytes,
-      `${file} and kernels_wasm.ts differ: run deno task build:kernels`,
+/** The four builds kernels_wasm.ts holds: name, bytes, and whether it imports a shared memory. */
+const BUILDS = [
+  ["kernels.wasm", KERNELS_WASM_BASE64, false],
+  ["kernels_mt.wasm", KERNELS_MT_WASM_BASE64, true],
+  ["kernels_fma.wasm", KERNELS_FMA_WASM_BASE64, false],
+  ["kernels_fma_mt.wasm", KERNELS_FMA_MT_WASM_BASE64, true],
+].map(([file, base64, shared]) => ({
+  file: file as string,
+  bytes: Uint8Array.from(atob(base64 as string), (c) => c.charCodeAt(0)),
+  shared: shared as boolean,
+}));
+
+Deno.test("every build exports exactly abi.ts's kernels, each with its number of arguments", () => {
+  for (const { file, bytes, shared } of BUILDS) {
+    if (file.includes("fma") && !WebAssembly.validate(bytes)) continue;
+    const module = new WebAssembly.Module(bytes);
+    const memory = new WebAssembly.Memory({ initial: 2, maximum: 2, shared });
+    const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+    // The fma builds also export their hand-written micro-kernel (micro_kernel.wat exports it
+    // for the linker); nothing calls it from outside.
+    const exported = WebAssembly.Module.exports(module).filter((e) =>
+      e.name !== "micro_kernel_fma"
     );
+    deepEqual(
+      exported.map(({ name, kind }) => `${kind} ${name}`),
+      Object.keys(KERNELS).map((name) => `function ${name}`),
+      `${file} and abi.ts's KERNELS differ: run deno task build:kernels`,
+    );
+    for (const [name, { args }] of Object.entries(KERNELS)) {
+      equal(
+        (exports[name] as (...args: number[]) => unknown).length,
+        args.length,
+        `${file} ${name}`,
+      );
+    }
+  }
+});
+
+Deno.test("the kernels' C header is the one abi.ts generates", async () => {
+  const header = new URL("../src/backend/kernels/wasm/abi.h", import.meta.url);
+  equal(
+    await Deno.readTextFile(header),
+    abiHeader(),
+    "abi.h is stale: run deno task build:kernels",
+  );
+});
+
+Deno.test("kernels_wasm.ts holds the four builds, which write nothing but the buffers they are given", () => {
+  for (const { file, bytes, shared } of BUILDS) {
     if (file.includes("fma") && !WebAssembly.validate(bytes)) continue;
     // On tf.js's heap everything outside the given buffers belongs to tf.js: poison the whole
     // memory, multiply, and check that only C and the scratch changed.

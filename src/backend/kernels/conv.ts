@@ -5,7 +5,7 @@
  *
  * tf.js 4.22's WASM backend cannot train a convolutional network: `Conv2DBackpropFilter` and
  * `UnsortedSegmentSum` are not registered at all (tfjs issue 8474), and `Conv2DBackpropInput` is a
- * scalar loop. Here each convolution is one product on our SIMD kernel (`kernels.c`) around an
+ * scalar loop. Here each convolution is one product on our SIMD kernel (`wasm/gemm.c`) around an
  * im2col (every receptive field laid out as one row) or its adjoint col2im:
  *
  * - forward: `y = cols(x) · W`, W the HWIO filter read as a `(fh·fw·inC) × outC` matrix;
@@ -20,6 +20,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { type HeapKernels, heapKernels, type WasmBackendInternals } from "./module.ts";
 import { splitGemm } from "./pool.ts";
+import { CONV_SHAPE, EPILOGUE, epilogueCode } from "./abi.ts";
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 type ConvInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
@@ -28,25 +29,31 @@ interface Backend extends WasmBackendInternals {
   makeOutput(shape: number[], dtype: string): tf.TensorInfo;
 }
 
-/** Writes the 14 ints kernels.c's im2col/col2im read (enum CV_*) and returns their offset. */
+/** The convolution's geometry by the names of abi.ts's CONV_SHAPE. */
+const shapeFields = (info: ConvInfo): Record<(typeof CONV_SHAPE)[number], number> => ({
+  batch: info.batchSize,
+  inH: info.inHeight,
+  inW: info.inWidth,
+  inC: info.inChannels,
+  outH: info.outHeight,
+  outW: info.outWidth,
+  fH: info.filterHeight,
+  fW: info.filterWidth,
+  strideH: info.strideHeight,
+  strideW: info.strideWidth,
+  padTop: info.padInfo.top,
+  padLeft: info.padInfo.left,
+  dilH: info.dilationHeight,
+  dilW: info.dilationWidth,
+});
+
+/** Writes the ints im2col/col2im read (abi.ts's CONV_SHAPE, in order) and returns their offset. */
 function shapeOf(kernels: HeapKernels, info: ConvInfo): number {
   const at = kernels.buffer("conv-shape", 16);
-  new Int32Array(kernels.memory.buffer, at, 14).set([
-    info.batchSize,
-    info.inHeight,
-    info.inWidth,
-    info.inChannels,
-    info.outHeight,
-    info.outWidth,
-    info.filterHeight,
-    info.filterWidth,
-    info.strideHeight,
-    info.strideWidth,
-    info.padInfo.top,
-    info.padInfo.left,
-    info.dilationHeight,
-    info.dilationWidth,
-  ]);
+  const fields = shapeFields(info);
+  new Int32Array(kernels.memory.buffer, at, CONV_SHAPE.length).set(
+    CONV_SHAPE.map((f) => fields[f]),
+  );
   return at;
 }
 
@@ -101,9 +108,6 @@ const isNhwc = (dataFormat: unknown): boolean =>
 
 const float32 = (...ts: tf.TensorInfo[]): boolean => ts.every((t) => t.dtype === "float32");
 
-/** Activations the product's epilogue applies (kernels.c); others go to tf.js's kernel. */
-const EPILOGUES: Record<string, number> = { linear: 0, relu: 1, relu6: 2, leakyrelu: 3 };
-
 /**
  * `Conv2D`, or `FusedConv2D` (with a bias and an activation, as tf.js-layers' Conv2D runs), on
  * our kernel; tf.js's `original` for what it does not cover.
@@ -125,7 +129,8 @@ export function conv2dKernel(original: tf.KernelFunc, fused = false): tf.KernelF
       activation?: string;
       leakyreluAlpha?: number;
     };
-    const act = fused ? EPILOGUES[a.activation ?? "linear"] : 0;
+    // Activations the product's epilogue applies; for others (undefined) tf.js's kernel runs.
+    const act = fused ? epilogueCode(a.activation) : EPILOGUE.linear;
     const outChannels = filter.shape[3];
     if (
       !isNhwc(a.dataFormat) || !float32(x, filter) || act === undefined ||

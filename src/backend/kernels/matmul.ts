@@ -10,9 +10,7 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import { type HeapKernels, heapKernels } from "./module.ts";
 import { splitGemm } from "./pool.ts";
-
-/** Activations the kernel applies itself; others go to tf.js's kernel. */
-const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, relu6: 2, leakyrelu: 3 };
+import { EPILOGUE, epilogueCode } from "./abi.ts";
 
 const size = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
 
@@ -104,7 +102,8 @@ export function matMulKernel(original: tf.KernelFunc, fused: boolean): tf.Kernel
       leakyreluAlpha?: number;
     };
     const bias = fused ? (args.inputs as { bias?: tf.TensorInfo }).bias : undefined;
-    const act = fused ? ACTIVATIONS[attrs.activation ?? "linear"] : 0;
+    // Activations the kernel applies itself; for others (undefined) tf.js's kernel runs.
+    const act = fused ? epilogueCode(attrs.activation) : EPILOGUE.linear;
     const p = productShape(a, b, attrs.transposeA, attrs.transposeB);
     const supported = p !== undefined && act !== undefined && a.dtype === "float32" &&
       b.dtype === "float32" && (!bias || (bias.dtype === "float32" && size(bias.shape) === p.n)) &&

@@ -1,5 +1,5 @@
 /**
- * Our WASM SIMD kernels (kernels.c), instantiated on tf.js's own WASM heap: the module imports
+ * Our WASM SIMD kernels (wasm/*.c), instantiated on tf.js's own WASM heap: the module imports
  * tf.js-wasm's memory, so the kernels read and write tensors where they lie, with no copies.
  *
  * @module
@@ -12,105 +12,7 @@ import {
   KERNELS_WASM_BASE64,
 } from "./kernels_wasm.ts";
 import { isShared } from "./shared_heap.ts";
-
-/** The functions kernels.c exports; pointers are byte offsets into tf.js-wasm's heap. */
-export interface KernelExports {
-  /** Floats of scratch `gemm` needs for a range of `rows` rows. */
-  gemm_scratch_floats(rows: number, cols: number): number;
-  /** C = act(op(A)·op(B) + bias) on rows [m0, m1) and columns [n0, n1). */
-  gemm(
-    a: number,
-    b: number,
-    c: number,
-    m: number,
-    n: number,
-    k: number,
-    transA: number,
-    transB: number,
-    bias: number,
-    act: number,
-    alpha: number,
-    m0: number,
-    m1: number,
-    n0: number,
-    n1: number,
-    scratch: number,
-  ): void;
-  /** out = a + b. */
-  add(a: number, b: number, out: number, n: number): void;
-  /** out[j] = Σ_i x[i·cols + j]. */
-  sum_rows(x: number, out: number, rows: number, cols: number): void;
-  /** where(x > 0, dy, dy·alpha). */
-  leaky_relu_grad(x: number, dy: number, out: number, n: number, alpha: number): void;
-  /** dy · step(x). */
-  relu_grad(x: number, dy: number, out: number, n: number): void;
-  /** (1 - y²) · dy. */
-  tanh_grad(y: number, dy: number, out: number, n: number): void;
-  /** Receptive fields of NHWC images as rows, rows [r0, r1); `shape` points at 14 ints. */
-  im2col(x: number, cols: number, shape: number, r0: number, r1: number): void;
-  /** The adjoint of im2col for images [b0, b1) (zeroes them first). */
-  col2im(cols: number, dx: number, shape: number, b0: number, b1: number): void;
-  /** out = 0; out[ids[i]] += x[i] for rows i of `inner` values. */
-  segment_sum(
-    x: number,
-    ids: number,
-    out: number,
-    rows: number,
-    inner: number,
-    segments: number,
-  ): void;
-  /** max(x, 0). */
-  relu(x: number, out: number, n: number): void;
-  /** x < 0 ? alpha·x : x. */
-  leaky_relu(x: number, out: number, n: number, alpha: number): void;
-  /** tanh(x), within 2 ulp. */
-  tanh_f32(x: number, out: number, n: number): void;
-  /** BatchNorm in training mode over the rows: y, and the batch mean and biased variance. */
-  batch_norm_train(
-    x: number,
-    gamma: number,
-    beta: number,
-    y: number,
-    mean: number,
-    variance: number,
-    rows: number,
-    cols: number,
-    epsilon: number,
-  ): void;
-  /** The gradient of `batch_norm_train` for x, gamma and beta. */
-  batch_norm_train_grad(
-    x: number,
-    dy: number,
-    gamma: number,
-    mean: number,
-    variance: number,
-    dx: number,
-    dgamma: number,
-    dbeta: number,
-    rows: number,
-    cols: number,
-    epsilon: number,
-  ): void;
-  /** One fused Adam update of `n` values. */
-  adam(
-    x: number,
-    g: number,
-    m: number,
-    v: number,
-    xOut: number,
-    mOut: number,
-    vOut: number,
-    n: number,
-    lr: number,
-    beta1: number,
-    beta2: number,
-    oneMinusBeta1: number,
-    oneMinusBeta2: number,
-    oneMinusAccBeta1: number,
-    oneMinusAccBeta2: number,
-    epsilon: number,
-  ): void;
-}
+import type { KernelExports } from "./abi.ts";
 
 /** What our kernels need from tf.js-wasm's backend object (its emscripten module). */
 export interface WasmBackendInternals {

@@ -15,6 +15,7 @@
 
 import type { HeapKernels } from "./module.ts";
 import { isShared } from "./shared_heap.ts";
+import { EPILOGUE, floatArgs, type KernelName } from "./abi.ts";
 
 /** One product: byte offsets on tf.js's heap, sizes, and the epilogue. */
 export interface GemmJob {
@@ -28,7 +29,7 @@ export interface GemmJob {
   transB: boolean;
   /** Offset of an N-float bias, or 0 for none (the default). */
   bias?: number;
-  /** 0 linear (the default), 1 relu, 2 relu6, 3 leaky ReLU. */
+  /** The epilogue's code (abi.ts's EPILOGUE), linear by default. */
   act?: number;
   /** Leaky ReLU's slope. */
   alpha?: number;
@@ -48,23 +49,20 @@ const WORKER_TIMEOUT_MS = 10_000;
 // slots read as either; a float32 argument round-trips exactly).
 const STATE = 0, OP = 1, ARGS = 2, SLOTS = 20;
 const IDLE = 0, GO = 1, STOP = 2, DONE = 3, RUNNING = 4;
-const OP_GEMM = 0, OP_ADAM = 1;
+/** The kernels the worker runs, by their op number (the index here). */
+const OPS: KernelName[] = ["gemm", "adam"];
+const OP_GEMM = OPS.indexOf("gemm"), OP_ADAM = OPS.indexOf("adam");
 /** How long the worker polls for its next job before it sleeps (ms). */
 const SPIN_MS = 2;
-/** Which of a job's arguments are float32 (the rest are int32). */
-const FLOAT_ARGS: Record<number, boolean[]> = {
-  // gemm(a, b, c, m, n, k, transA, transB, bias, act, alpha, m0, m1, n0, n1, scratch)
-  [OP_GEMM]: Array.from({ length: 16 }, (_, i) => i === 10),
-  // adam(x, g, m, v, xOut, mOut, vOut, n, lr, β1, β2, 1-β1, 1-β2, 1-β1ᵗ, 1-β2ᵗ, ε)
-  [OP_ADAM]: Array.from({ length: 16 }, (_, i) => i >= 8),
-};
+/** Which of each op's arguments are float32 (the rest are int32), from abi.ts's signatures. */
+const FLOAT_ARGS: boolean[][] = OPS.map(floatArgs);
 
 /** The worker's program (CommonJS, run by node:worker_threads with `eval`). */
 const WORKER_SOURCE = `
 const { parentPort } = require("node:worker_threads");
 parentPort.once("message", ({ module, memory, control, floatArgs }) => {
-  const { gemm, adam } = new WebAssembly.Instance(module, { env: { memory } }).exports;
-  const kernels = { ${OP_GEMM}: gemm, ${OP_ADAM}: adam };
+  const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  const kernels = ${JSON.stringify(OPS)}.map((name) => exports[name]);
   const i32 = new Int32Array(control), f32 = new Float32Array(control);
   for (;;) {
     let state = Atomics.load(i32, ${STATE});
@@ -268,7 +266,7 @@ export function splitGemm(kernels: HeapKernels, job: GemmJob): void {
       job.transA ? 1 : 0,
       job.transB ? 1 : 0,
       job.bias ?? 0,
-      job.act ?? 0,
+      job.act ?? EPILOGUE.linear,
       job.alpha ?? 0,
       m0,
       m1,

@@ -1,6 +1,6 @@
 ;; The 4×8 micro-kernel with fused multiply-adds (WebAssembly relaxed SIMD), hand-written:
 ;; clang 14 has no relaxed-SIMD intrinsics. Same tile, same packed panels and the same
-;; shuffle-broadcast of A as micro_kernel in kernels.c; each c += a·b is one f32x4.relaxed_madd,
+;; shuffle-broadcast of A as micro_kernel in gemm.c; each c += a·b is one f32x4.relaxed_madd,
 ;; which V8 runs as a hardware FMA where the CPU has one (about 35% faster on the 2-core test
 ;; machine: half the instructions, shorter dependency chains). Linked into kernels_fma*.wasm.
 ;;

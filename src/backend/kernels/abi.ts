@@ -1,0 +1,264 @@
+/**
+ * The kernels' interface, defined once: the codes of the products' epilogues, the layout of a
+ * convolution's shape, and every function the WASM module exports with its arguments in order.
+ *
+ * The TypeScript side imports these; the C side includes `wasm/abi.h`, which
+ * `deno task build:kernels` generates from this file (tools/kernels/abi_header.ts), so a C
+ * definition that disagrees with a signature here does not compile. tests/kernels_test.ts checks
+ * that the compiled module exports exactly these names with these numbers of arguments.
+ *
+ * @example The code of a fused leaky ReLU, and gemm's arguments
+ * ```ts
+ * import { epilogueCode, KERNELS } from "./abi.ts";
+ *
+ * epilogueCode("leakyrelu"); // 3
+ * KERNELS.gemm.args.length; // 16
+ * ```
+ *
+ * @module
+ */
+
+/**
+ * The activations a product's epilogue applies as it writes C (tf.js's fused activation names),
+ * and the code `gemm`'s `act` argument takes for each.
+ *
+ * @example
+ * ```ts
+ * import { EPILOGUE } from "./abi.ts";
+ *
+ * EPILOGUE.relu; // 1
+ * ```
+ */
+export const EPILOGUE = { linear: 0, relu: 1, relu6: 2, leakyrelu: 3 } as const;
+
+/** An activation the kernels' epilogue applies itself. */
+export type Epilogue = keyof typeof EPILOGUE;
+
+/**
+ * The epilogue code of a tf.js fused activation, or undefined where the kernels do not apply it
+ * (tf.js's kernel then runs instead).
+ *
+ * @param activation tf.js's activation name; none means linear.
+ * @returns Its code, or undefined.
+ *
+ * @example
+ * ```ts
+ * import { epilogueCode } from "./abi.ts";
+ *
+ * epilogueCode(undefined); // 0
+ * epilogueCode("sigmoid"); // undefined
+ * ```
+ */
+export function epilogueCode(activation: string | undefined): number | undefined {
+  const name = activation ?? "linear";
+  return Object.hasOwn(EPILOGUE, name) ? EPILOGUE[name as Epilogue] : undefined;
+}
+
+/**
+ * The 14 ints `im2col` and `col2im` read through their `shape` pointer, in order: the
+ * convolution's geometry as tf.js's `computeConv2DInfo` gives it.
+ *
+ * @example
+ * ```ts
+ * import { CONV_SHAPE } from "./abi.ts";
+ *
+ * CONV_SHAPE.indexOf("strideH"); // 8
+ * ```
+ */
+export const CONV_SHAPE = [
+  "batch",
+  "inH",
+  "inW",
+  "inC",
+  "outH",
+  "outW",
+  "fH",
+  "fW",
+  "strideH",
+  "strideW",
+  "padTop",
+  "padLeft",
+  "dilH",
+  "dilW",
+] as const;
+
+/**
+ * One argument's kind: `in` a pointer to floats the kernel reads, `out` a pointer to floats it
+ * writes, `ints` a pointer to int32s it reads, `i32` an int, `f32` a float. Pointers are byte
+ * offsets into the imported memory (tf.js-wasm's heap); every kind is an i32 in WebAssembly but
+ * `f32`.
+ */
+export type ArgKind = "in" | "out" | "ints" | "i32" | "f32";
+
+/** One exported function: what it computes, its arguments (`"kind name"`, in order), its result. */
+export interface KernelSignature {
+  /** What it computes (the header's comment). */
+  readonly doc: string;
+  /** Its arguments in order, each `"kind name"`. */
+  readonly args: readonly `${ArgKind} ${string}`[];
+  /** An int result, or none. */
+  readonly returns?: "i32";
+}
+
+/**
+ * Every function the kernels' module exports, in the order of the C sources. Matrices are
+ * row-major; `n` is a count of floats.
+ *
+ * @example Which of gemm's arguments are floats
+ * ```ts
+ * import { floatArgs } from "./abi.ts";
+ *
+ * floatArgs("gemm").indexOf(true); // 10 (alpha)
+ * ```
+ */
+export const KERNELS = {
+  gemm_scratch_floats: {
+    doc: "Floats of scratch `gemm` needs for a range of `rows` rows and `cols` columns.",
+    args: ["i32 rows", "i32 cols"],
+    returns: "i32",
+  },
+  gemm: {
+    doc: "C = act(op(A)·op(B) + bias) on rows [m0, m1) and columns [n0, n1); bias 0 for none.",
+    args: [
+      "in a",
+      "in b",
+      "out c",
+      "i32 m",
+      "i32 n",
+      "i32 k",
+      "i32 transA",
+      "i32 transB",
+      "in bias",
+      "i32 act",
+      "f32 alpha",
+      "i32 m0",
+      "i32 m1",
+      "i32 n0",
+      "i32 n1",
+      "out scratch",
+    ],
+  },
+  adam: {
+    doc: "One fused Adam update of `n` values, as tf.js's AdamOptimizer computes it.",
+    args: [
+      "in x",
+      "in g",
+      "in m",
+      "in v",
+      "out xOut",
+      "out mOut",
+      "out vOut",
+      "i32 n",
+      "f32 lr",
+      "f32 beta1",
+      "f32 beta2",
+      "f32 oneMinusBeta1",
+      "f32 oneMinusBeta2",
+      "f32 oneMinusAccBeta1",
+      "f32 oneMinusAccBeta2",
+      "f32 epsilon",
+    ],
+  },
+  add: { doc: "out = a + b.", args: ["in a", "in b", "out out", "i32 n"] },
+  sum_rows: {
+    doc: "out[j] = Σ_i x[i·cols + j], summed in order of i.",
+    args: ["in x", "out out", "i32 rows", "i32 cols"],
+  },
+  leaky_relu_grad: {
+    doc: "LeakyRelu's gradient: where(x > 0, dy, dy·alpha).",
+    args: ["in x", "in dy", "out out", "i32 n", "f32 alpha"],
+  },
+  relu_grad: {
+    doc: "Relu's gradient: dy · step(x).",
+    args: ["in x", "in dy", "out out", "i32 n"],
+  },
+  tanh_grad: {
+    doc: "Tanh's gradient from its output y: (1 - y²) · dy.",
+    args: ["in y", "in dy", "out out", "i32 n"],
+  },
+  tanh_f32: { doc: "tanh(x), within 2 ulp.", args: ["in x", "out out", "i32 n"] },
+  relu: { doc: "max(x, 0).", args: ["in x", "out out", "i32 n"] },
+  leaky_relu: { doc: "x < 0 ? alpha·x : x.", args: ["in x", "out out", "i32 n", "f32 alpha"] },
+  batch_norm_train: {
+    doc: "BatchNorm in training mode over the rows: y, and the batch mean and biased variance.",
+    args: [
+      "in x",
+      "in gamma",
+      "in beta",
+      "out y",
+      "out mean",
+      "out variance",
+      "i32 rows",
+      "i32 cols",
+      "f32 epsilon",
+    ],
+  },
+  batch_norm_train_grad: {
+    doc: "The gradient of `batch_norm_train` for x, gamma and beta.",
+    args: [
+      "in x",
+      "in dy",
+      "in gamma",
+      "in mean",
+      "in variance",
+      "out dx",
+      "out dgamma",
+      "out dbeta",
+      "i32 rows",
+      "i32 cols",
+      "f32 epsilon",
+    ],
+  },
+  im2col: {
+    doc: "Receptive fields of NHWC images as rows, rows [r0, r1); `shape` holds CONV_SHAPE.",
+    args: ["in x", "out cols", "ints shape", "i32 r0", "i32 r1"],
+  },
+  col2im: {
+    doc: "The adjoint of im2col for images [b0, b1) (zeroes them first).",
+    args: ["in cols", "out dx", "ints shape", "i32 b0", "i32 b1"],
+  },
+  segment_sum: {
+    doc: "out = 0; out[ids[i]] += x[i] for rows i of `inner` values (ids outside are dropped).",
+    args: ["in x", "ints ids", "out out", "i32 rows", "i32 inner", "i32 segments"],
+  },
+} as const satisfies Record<string, KernelSignature>;
+
+/** The name of an exported kernel function. */
+export type KernelName = keyof typeof KERNELS;
+
+type Numbers<T extends readonly unknown[]> = { -readonly [I in keyof T]: number };
+
+/**
+ * The module's exports as TypeScript sees them: each function of {@linkcode KERNELS}, taking its
+ * arguments (all numbers) in the order given there.
+ *
+ * @example
+ * ```ts ignore
+ * import type { KernelExports } from "./abi.ts";
+ *
+ * declare const e: KernelExports;
+ * e.relu(xOffset, outOffset, n);
+ * ```
+ */
+export type KernelExports = {
+  [K in KernelName]: (
+    ...args: Numbers<(typeof KERNELS)[K]["args"]>
+  ) => (typeof KERNELS)[K] extends { returns: "i32" } ? number : void;
+};
+
+/**
+ * Which of a kernel's arguments are floats (the rest are int32s), in order.
+ *
+ * @param name The kernel.
+ * @returns One flag per argument.
+ *
+ * @example
+ * ```ts
+ * import { floatArgs } from "./abi.ts";
+ *
+ * floatArgs("leaky_relu"); // [false, false, false, true]
+ * ```
+ */
+export function floatArgs(name: KernelName): boolean[] {
+  return KERNELS[name].args.map((arg) => arg.startsWith("f32 "));
+}
