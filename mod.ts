@@ -95,8 +95,8 @@ export {
 } from "./src/train/average.ts";
 export { spectralKernels, SpectralNorm } from "./src/train/spectral.ts";
 export { type AdamState } from "./src/train/adam.ts";
-export { type Checkpoint, type NamedWeight, type RunProgress } from "./src/train/checkpoint.ts";
-export { CHECKPOINT_FILE, readCheckpoint, writeCheckpoint } from "./src/train/checkpoint_file.ts";
+export { type Checkpoint, type NamedWeight, type RunProgress } from "./src/train/run/checkpoint.ts";
+export { CHECKPOINT_FILE, readCheckpoint, writeCheckpoint } from "./src/train/run/checkpoint_file.ts";
 export { findNonFiniteWeight, type NonFiniteWeight } from "./src/train/finite.ts";
 export {
   bundledMnistDir,
@@ -162,7 +162,7 @@ export {
   type StepRecord,
   type WarningRecord,
 } from "./src/train/run/log.ts";
-export { type CurvePoint, lossChartSvg, type MetricPoint } from "./src/train/chart.ts";
+export { type CurvePoint, lossChartSvg, type MetricPoint } from "./src/train/run/chart.ts";
 export {
   type HealthIssue,
   type HealthMetrics,
@@ -183,7 +183,7 @@ export {
 export { encodeGif, type GifOptions, imageFrames } from "./src/sample/animation.ts";
 export { encodePngGrid, gridImage, type GridOptions, type RasterImage } from "./src/sample/grid.ts";
 export { writeGif, writeImagesIdx, writePngGrid } from "./src/sample/files.ts";
-export { PROGRESS_GIF, writeProgressGif } from "./src/train/timelapse.ts";
+export { PROGRESS_GIF, writeProgressGif } from "./src/train/run/timelapse.ts";
 export {
   evaluate,
   evaluateGenerator,

@@ -6,7 +6,7 @@ import { Random } from "../src/random.ts";
 import { encodeGif, imageFrames } from "../src/sample/animation.ts";
 import { writeGif, writePngGrid } from "../src/sample/files.ts";
 import type { RasterImage } from "../src/sample/grid.ts";
-import { epochGridName, PROGRESS_GIF, writeProgressGif } from "../src/train/timelapse.ts";
+import { epochGridName, PROGRESS_GIF, writeProgressGif } from "../src/train/run/timelapse.ts";
 import { assertRejects, assertThrows, decodeGif } from "./helpers.ts";
 
 /** A grey frame whose pixels are a seeded pattern. */

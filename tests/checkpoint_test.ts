@@ -6,7 +6,7 @@ import { CheckpointError } from "../src/errors.ts";
 import { loadMnist } from "../src/data/mnist.ts";
 import { TensorAdam } from "../src/train/adam.ts";
 import { crc32, decodeCheckpoint, encodeCheckpoint } from "../src/train/run/checkpoint_codec.ts";
-import { readCheckpoint } from "../src/train/checkpoint_file.ts";
+import { readCheckpoint } from "../src/train/run/checkpoint_file.ts";
 import { findNonFiniteWeight } from "../src/train/finite.ts";
 import { createGenerator } from "../src/models/create.ts";
 import { trainRun } from "../src/train/run/mod.ts";

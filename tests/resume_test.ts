@@ -8,7 +8,7 @@ import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { decodeGif, makeMnistDir } from "./helpers.ts";
 import { Random } from "../src/random.ts";
-import { readCheckpoint, writeCheckpoint } from "../src/train/checkpoint_file.ts";
+import { readCheckpoint, writeCheckpoint } from "../src/train/run/checkpoint_file.ts";
 
 const CLI = new URL("../cli.ts", import.meta.url).pathname;
 

@@ -8,7 +8,7 @@ import { loadMnist } from "../src/data/mnist.ts";
 import { sample } from "../src/sample/sample.ts";
 import { resolveRunSettings, trainRun } from "../src/train/run/mod.ts";
 import { optionsFromSettings } from "../src/train/run/resume.ts";
-import { lossChartSvg } from "../src/train/chart.ts";
+import { lossChartSvg } from "../src/train/run/chart.ts";
 import { assertRejects, decodeGif, makeMnistDir } from "./helpers.ts";
 import { DEFAULT_PRESET, getPreset } from "../src/models/presets.ts";
 import { latentMixtureOf } from "../src/models/prior.ts";

@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { selectBackend } from "../src/backend/select.ts";
 import { createDiscriminator, createGenerator } from "../src/models/create.ts";
-import { readCheckpoint } from "../src/train/checkpoint_file.ts";
+import { readCheckpoint } from "../src/train/run/checkpoint_file.ts";
 import { trainRun } from "../src/train/run/mod.ts";
 import { spectralKernels, SpectralNorm } from "../src/train/spectral.ts";
 import { createGanStep } from "../src/train/step.ts";

@@ -17,7 +17,7 @@ import {
   type TrainRunResult,
 } from "../train/run/mod.ts";
 import { findResumePoint, type ResumePoint } from "../train/run/resume.ts";
-import { CHECKPOINT_FILE } from "../train/checkpoint_file.ts";
+import { CHECKPOINT_FILE } from "../train/run/checkpoint_file.ts";
 import {
   choiceFlag,
   type Flags,

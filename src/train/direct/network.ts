@@ -6,6 +6,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs-core";
+import { EPILOGUE } from "../../backend/kernels/abi.ts";
 import type { HeapKernels } from "../../backend/kernels/module.ts";
 import { splitGemm } from "../../backend/kernels/pool.ts";
 import type { LayersModel } from "../../tf_types.ts";
@@ -14,9 +15,8 @@ import type { Op, Weight } from "./plan.ts";
 /** float32 rounding, as the kernels compute. */
 export const f32 = Math.fround;
 
-// TODO(abi): these codes are defined once in src/backend/kernels/abi.ts; import them from there.
-/** Activations applied in a product's epilogue (kernels.c: ACT_RELU, ACT_LEAKY_RELU). */
-const EPILOGUE = { linear: 0, relu: 1, leaky: 3 } as const;
+/** The plan's names for a product's epilogue, as the kernels' codes (defined in abi.ts). */
+const EPILOGUE_OF = { linear: EPILOGUE.linear, relu: EPILOGUE.relu, leaky: EPILOGUE.leakyrelu };
 
 /** A variable's size. */
 const sizeOf = (w: Weight): number => w.read().size;
@@ -127,7 +127,7 @@ export class Network {
             transA: false,
             transB: false,
             bias: op.bias ? this.#at(op.bias) : 0,
-            act: EPILOGUE[op.act],
+            act: EPILOGUE_OF[op.act],
             alpha: op.alpha,
           });
           break;

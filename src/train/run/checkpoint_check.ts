@@ -6,8 +6,8 @@
  */
 
 import type { GeneratorAverageState } from "../average.ts";
-import type { CurvePoint, MetricPoint } from "../chart.ts";
-import type { Checkpoint, NamedWeight } from "../checkpoint.ts";
+import type { CurvePoint, MetricPoint } from "./chart.ts";
+import type { Checkpoint, NamedWeight } from "./checkpoint.ts";
 import type { HealthIssue, HealthWarning } from "../health.ts";
 import type { TrainState } from "../state.ts";
 import type { AdamState } from "../adam.ts";

@@ -21,7 +21,7 @@
  * @module
  */
 
-import type { Checkpoint } from "../checkpoint.ts";
+import type { Checkpoint } from "./checkpoint.ts";
 import { checkCheckpoint } from "./checkpoint_check.ts";
 
 /** The format version this library writes and reads. */

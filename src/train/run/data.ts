@@ -11,7 +11,7 @@ import { loadMnist } from "../../data/mnist.ts";
 import { isCifarDir, loadCifar10 } from "../../data/cifar.ts";
 import { CheckpointError } from "../../errors.ts";
 import { evaluateGenerator } from "../../eval/evaluate.ts";
-import { type Checkpoint, dataFingerprint } from "../checkpoint.ts";
+import { type Checkpoint, dataFingerprint } from "./checkpoint.ts";
 import type { GeneratorEvaluator, TrainRunOptions } from "./options.ts";
 import type { RunSettings } from "./settings.ts";
 

@@ -10,7 +10,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { join } from "node:path";
 import { RunDirectoryError } from "../../errors.ts";
 import { describeFsError } from "../../fs.ts";
-import type { Checkpoint } from "../checkpoint.ts";
+import type { Checkpoint } from "./checkpoint.ts";
 import { rewriteRunSettings, type RunConfig, writeRunConfig } from "./config.ts";
 import { RUN_LAYOUT } from "./layout.ts";
 import { RunLog } from "./log_file.ts";

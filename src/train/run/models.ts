@@ -9,7 +9,7 @@ import type { LayersModel } from "../../tf_types.ts";
 import { CheckpointError } from "../../errors.ts";
 import { createDiscriminator, createGenerator } from "../../models/create.ts";
 import { GeneratorAverage } from "../average.ts";
-import { type Checkpoint, restoreWeights } from "../checkpoint.ts";
+import { type Checkpoint, restoreWeights } from "./checkpoint.ts";
 import type { RunSettings } from "./settings.ts";
 
 /** The models of a run. */

@@ -8,8 +8,8 @@
 import { join } from "node:path";
 import { CheckpointError, RunDirectoryError } from "../../errors.ts";
 import { describeFsError } from "../../fs.ts";
-import type { Checkpoint } from "../checkpoint.ts";
-import { readCheckpoint } from "../checkpoint_file.ts";
+import type { Checkpoint } from "./checkpoint.ts";
+import { readCheckpoint } from "./checkpoint_file.ts";
 import { RUN_LAYOUT } from "./layout.ts";
 import type { TrainRunOptions } from "./options.ts";
 

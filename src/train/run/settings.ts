@@ -16,7 +16,7 @@ import {
   getPreset,
   type PresetName,
 } from "../../models/presets.ts";
-import type { Checkpoint } from "../checkpoint.ts";
+import type { Checkpoint } from "./checkpoint.ts";
 import { type ResolvedTrainOptions, resolveTrainOptions } from "../options.ts";
 import type { TrainRunOptions } from "./options.ts";
 

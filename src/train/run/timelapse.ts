@@ -8,10 +8,10 @@
 
 import { decode } from "fast-png";
 import { join } from "node:path";
-import { writeFileAtomic } from "../fs.ts";
-import { encodeGif } from "../sample/animation.ts";
-import type { RasterImage } from "../sample/grid.ts";
-import { RUN_LAYOUT } from "./run/layout.ts";
+import { writeFileAtomic } from "../../fs.ts";
+import { encodeGif } from "../../sample/animation.ts";
+import type { RasterImage } from "../../sample/grid.ts";
+import { RUN_LAYOUT } from "./layout.ts";
 
 /**
  * The time-lapse's name in a run's `samples/` directory.

@@ -11,14 +11,14 @@
  */
 
 import * as tf from "@tensorflow/tfjs-core";
-import type { LayersModel } from "../tf_types.ts";
-import type { ImageSet } from "../data/images.ts";
-import type { GeneratorAverageState } from "./average.ts";
+import type { LayersModel } from "../../tf_types.ts";
+import type { ImageSet } from "../../data/images.ts";
+import type { GeneratorAverageState } from "../average.ts";
 import type { CurvePoint, MetricPoint } from "./chart.ts";
-import type { HealthState, HealthWarning } from "./health.ts";
-import type { RunEvaluation } from "./run/options.ts";
-import type { RunSettings } from "./run/settings.ts";
-import type { TrainState } from "./state.ts";
+import type { HealthState, HealthWarning } from "../health.ts";
+import type { RunEvaluation } from "./options.ts";
+import type { RunSettings } from "./settings.ts";
+import type { TrainState } from "../state.ts";
 
 /**
  * One weight of a model, in the model's order.

@@ -7,11 +7,11 @@
  */
 
 import { dirname } from "node:path";
-import { CheckpointError } from "../errors.ts";
-import { describeFsError, readFileOr, writeFileAtomic } from "../fs.ts";
+import { CheckpointError } from "../../errors.ts";
+import { describeFsError, readFileOr, writeFileAtomic } from "../../fs.ts";
 import type { Checkpoint } from "./checkpoint.ts";
-import { decodeCheckpoint, encodeCheckpoint } from "./run/checkpoint_codec.ts";
-import { RUN_LAYOUT } from "./run/layout.ts";
+import { decodeCheckpoint, encodeCheckpoint } from "./checkpoint_codec.ts";
+import { RUN_LAYOUT } from "./layout.ts";
 
 /**
  * The checkpoint's name in a run directory.
