@@ -96,7 +96,11 @@ export {
 export { spectralKernels, SpectralNorm } from "./src/train/spectral.ts";
 export { type AdamState } from "./src/train/adam.ts";
 export { type Checkpoint, type NamedWeight, type RunProgress } from "./src/train/run/checkpoint.ts";
-export { CHECKPOINT_FILE, readCheckpoint, writeCheckpoint } from "./src/train/run/checkpoint_file.ts";
+export {
+  CHECKPOINT_FILE,
+  readCheckpoint,
+  writeCheckpoint,
+} from "./src/train/run/checkpoint_file.ts";
 export { findNonFiniteWeight, type NonFiniteWeight } from "./src/train/finite.ts";
 export {
   bundledMnistDir,

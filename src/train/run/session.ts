@@ -11,12 +11,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { join } from "node:path";
 import { VERSION } from "../../version.ts";
 import type { CurvePoint, MetricPoint } from "./chart.ts";
-import {
-  captureWeights,
-  type Checkpoint,
-  restoreWeights,
-  type RunProgress,
-} from "./checkpoint.ts";
+import { captureWeights, type Checkpoint, restoreWeights, type RunProgress } from "./checkpoint.ts";
 import { writeCheckpoint } from "./checkpoint_file.ts";
 import { findNonFiniteWeight } from "../finite.ts";
 import { type HealthIssue, HealthMonitor, type HealthWarning } from "../health.ts";
