@@ -41,6 +41,9 @@
  * @module
  */
 
+export * from "./src/data/mod.ts";
+export * from "./src/eval/mod.ts";
+export * from "./src/serve/mod.ts";
 export {
   type BackendChoice,
   type BackendName,
@@ -60,35 +63,6 @@ export {
   setLatentMixture,
 } from "./src/models/prior.ts";
 export {
-  decodeIdx,
-  encodeIdx,
-  IDX_IMAGES_MAGIC,
-  IDX_LABELS_MAGIC,
-  type IdxArray,
-  type IdxData,
-  type IdxType,
-} from "./src/data/idx.ts";
-export { readIdx, type ReadIdxOptions, writeIdx } from "./src/data/idx_file.ts";
-export {
-  bytesToPixels,
-  type ImageSet,
-  imagesToIdx,
-  pixelsToBytes,
-  shuffleImages,
-} from "./src/data/images.ts";
-export {
-  CIFAR_CLASSES,
-  decodeCifar,
-  isCifarDir,
-  loadCifar10,
-  type LoadCifarOptions,
-} from "./src/data/cifar.ts";
-export {
-  cifarRecordsFromPng,
-  convertCifarPng,
-  type ConvertCifarPngOptions,
-} from "./src/data/cifar_png.ts";
-export {
   GeneratorAverage,
   type GeneratorAverageState,
   standingStatistics,
@@ -102,12 +76,6 @@ export {
   writeCheckpoint,
 } from "./src/train/run/checkpoint_file.ts";
 export { findNonFiniteWeight, type NonFiniteWeight } from "./src/train/finite.ts";
-export {
-  bundledMnistDir,
-  loadMnist,
-  type LoadMnistOptions,
-  type MnistSplit,
-} from "./src/data/mnist.ts";
 export {
   type Activation,
   type Architecture,
@@ -189,41 +157,10 @@ export { encodePngGrid, gridImage, type GridOptions, type RasterImage } from "./
 export { writeGif, writeImagesIdx, writePngGrid } from "./src/sample/files.ts";
 export { PROGRESS_GIF, writeProgressGif } from "./src/train/run/timelapse.ts";
 export {
-  evaluate,
-  evaluateGenerator,
-  type EvaluateGeneratorOptions,
-  type EvaluateOptions,
-  type Evaluation,
-} from "./src/eval/evaluate.ts";
-export { type ClassifierOutput, classifyImages, loadClassifier } from "./src/eval/classifier.ts";
-export { loadCifarClassifier } from "./src/eval/cifar_classifier.ts";
-export { type FeatureStatistics, featureStatistics, frechetDistance } from "./src/eval/fid.ts";
-export {
-  type FeatureManifold,
-  featureManifold,
-  type FeatureManifoldOptions,
-  type PrecisionRecall,
-  precisionRecall,
-} from "./src/eval/precision_recall.ts";
-export { type ClassScores, classScores, type ClassScoresOptions } from "./src/eval/scores.ts";
-export { sqrtmSymmetric, type SymmetricEigen, symmetricEigen } from "./src/eval/linalg.ts";
-export {
   type LoadedModel,
   loadModel,
   saveModel,
   type SaveModelOptions,
 } from "./src/io/model_files.ts";
-export {
-  type LiveEpoch,
-  type LiveEvent,
-  type LivePoint,
-  type LiveProgress,
-  type LiveRunInfo,
-  type LiveSnapshot,
-  type LiveState,
-  LiveTraining,
-  type LiveTrainingOptions,
-} from "./src/serve/live.ts";
-export { type GanServer, type ServeOptions, startServer } from "./src/serve/server.ts";
 export { VERSION } from "./src/version.ts";
 export type { LayersModel, Scalar, Tensor, Variable } from "./src/tf_types.ts";

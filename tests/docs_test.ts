@@ -131,3 +131,28 @@ Deno.test("README.md stays a user's guide: at most 250 lines, with the two set-u
   ok(readme.includes("\nnpm install -g deno@2.9.6 && deno task demo\n"), "the set-up command");
   ok(readme.includes("\ndeno task test\n"), "the test command CI runs");
 });
+
+Deno.test("docs/cli.md's flag tables name exactly the flags of train's and sample's tables", async () => {
+  const { TRAIN_FLAGS } = await import("../src/cli/train_flags.ts");
+  const { SAMPLE_FLAGS } = await import("../src/cli/sample.ts");
+  const doc = await Deno.readTextFile(new URL("../docs/cli.md", import.meta.url));
+  for (const [command, table] of [["train", TRAIN_FLAGS], ["sample", SAMPLE_FLAGS]] as const) {
+    const section = doc.split(/^## /m).find((s) => s.startsWith(`${command}\n`));
+    ok(section, `docs/cli.md has no "## ${command}" section`);
+    const named = new Set(
+      section.split("\n").filter((line) => line.startsWith("| `--"))
+        .flatMap((line) => [...line.split(" | ")[0].matchAll(/--([a-z0-9-]+)/g)].map((m) => m[1])),
+    );
+    const flags = Object.keys(table).filter((name) => name !== "help");
+    deepEqual(
+      flags.filter((name) => !named.has(name)),
+      [],
+      `${command} flags missing in docs/cli.md`,
+    );
+    deepEqual(
+      [...named].filter((name) => !(name in table)),
+      [],
+      `docs/cli.md names no such ${command} flag`,
+    );
+  }
+});

@@ -27,7 +27,7 @@ import { UsageError } from "./errors.ts";
 import { flagSpecs, type FlagTable, optionsHelp } from "./flag_table.ts";
 
 /** `sample`'s flags, in the order `sample --help` lists them (the walks' last). */
-const SAMPLE_FLAGS: FlagTable = {
+export const SAMPLE_FLAGS: FlagTable = {
   model: {
     type: "string",
     value: "DIR",
