@@ -103,3 +103,25 @@ Deno.test("the shared files at src/'s top import no layer", async () => {
     deepEqual([...text.matchAll(/from\s*"(\.{1,2}\/[^"]+\/[^"]+)"/g)].map((m) => m[1]), [], name);
   }
 });
+
+Deno.test("docs/architecture.md's layer table says what MAY_IMPORT enforces, and its paths exist", async () => {
+  const doc = await Deno.readTextFile(join(ROOT, "docs/architecture.md"));
+  const table: Record<string, string[]> = {};
+  for (
+    const [, layer, imports] of doc.matchAll(/^\| `src\/([a-z/.]+?)\/?` \| [^|]+ \| ([^|]+) \|$/gm)
+  ) {
+    table[layer] = imports.trim() === "—" ? [] : imports.trim().split(", ");
+  }
+  const sorted = (r: Record<string, string[]>) =>
+    Object.fromEntries(Object.entries(r).map(([k, v]) => [k, [...v].sort()]).sort());
+  deepEqual(sorted(table), sorted(MAY_IMPORT));
+  const missing: string[] = [];
+  for (const [, path] of doc.matchAll(/`((?:src|tools|tests|docs)\/[^`\s]*)`/g)) {
+    try {
+      await Deno.stat(join(ROOT, path));
+    } catch {
+      missing.push(path);
+    }
+  }
+  deepEqual(missing, []);
+});
