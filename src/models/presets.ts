@@ -8,13 +8,13 @@
 import { CDCGAN, DCGAN, DCGAN32, DCGAN_TRAINED } from "./presets/dcgan.ts";
 import {
   CGAN,
-  HEALTHY_LITE,
-  HEALTHY_STANDARD,
-  HEALTHY_TUTORIAL,
+  ORIGINAL_LITE,
+  ORIGINAL_STANDARD,
+  ORIGINAL_TUTORIAL,
   QUICK,
-  SEED_LITE,
-  SEED_STANDARD,
-  SEED_TUTORIAL,
+  TRAINED_LITE,
+  TRAINED_STANDARD,
+  TRAINED_TUTORIAL,
 } from "./presets/mlp.ts";
 import type { Preset, PresetName } from "./presets/types.ts";
 
@@ -78,9 +78,9 @@ function deepFreeze<T>(value: T): T {
 
 export const PRESETS: Readonly<Record<PresetName, Preset>> = deepFreeze({
   quick: QUICK,
-  standard: HEALTHY_STANDARD,
-  lite: HEALTHY_LITE,
-  tutorial: HEALTHY_TUTORIAL,
+  standard: TRAINED_STANDARD,
+  lite: TRAINED_LITE,
+  tutorial: TRAINED_TUTORIAL,
   dcgan: DCGAN_TRAINED,
   cgan: CGAN,
   cdcgan: CDCGAN,
@@ -102,9 +102,9 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = deepFreeze({
  */
 export const ORIGINAL_PRESETS: Readonly<Record<PresetName, Preset>> = deepFreeze({
   ...PRESETS,
-  standard: SEED_STANDARD,
-  lite: SEED_LITE,
-  tutorial: SEED_TUTORIAL,
+  standard: ORIGINAL_STANDARD,
+  lite: ORIGINAL_LITE,
+  tutorial: ORIGINAL_TUTORIAL,
   dcgan: DCGAN,
 });
 

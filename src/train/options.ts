@@ -7,6 +7,7 @@
 
 import { checkBoolean, checkInteger, checkNumber } from "../errors.ts";
 import type { TrainingSettings } from "../models/presets.ts";
+import { ORIGINAL_ADAM } from "../models/presets/types.ts";
 import type { TrainState } from "./state.ts";
 
 /**
@@ -17,9 +18,7 @@ import type { TrainState } from "./state.ts";
 const TRAIN_DEFAULTS: TrainingSettings = {
   epochs: 20,
   batchSize: 64,
-  learningRate: 2e-4,
-  beta1: 0.5,
-  beta2: 0.999,
+  ...ORIGINAL_ADAM,
   generatorSteps: 1,
 };
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { MNIST_SHAPE, type Preset } from "./types.ts";
+import { MNIST_SHAPE, ORIGINAL_ADAM, type Preset } from "./types.ts";
 
 /**
  * The DCGAN as the issue and the DCGAN paper describe it (one G update per D update): what
@@ -40,9 +40,7 @@ export const DCGAN: Preset = {
   training: {
     epochs: 5,
     batchSize: 64,
-    learningRate: 2e-4,
-    beta1: 0.5,
-    beta2: 0.999,
+    ...ORIGINAL_ADAM,
     generatorSteps: 1,
   },
 };

@@ -5,14 +5,14 @@
  * @module
  */
 
-import { MNIST_SHAPE, type Preset } from "./types.ts";
+import { MNIST_SHAPE, ORIGINAL_ADAM, type Preset } from "./types.ts";
 
 /**
  * The original `standard` recipe exactly as written: G 100→256→256→784 (ReLU, Tanh), D
  * 784→256→256→1 (LeakyReLU 0.2), one G update per D update. Run as written it collapses (D wins,
  * a few classes remain); `--faithful` trains it.
  */
-export const SEED_STANDARD: Preset = {
+export const ORIGINAL_STANDARD: Preset = {
   name: "standard",
   description: "The GAN_Implementation MLP GAN, standard mode: all 60,000 digits, 50 epochs.",
   generator: {
@@ -38,9 +38,7 @@ export const SEED_STANDARD: Preset = {
   training: {
     epochs: 50,
     batchSize: 64,
-    learningRate: 2e-4,
-    beta1: 0.5,
-    beta2: 0.999,
+    ...ORIGINAL_ADAM,
     generatorSteps: 1,
   },
 };
@@ -49,16 +47,16 @@ export const SEED_STANDARD: Preset = {
  * `standard` as this library trains it: the original's layer sizes and optimiser, with BatchNorm
  * after each hidden Dense of G and two G updates per D update (measured in docs/presets.md).
  */
-export const HEALTHY_STANDARD: Preset = {
-  ...SEED_STANDARD,
+export const TRAINED_STANDARD: Preset = {
+  ...ORIGINAL_STANDARD,
   description:
     "The GAN_Implementation MLP GAN made healthy: BatchNorm in G, 2 G updates per D update, 60,000 digits, 50 epochs.",
-  generator: { ...SEED_STANDARD.generator, batchNorm: true },
-  training: { ...SEED_STANDARD.training, generatorSteps: 2, average: 0.999 },
+  generator: { ...ORIGINAL_STANDARD.generator, batchNorm: true },
+  training: { ...ORIGINAL_STANDARD.training, generatorSteps: 2, average: 0.999 },
 };
 
 /** The original `lite` mode as written: 10,000 digits, latent 64, BatchNorm in G, Adam 2e-4. */
-export const SEED_LITE: Preset = {
+export const ORIGINAL_LITE: Preset = {
   name: "lite",
   description: "The GAN_Implementation lite mode: 10,000 digits, latent 64, BatchNorm in G.",
   generator: {
@@ -84,9 +82,7 @@ export const SEED_LITE: Preset = {
   training: {
     epochs: 20,
     batchSize: 64,
-    learningRate: 2e-4,
-    beta1: 0.5,
-    beta2: 0.999,
+    ...ORIGINAL_ADAM,
     generatorSteps: 1,
     dataLimit: 10_000,
   },
@@ -97,15 +93,15 @@ export const SEED_LITE: Preset = {
  * At the original's 2e-4 its 3,120 steps leave 4 classes under 5% of the samples (seed 1: judge's FID
  * 224); at 1e-3, one (judge's FID 58, all ten digits drawn): docs/presets.md.
  */
-export const HEALTHY_LITE: Preset = {
-  ...SEED_LITE,
+export const TRAINED_LITE: Preset = {
+  ...ORIGINAL_LITE,
   description:
     "The GAN_Implementation lite mode (10,000 digits, latent 64, BatchNorm in G), trained at lr 1e-3 with the averaged generator.",
-  training: { ...SEED_LITE.training, learningRate: 1e-3, average: 0.999 },
+  training: { ...ORIGINAL_LITE.training, learningRate: 1e-3, average: 0.999 },
 };
 
 /** The EngEd tutorial GAN as written. */
-export const SEED_TUTORIAL: Preset = {
+export const ORIGINAL_TUTORIAL: Preset = {
   name: "tutorial",
   description: "The EngEd tutorial GAN: G 32→128→784, D 784→64→1, LeakyReLU 0.01, 25 epochs.",
   generator: {
@@ -131,9 +127,7 @@ export const SEED_TUTORIAL: Preset = {
   training: {
     epochs: 25,
     batchSize: 32,
-    learningRate: 2e-4,
-    beta1: 0.5,
-    beta2: 0.999,
+    ...ORIGINAL_ADAM,
     generatorSteps: 1,
   },
 };
@@ -143,11 +137,11 @@ export const SEED_TUTORIAL: Preset = {
  * generator, as `lite`: at the original's 2e-4 its samples hold 7 classes ≥ 5% after 25 epochs (seed 1:
  * judge's FID 131), at 1e-3 nine (judge's FID 91, all ten digits drawn): docs/presets.md.
  */
-export const HEALTHY_TUTORIAL: Preset = {
-  ...SEED_TUTORIAL,
+export const TRAINED_TUTORIAL: Preset = {
+  ...ORIGINAL_TUTORIAL,
   description:
     "The EngEd tutorial GAN (G 32→128→784, D 784→64→1, LeakyReLU 0.01, batch 32), trained at lr 1e-3 with the averaged generator.",
-  training: { ...SEED_TUTORIAL.training, learningRate: 1e-3, average: 0.999 },
+  training: { ...ORIGINAL_TUTORIAL.training, learningRate: 1e-3, average: 0.999 },
 };
 
 /**
@@ -157,14 +151,14 @@ export const HEALTHY_TUTORIAL: Preset = {
  * docs/experiments/2026-12-quick-preset.md.
  */
 export const QUICK: Preset = {
-  ...HEALTHY_STANDARD,
+  ...TRAINED_STANDARD,
   name: "quick",
   description:
     "The best digits a minute or two buys: cgan's conditional MLP, one G update per D update at lr 1e-3, 10 epochs, the averaged generator.",
-  generator: { ...HEALTHY_STANDARD.generator, classes: 10 },
-  discriminator: { ...HEALTHY_STANDARD.discriminator, classes: 10 },
+  generator: { ...TRAINED_STANDARD.generator, classes: 10 },
+  discriminator: { ...TRAINED_STANDARD.discriminator, classes: 10 },
   training: {
-    ...HEALTHY_STANDARD.training,
+    ...TRAINED_STANDARD.training,
     epochs: 10,
     learningRate: 1e-3,
     generatorSteps: 1,
@@ -174,11 +168,11 @@ export const QUICK: Preset = {
 
 /** `cgan`: `standard`'s layers made conditional, 20 epochs. */
 export const CGAN: Preset = {
-  ...HEALTHY_STANDARD,
+  ...TRAINED_STANDARD,
   name: "cgan",
   description:
     "Conditional MLP GAN: standard's layers with the one-hot digit joined to z and to the image.",
-  generator: { ...HEALTHY_STANDARD.generator, classes: 10 },
-  discriminator: { ...HEALTHY_STANDARD.discriminator, classes: 10 },
-  training: { ...HEALTHY_STANDARD.training, epochs: 20 },
+  generator: { ...TRAINED_STANDARD.generator, classes: 10 },
+  discriminator: { ...TRAINED_STANDARD.discriminator, classes: 10 },
+  training: { ...TRAINED_STANDARD.training, epochs: 20 },
 };

@@ -147,3 +147,13 @@ export type PresetName =
 
 /** MNIST's image shape: 28×28, one channel. */
 export const MNIST_SHAPE: [number, number, number] = [28, 28, 1];
+
+/**
+ * The original projects' Adam, which GAN_Implementation, the EngEd tutorial and the DCGAN paper
+ * share: learning rate 2e-4, β = (0.5, 0.999). `trainGAN`'s defaults use it too.
+ */
+export const ORIGINAL_ADAM: Readonly<{ learningRate: number; beta1: number; beta2: number }> = {
+  learningRate: 2e-4,
+  beta1: 0.5,
+  beta2: 0.999,
+};

@@ -6,6 +6,8 @@
  * @module
  */
 
+import type { Evaluation } from "../../eval/evaluate.ts";
+
 /** The mean of the steps since the last step record (every `logEvery` steps, and the last). */
 export interface StepRecord {
   /** The kind. */
@@ -53,28 +55,17 @@ export interface EpochRecord {
 }
 
 /** An evaluation after an epoch. */
-export interface EvalRecord {
+export interface EvalRecord
+  extends Pick<Evaluation, "fid" | "is" | "coverage" | "precision" | "recall" | "confidence"> {
   /** The kind. */
   kind: "eval";
   /** The epoch after which it ran. */
   epoch: number;
   /** Steps since the start of the run. */
   global_step: number;
-  /** Samples judged. */
+  /** Samples judged (`Evaluation.count`). */
   samples: number;
-  /** Fréchet distance. */
-  fid: number;
-  /** Inception score. */
-  is: number;
-  /** Classes covered. */
-  coverage: number;
-  /** Precision. */
-  precision: number;
-  /** Recall. */
-  recall: number;
-  /** Mean classifier confidence. */
-  confidence: number;
-  /** Share of each class among the samples. */
+  /** Share of each class among the samples (`Evaluation.classShare`). */
   class_share: number[];
 }
 
