@@ -26,16 +26,7 @@ import type {
   LiveTrainingOptions,
 } from "./live_types.ts";
 
-export type {
-  LiveEpoch,
-  LiveEvent,
-  LivePoint,
-  LiveProgress,
-  LiveRunInfo,
-  LiveSnapshot,
-  LiveState,
-  LiveTrainingOptions,
-} from "./live_types.ts";
+export type * from "./live_types.ts";
 
 /**
  * The hub between a training run and the pages watching it.

@@ -13,6 +13,7 @@ import { fusedBatchNormCall } from "../backend/kernels/batch_norm.ts";
 import { discriminatorLoss, generatorLoss } from "./losses.ts";
 import { refuseSpectralState, SpectralNorm } from "./spectral.ts";
 import type { GanStep, GanStepOptions } from "./step.ts";
+import { stepSettings } from "./step_settings.ts";
 
 /**
  * A model's forward pass in training mode. A Sequential model's layers are called one after the
@@ -164,13 +165,13 @@ export function createAutogradStep(
   discriminator: LayersModel,
   options: GanStepOptions,
 ): GanStep {
-  const { batchSize, learningRate, beta1, beta2, generatorSteps = 1 } = options;
-  const generatorLearningRate = options.generatorLearningRate ?? learningRate;
+  const { batchSize, learningRate, generatorLearningRate, beta1, beta2, epsilon, generatorSteps } =
+    stepSettings(options);
   const latentDim = generator.inputs[0].shape[1] as number;
   const imageShape = generator.outputs[0].shape.slice(1) as [number, number, number];
   const varsD = trainableVariables(discriminator);
   const varsG = trainableVariables(generator);
-  const adam = { learningRate, beta1, beta2, epsilon: 1e-8 };
+  const adam = { learningRate, beta1, beta2, epsilon };
   const optimizerD = new TensorAdam(varsD, adam);
   const optimizerG = new TensorAdam(varsG, {
     ...adam,

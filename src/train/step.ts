@@ -12,6 +12,7 @@ import type { AdamState } from "./adam.ts";
 import { createAutogradStep } from "./autograd_step.ts";
 import { createDirectStep } from "./direct/step.ts";
 import type { ResolvedTrainOptions } from "./options.ts";
+import { stepSettings } from "./step_settings.ts";
 
 /** The losses and discriminator outputs of one training step. */
 export interface StepStats {
@@ -125,12 +126,8 @@ export function createGanStep(
   discriminator: LayersModel,
   options: GanStepOptions,
 ): GanStep {
-  const { batchSize, learningRate, beta1, beta2, generatorSteps = 1 } = options;
-  const generatorLearningRate = options.generatorLearningRate ?? learningRate;
-  const direct = options.autograd || options.spectralNorm ? undefined : createDirectStep(
-    generator,
-    discriminator,
-    { batchSize, learningRate, generatorLearningRate, beta1, beta2, epsilon: 1e-8, generatorSteps },
-  );
+  const direct = options.autograd || options.spectralNorm
+    ? undefined
+    : createDirectStep(generator, discriminator, stepSettings(options));
   return direct ?? createAutogradStep(generator, discriminator, options);
 }
