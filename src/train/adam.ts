@@ -31,7 +31,7 @@ const f32 = Math.fround;
  * @param s The optimiser's settings.
  * @param accBeta1 β1 to the power of the step (float32, as tf.js keeps it).
  * @param accBeta2 β2 likewise.
- * @returns The `GanAdam` kernel's attributes.
+ * @returns The `AdamUpdate` kernel's attributes.
  *
  * @example
  * ```ts ignore

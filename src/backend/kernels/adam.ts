@@ -2,7 +2,7 @@
  * A fused Adam update for tf.js-wasm: one kernel call per variable, where tf.js's optimiser runs
  * about ten operations (each a kernel call with its own allocation and bookkeeping).
  *
- * The kernel `GanAdam` takes the variable, its gradient and both moments and returns their new
+ * The kernel `AdamUpdate` takes the variable, its gradient and both moments and returns their new
  * values; {@linkcode TensorAdam} (src/train/adam.ts) assigns them.
  *
  * @module
@@ -30,7 +30,7 @@ export interface AdamUpdateAttrs {
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
 /**
- * The `GanAdam` kernel for the "wasm" backend.
+ * The `AdamUpdate` kernel for the "wasm" backend.
  *
  * @param args Inputs `x`, `g`, `m`, `v` (float32, one shape) and {@linkcode AdamUpdateAttrs}.
  * @returns The new `x`, `m` and `v`.
