@@ -1,5 +1,6 @@
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { PEER_SCRIPT } from "../src/cli/bench/peer_script.ts";
+import { kernelGroup } from "../src/cli/bench/profile.ts";
 import { presetProducts } from "../src/cli/bench/step.ts";
 import { ORIGINAL_PRESETS, PRESETS } from "../src/models/presets.ts";
 import { runCli } from "./helpers.ts";
@@ -102,4 +103,45 @@ Deno.test("bench --compare tfjs times stock tf.js-wasm and tf.js cpu next to our
   match(stdout, /^ours: wasm \(SIMD, our kernels/m);
   match(stdout, /^stock tf\.js wasm +\d+\.\d+ +\d+\.\d+× (slower|faster)/m);
   match(stdout, /^tf\.js cpu +\d+\.\d+/m);
+});
+
+Deno.test("kernelGroup puts products, BatchNorm and Adam in their groups", () => {
+  deepEqual(
+    ["Conv2DBackpropFilter", "GanMatMul", "GanBatchNormTrainGrad", "AdamUpdate", "LeakyRelu"].map(
+      kernelGroup,
+    ),
+    ["products", "products", "normalisation", "optimiser", "elementwise"],
+  );
+});
+
+Deno.test("bench --profile: dcgan's step by kernel, the groups summing to the kernels' times", async () => {
+  const { code, stdout, stderr } = await runCli(
+    ["bench", "--preset", "dcgan", "--profile", "--steps", "1", "--json"],
+    ["--allow-read", "--allow-run"],
+  );
+  equal(code, 0, stderr);
+  const profile = JSON.parse(stdout.trim().split("\n").pop()!);
+  equal(profile.kind, "autograd");
+  ok(profile.ms_per_step > 0);
+  const names = profile.kernels.map((k: { name: string }) => k.name);
+  for (const name of ["Conv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter", "AdamUpdate"]) {
+    ok(names.includes(name), `${name} not profiled: ${names}`);
+  }
+  ok(!names.includes("forward"), "a customGrad scope was counted as a kernel");
+  const kernelsMs = profile.kernels.reduce((s: number, k: { ms: number }) => s + k.ms, 0);
+  const groupsMs = Object.values(profile.groups as Record<string, number>).reduce((s, v) => s + v);
+  ok(Math.abs(kernelsMs - groupsMs) < 0.05 * kernelsMs + 0.1, `${kernelsMs} vs ${groupsMs}`);
+  ok(profile.groups.products > profile.groups.optimiser, "convolutions cheaper than Adam?");
+  match(stderr, /products .* ms/);
+  match(stderr, /bookkeeping/);
+});
+
+Deno.test("bench --profile of the MLP's direct step says it runs no tf.js kernel", async () => {
+  const { code, stdout, stderr } = await runCli(
+    ["bench", "--preset", "tutorial", "--profile", "--steps", "2"],
+    ["--allow-read", "--allow-run"],
+  );
+  equal(code, 0, stderr);
+  match(stdout, /\(direct step\)/);
+  match(stdout, /no tf\.js kernel/);
 });

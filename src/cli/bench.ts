@@ -7,6 +7,7 @@
  */
 
 import { findPeerPython, type PeerPython, timePeerSteps } from "./bench/peer.ts";
+import { profileLines, profileStep } from "./bench/profile.ts";
 import { presetProducts, productGflops, timeSteps } from "./bench/step.ts";
 import { selectBackend } from "../backend/select.ts";
 import { getPreset, PRESET_NAMES, type PresetName } from "../models/presets.ts";
@@ -18,7 +19,10 @@ const BENCH_FLAGS: FlagTable = {
   preset: {
     type: "string",
     value: "NAME",
-    help: ["standard | lite | tutorial | dcgan          (default: $default)"],
+    help: [
+      "standard | lite | tutorial | dcgan          (default: $default)",
+      "(with --profile: any preset)",
+    ],
     default: "standard",
   },
   recipe: {
@@ -56,6 +60,14 @@ const BENCH_FLAGS: FlagTable = {
     default: 4,
   },
   "no-gflops": { type: "boolean", help: ["skip the table of matrix-product speeds"] },
+  profile: {
+    type: "boolean",
+    help: [
+      "where our step's time goes instead: each tf.js kernel's time per step",
+      "(products, normalisation, optimiser, the rest) and what is left for",
+      "tf.js's bookkeeping; --steps N steps timed for the wall time",
+    ],
+  },
   json: {
     type: "boolean",
     help: ['end with one JSON line: {"ms_per_step", "peer_ms_per_step", "ratio", …}'],
@@ -161,6 +173,7 @@ export async function benchCommand(args: string[]): Promise<number> {
   };
   requirePermission({ name: "read" }, "--allow-read");
   const log = (line: string) => (bench.json ? console.error(line) : console.log(line));
+  if (flags.profile === true) return await profileCommand(bench, log);
   const { rows, withTfjs, peer, threads } = await benchRows(bench, log);
   log(
     `bench: ${bench.preset} preset, batch ${getPreset(bench.preset).training.batchSize}, ${
@@ -184,6 +197,33 @@ export async function benchCommand(args: string[]): Promise<number> {
         rows.map((row) => [row.name, row.failed ? null : round(mean(row.ms))]),
       ),
       gflops,
+    }));
+  }
+  return 0;
+}
+
+/** `bench --profile`: one step's time by kernel, and what is left for bookkeeping. */
+async function profileCommand(bench: BenchSettings, log: (line: string) => void): Promise<number> {
+  const profile = await profileStep({
+    preset: bench.preset,
+    faithful: bench.faithful,
+    steps: bench.steps,
+    threads: bench.threadsFlag,
+  });
+  log(
+    `bench --profile: ${bench.preset} preset, batch ${
+      getPreset(bench.preset).training.batchSize
+    }, ${bench.faithful ? "the original recipe" : "the recipe train uses"}, wasm with our kernels`,
+  );
+  for (const line of profileLines(profile)) log(line);
+  if (bench.json) {
+    console.log(JSON.stringify({
+      preset: bench.preset,
+      kind: profile.kind,
+      ms_per_step: round(profile.stepMs),
+      groups: Object.fromEntries(Object.entries(profile.groups).map(([k, v]) => [k, round(v)])),
+      bookkeeping_ms: round(profile.bookkeepingMs),
+      kernels: profile.kernels.map((k) => ({ ...k, ms: round(k.ms) })),
     }));
   }
   return 0;
