@@ -111,29 +111,7 @@ export {
 } from "./src/train/options.ts";
 export { type TrainState } from "./src/train/state.ts";
 export { trainGAN, type TrainResult } from "./src/train/train.ts";
-export {
-  type GeneratorEvaluator,
-  MAX_ROLLBACKS,
-  type ResumeInfo,
-  type RollbackInfo,
-  type RunEvaluation,
-  type RunSettings,
-  trainRun,
-  type TrainRunOptions,
-  type TrainRunResult,
-} from "./src/train/run/mod.ts";
-export { RUN_LAYOUT, type RunLayout } from "./src/train/run/layout.ts";
-export {
-  type EpochRecord,
-  type EvalRecord,
-  type OtherRecord,
-  readLogLine,
-  type ResumeRecord,
-  type RollbackRecord,
-  type RunLogRecord,
-  type StepRecord,
-  type WarningRecord,
-} from "./src/train/run/log.ts";
+export * from "./src/train/run/mod.ts";
 export { type CurvePoint, lossChartSvg, type MetricPoint } from "./src/train/run/chart.ts";
 export {
   type HealthIssue,

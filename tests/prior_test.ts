@@ -16,7 +16,7 @@ import { sample } from "../src/sample/sample.ts";
 import { standingStatistics } from "../src/train/average.ts";
 import { trainGAN } from "../src/train/train.ts";
 import { optionsFromSettings } from "../src/train/run/resume.ts";
-import { resolveRunSettings } from "../src/train/run/mod.ts";
+import { resolveRunSettings } from "../src/train/run/settings.ts";
 import { assertRejects } from "./helpers.ts";
 
 await selectBackend("wasm");

@@ -9,13 +9,13 @@ import { BACKEND_CHOICES, type BackendSelection, selectBackend } from "../backen
 import { getPreset, PRESET_NAMES, type PresetName } from "../models/presets.ts";
 import { type LatentMixture, latentMixtureProblem } from "../models/prior.ts";
 import {
-  resolveRunSettings,
   type ResumeInfo,
   type RunSettings,
   trainRun,
   type TrainRunOptions,
   type TrainRunResult,
 } from "../train/run/mod.ts";
+import { resolveRunSettings } from "../train/run/settings.ts";
 import { findResumePoint, type ResumePoint } from "../train/run/resume.ts";
 import { CHECKPOINT_FILE } from "../train/run/checkpoint_file.ts";
 import {

@@ -11,10 +11,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import { selectBackend } from "../../backend/select.ts";
 import { ADAM_UPDATE } from "../../backend/kernels/adam.ts";
 import { GAN_MATMUL } from "../../backend/kernels/dense.ts";
-import { createDiscriminator, createGenerator } from "../../models/create.ts";
-import { getPreset, type PresetName } from "../../models/presets.ts";
-import { Random } from "../../random.ts";
-import { createGanStep } from "../../train/step.ts";
+import type { PresetName } from "../../models/presets.ts";
+import { presetStep } from "./step.ts";
 
 /** The groups a kernel's time is counted in. */
 export type KernelGroup = "products" | "normalisation" | "optimiser" | "elementwise";
@@ -94,39 +92,19 @@ export interface ProfileOptions {
  */
 export async function profileStep(options: ProfileOptions): Promise<StepProfile> {
   await selectBackend("wasm", { threads: options.threads });
-  const preset = getPreset(options.preset, options.faithful);
-  const generator = createGenerator({ preset: preset.name, faithful: options.faithful, seed: 1 });
-  const discriminator = createDiscriminator({
-    preset: preset.name,
-    faithful: options.faithful,
-    seed: 1,
-  });
-  const step = createGanStep(generator, discriminator, preset.training);
-  const { batchSize, generatorSteps } = preset.training;
-  const random = new Random(1);
-  const [h, w, c] = preset.generator.imageShape;
-  const batch = Float32Array.from(
-    { length: batchSize * h * w * c },
-    () => random.uniform() * 2 - 1,
-  );
-  const noise = new Float32Array(generatorSteps * batchSize * preset.generator.latentDim);
-  const classes = preset.generator.classes ?? 0;
-  const labels = classes ? Array.from({ length: batchSize }, (_, i) => i % classes) : undefined;
-  const run = () => step.run(batch, random.fillNormal(noise), labels);
+  const ready = presetStep(options.preset, options.faithful);
   try {
-    for (let i = 0; i < 3; i++) await run();
+    for (let i = 0; i < 3; i++) await ready.run();
     const started = performance.now();
-    for (let i = 0; i < options.steps; i++) await run();
+    for (let i = 0; i < options.steps; i++) await ready.run();
     const stepMs = (performance.now() - started) / options.steps;
     const profiled = await tf.profile(async () => {
-      await run();
+      await ready.run();
       return [];
     });
-    return summarise(step.kind, stepMs, profiled.kernels);
+    return summarise(ready.step.kind, stepMs, profiled.kernels);
   } finally {
-    step.dispose();
-    generator.dispose();
-    discriminator.dispose();
+    ready.dispose();
   }
 }
 

@@ -9,7 +9,7 @@ import { selectBackend, type WasmKernels } from "../../backend/select.ts";
 import { createDiscriminator, createGenerator } from "../../models/create.ts";
 import { getPreset, type PresetName } from "../../models/presets.ts";
 import { Random } from "../../random.ts";
-import { createGanStep } from "../../train/step.ts";
+import { createGanStep, type GanStep, type StepStats } from "../../train/step.ts";
 
 /** What to time: a preset's step on a backend, with our kernels or tf.js's. */
 export interface StepTimingOptions {
@@ -38,6 +38,51 @@ export interface StepTimingOptions {
   warmup?: number;
 }
 
+/** A preset's step on random real images, ready to run. */
+export interface PresetStep {
+  /** The step (its kind says direct or autograd). */
+  step: GanStep;
+  /** One step on the random batch, with fresh noise (and labels for a conditional preset). */
+  run(): Promise<StepStats>;
+  /** Frees the step and both models. */
+  dispose(): void;
+}
+
+/**
+ * Builds a preset's models and training step on the current backend, with a random real batch:
+ * what {@linkcode timeSteps} and `bench --profile` run.
+ *
+ * @param name The preset.
+ * @param faithful The original recipe, or as `train` runs it.
+ * @param autograd Run the autograd step where the direct step would apply.
+ * @returns The step and a function that runs it once.
+ */
+export function presetStep(name: PresetName, faithful: boolean, autograd?: boolean): PresetStep {
+  const preset = getPreset(name, faithful);
+  const generator = createGenerator({ preset: preset.name, faithful, seed: 1 });
+  const discriminator = createDiscriminator({ preset: preset.name, faithful, seed: 1 });
+  const step = createGanStep(generator, discriminator, { ...preset.training, autograd });
+  const { batchSize, generatorSteps } = preset.training;
+  const random = new Random(1);
+  const [h, w, c] = preset.generator.imageShape;
+  const batch = Float32Array.from(
+    { length: batchSize * h * w * c },
+    () => random.uniform() * 2 - 1,
+  );
+  const noise = new Float32Array(generatorSteps * batchSize * preset.generator.latentDim);
+  const classes = preset.generator.classes ?? 0;
+  const labels = classes ? Array.from({ length: batchSize }, (_, i) => i % classes) : undefined;
+  return {
+    step,
+    run: () => step.run(batch, random.fillNormal(noise), labels),
+    dispose() {
+      step.dispose();
+      generator.dispose();
+      discriminator.dispose();
+    },
+  };
+}
+
 /**
  * Times training steps: one D update on a real and a fake batch and the G update(s), exactly what
  * `trainGAN` runs per batch, on random real images and fresh noise each step.
@@ -47,31 +92,14 @@ export interface StepTimingOptions {
  */
 export async function timeSteps(options: StepTimingOptions): Promise<number> {
   await selectBackend(options.backend, { kernels: options.kernels, threads: options.threads });
-  const faithful = options.faithful ?? true;
-  const preset = getPreset(options.preset, faithful);
-  const generator = createGenerator({ preset: preset.name, faithful, seed: 1 });
-  const discriminator = createDiscriminator({ preset: preset.name, faithful, seed: 1 });
-  const step = createGanStep(generator, discriminator, {
-    ...preset.training,
-    autograd: options.autograd,
-  });
-  const { batchSize, generatorSteps } = preset.training;
-  const random = new Random(1);
-  const [h, w, c] = preset.generator.imageShape;
-  const batch = Float32Array.from(
-    { length: batchSize * h * w * c },
-    () => random.uniform() * 2 - 1,
-  );
-  const noise = new Float32Array(generatorSteps * batchSize * preset.generator.latentDim);
+  const ready = presetStep(options.preset, options.faithful ?? true, options.autograd);
   try {
-    for (let i = 0; i < (options.warmup ?? 5); i++) await step.run(batch, random.fillNormal(noise));
+    for (let i = 0; i < (options.warmup ?? 5); i++) await ready.run();
     const started = performance.now();
-    for (let i = 0; i < options.steps; i++) await step.run(batch, random.fillNormal(noise));
+    for (let i = 0; i < options.steps; i++) await ready.run();
     return (performance.now() - started) / options.steps;
   } finally {
-    step.dispose();
-    generator.dispose();
-    discriminator.dispose();
+    ready.dispose();
   }
 }
 

@@ -28,13 +28,7 @@ export {
   type TrainRunOptions,
   type TrainRunResult,
 } from "./options.ts";
-export {
-  resolveRunControls,
-  resolveRunSettings,
-  type RunControls,
-  type RunSettings,
-} from "./settings.ts";
-export { findResumePoint, optionsFromSettings, type ResumePoint } from "./resume.ts";
+export type { RunSettings } from "./settings.ts";
 export { RUN_LAYOUT, type RunLayout } from "./layout.ts";
 export {
   type EpochRecord,
@@ -47,4 +41,3 @@ export {
   type StepRecord,
   type WarningRecord,
 } from "./log.ts";
-export { type RunConfig } from "./config.ts";
