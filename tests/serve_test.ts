@@ -9,7 +9,8 @@
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { browserImports, coreModules } from "../src/serve/assets.ts";
-import { HttpError, resolveServedFile } from "../src/serve/files.ts";
+import { resolveServedFile } from "../src/serve/files.ts";
+import { HttpError } from "../src/serve/http.ts";
 import { RunFollower } from "../src/serve/follow.ts";
 import { type LiveEvent, LiveTraining } from "../src/serve/live.ts";
 import { type GanServer, MAX_BODY_BYTES, startServer } from "../src/serve/server.ts";

@@ -10,8 +10,6 @@
 import { join, sep } from "node:path";
 import { HttpError, respond } from "./http.ts";
 
-export { HttpError };
-
 /** Content types of the files a run or model directory holds, by extension. */
 export const FILE_TYPES: Readonly<Record<string, string>> = Object.freeze({
   json: "application/json; charset=utf-8",
