@@ -18,7 +18,7 @@ trap 'rm -rf "$work"' EXIT
 deno run --allow-write="$src/abi.h" "$root/tools/kernels/abi_header.ts" "$src/abi.h"
 
 # Linked in this order (the exports' order); each file one idea, no calls between them.
-sources=(gemm adam elementwise activations batch_norm conv segment_sum)
+sources=(gemm adam elementwise activations batch_norm segment_sum)
 cflags=(--target=wasm32 -O3 -msimd128 -mbulk-memory -fno-builtin -c)
 plain=(--no-entry --import-memory --strip-debug)
 shared=("${plain[@]}" --shared-memory --max-memory=4294967296)

@@ -12,7 +12,7 @@
  * import { epilogueCode, KERNELS } from "./abi.ts";
  *
  * epilogueCode("leakyrelu"); // 3
- * KERNELS.gemm.args.length; // 16
+ * KERNELS.gemm.args.length; // 18
  * ```
  *
  * @module
@@ -55,8 +55,28 @@ export function epilogueCode(activation: string | undefined): number | undefined
 }
 
 /**
- * The 14 ints `im2col` and `col2im` read through their `shape` pointer, in order: the
- * convolution's geometry as tf.js's `computeConv2DInfo` gives it.
+ * How `gemm` reads A or writes C when the product is a convolution (implicit GEMM, no cols
+ * buffer): `none`, a plain product; `cols`, A is the im2col of the image at `a` (every receptive
+ * field as a row: a convolution's forward pass); `colsT`, A is that im2col transposed (a
+ * filter's gradient); `col2im`, C is an im2col whose entries are added into the image at `c` (an
+ * input's gradient, a transposed convolution's forward pass).
+ *
+ * @example
+ * ```ts
+ * import { CONV } from "./abi.ts";
+ *
+ * CONV.colsT; // 2
+ * ```
+ */
+export const CONV = { none: 0, cols: 1, colsT: 2, col2im: 3 } as const;
+
+/**
+ * The convolution table `gemm` reads through its `table` pointer: first these 14 ints, the
+ * convolution's geometry as tf.js's `computeConv2DInfo` gives it; then, from int
+ * {@linkcode CONV_TABLE_START}, three ints per output position (b, oy, ox) in order — its first
+ * input row `oy·strideH − padTop`, column `ox·strideW − padLeft`, and the offset of that pixel
+ * `((b·inH + row)·inW + column)·inC` — then three per field entry (ky, kx, c) in order — `ky·dilH`,
+ * `kx·dilW` and `(ky·dilH·inW + kx·dilW)·inC + c`.
  *
  * @example
  * ```ts
@@ -81,6 +101,18 @@ export const CONV_SHAPE = [
   "dilH",
   "dilW",
 ] as const;
+
+/**
+ * Where a convolution table's per-position entries start (in ints), after the shape.
+ *
+ * @example
+ * ```ts
+ * import { CONV_SHAPE, CONV_TABLE_START } from "./abi.ts";
+ *
+ * CONV_TABLE_START >= CONV_SHAPE.length; // true
+ * ```
+ */
+export const CONV_TABLE_START = 16;
 
 /**
  * One argument's kind: `in` a pointer to floats the kernel reads, `out` a pointer to floats it
@@ -118,7 +150,8 @@ export const KERNELS = {
     returns: "i32",
   },
   gemm: {
-    doc: "C = act(op(A)·op(B) + bias) on rows [m0, m1) and columns [n0, n1); bias 0 for none.",
+    doc:
+      "C = act(op(A)·op(B) + bias), rows [m0, m1), columns [n0, n1); A or C an im2col by `conv`.",
     args: [
       "in a",
       "in b",
@@ -136,6 +169,8 @@ export const KERNELS = {
       "i32 n0",
       "i32 n1",
       "out scratch",
+      "i32 conv",
+      "ints table",
     ],
   },
   adam: {
@@ -208,14 +243,6 @@ export const KERNELS = {
       "i32 cols",
       "f32 epsilon",
     ],
-  },
-  im2col: {
-    doc: "Receptive fields of NHWC images as rows, rows [r0, r1); `shape` holds CONV_SHAPE.",
-    args: ["in x", "out cols", "ints shape", "i32 r0", "i32 r1"],
-  },
-  col2im: {
-    doc: "The adjoint of im2col for images [b0, b1) (zeroes them first).",
-    args: ["in cols", "out dx", "ints shape", "i32 b0", "i32 b1"],
   },
   segment_sum: {
     doc: "out = 0; out[ids[i]] += x[i] for rows i of `inner` values (ids outside are dropped).",

@@ -5,12 +5,17 @@
  *
  * tf.js 4.22's WASM backend cannot train a convolutional network: `Conv2DBackpropFilter` and
  * `UnsortedSegmentSum` are not registered at all (tfjs issue 8474), and `Conv2DBackpropInput` is a
- * scalar loop. Here each convolution is one product on our SIMD kernel (`wasm/gemm.c`) around an
- * im2col (every receptive field laid out as one row) or its adjoint col2im:
+ * scalar loop. Here each convolution is one product on our SIMD kernel (`wasm/gemm.c`) with the
+ * im2col `cols(x)` (every receptive field laid out as one row) as an operand, or its adjoint
+ * col2im applied to the result:
  *
  * - forward: `y = cols(x) · W`, W the HWIO filter read as a `(fh·fw·inC) × outC` matrix;
  * - filter gradient: `dW = cols(x)ᵀ · dy`;
  * - input gradient: `dx = col2im(dy · Wᵀ)`.
+ *
+ * The im2col is never written out (implicit GEMM): the product packs its panels of `cols(x)`
+ * straight from the image, and adds each entry of `dy · Wᵀ` into dx as it stores it, reading
+ * where through a table of the convolution's positions and field entries (abi.ts's CONV_SHAPE).
  *
  * NHWC (channelsLast) only, as tf.js-wasm itself; anything else goes to tf.js's kernel.
  *
@@ -20,7 +25,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { type HeapKernels, heapKernels, type WasmBackendInternals } from "./module.ts";
 import { splitGemm } from "./pool.ts";
-import { CONV_SHAPE, EPILOGUE, epilogueCode } from "./abi.ts";
+import { CONV, CONV_SHAPE, CONV_TABLE_START, EPILOGUE, epilogueCode } from "./abi.ts";
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 type ConvInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
@@ -47,13 +52,43 @@ const shapeFields = (info: ConvInfo): Record<(typeof CONV_SHAPE)[number], number
   dilW: info.dilationWidth,
 });
 
-/** Writes the ints im2col/col2im read (abi.ts's CONV_SHAPE, in order) and returns their offset. */
-function shapeOf(kernels: HeapKernels, info: ConvInfo): number {
-  const at = kernels.buffer("conv-shape", 16);
-  const fields = shapeFields(info);
-  new Int32Array(kernels.memory.buffer, at, CONV_SHAPE.length).set(
-    CONV_SHAPE.map((f) => fields[f]),
+/**
+ * Writes the convolution's table (abi.ts's CONV_SHAPE, then per output position and per field
+ * entry where im2col reads it) on the heap and returns its offset.
+ */
+function tableOf(kernels: HeapKernels, info: ConvInfo): number {
+  const f = shapeFields(info);
+  const positions = f.batch * f.outH * f.outW, entries = f.fH * f.fW * f.inC;
+  const at = kernels.buffer("conv-table", CONV_TABLE_START + 3 * (positions + entries));
+  const table = new Int32Array(
+    kernels.memory.buffer,
+    at,
+    CONV_TABLE_START + 3 * (positions + entries),
   );
+  table.set(CONV_SHAPE.map((name) => f[name]));
+  let i = CONV_TABLE_START;
+  // (b, oy, ox): the field's first input row and column, and that pixel's offset
+  for (let b = 0; b < f.batch; b++) {
+    for (let oy = 0; oy < f.outH; oy++) {
+      const iy = oy * f.strideH - f.padTop;
+      for (let ox = 0; ox < f.outW; ox++, i += 3) {
+        const ix = ox * f.strideW - f.padLeft;
+        table[i] = iy;
+        table[i + 1] = ix;
+        table[i + 2] = ((b * f.inH + iy) * f.inW + ix) * f.inC;
+      }
+    }
+  }
+  // (ky, kx, c): its row and column offsets, and its offset from the position's pixel
+  for (let ky = 0; ky < f.fH; ky++) {
+    for (let kx = 0; kx < f.fW; kx++) {
+      for (let c = 0; c < f.inC; c++, i += 3) {
+        table[i] = ky * f.dilH;
+        table[i + 1] = kx * f.dilW;
+        table[i + 2] = (ky * f.dilH * f.inW + kx * f.dilW) * f.inC + c;
+      }
+    }
+  }
   return at;
 }
 
@@ -67,15 +102,6 @@ const sizes = (info: ConvInfo): { rows: number; width: number } => ({
 const pointwise = (info: ConvInfo): boolean =>
   info.filterHeight === 1 && info.filterWidth === 1 && info.strideHeight === 1 &&
   info.strideWidth === 1 && info.padInfo.top === 0 && info.padInfo.left === 0;
-
-/** The receptive fields of `x` as rows: `(B·outH·outW) × (fh·fw·inC)`, on the heap. */
-function columns(kernels: HeapKernels, x: number, info: ConvInfo): number {
-  if (pointwise(info)) return x;
-  const { rows, width } = sizes(info);
-  const cols = kernels.buffer("conv-cols", rows * width);
-  kernels.exports.im2col(x, cols, shapeOf(kernels, info), 0, rows);
-  return cols;
-}
 
 /** The attributes the convolution kernels share. */
 interface ConvAttrs {
@@ -146,9 +172,10 @@ export function conv2dKernel(original: tf.KernelFunc, fused = false): tf.KernelF
     const { rows, width } = sizes(info);
     if (rows === 0 || info.outChannels === 0) return out;
     // (B·outH·outW) × (fh·fw·inC) · (fh·fw·inC) × outC → NHWC output, + bias, activation
-    const cols = columns(kernels, kernels.offset(x.dataId), info);
+    const direct = pointwise(info);
     splitGemm(kernels, {
-      a: cols,
+      a: kernels.offset(x.dataId),
+      ...(direct ? {} : { conv: CONV.cols, table: tableOf(kernels, info) }),
       b: kernels.offset(filter.dataId),
       c: kernels.offset(out.dataId),
       m: rows,
@@ -186,22 +213,28 @@ export function conv2dBackpropInputKernel(original: tf.KernelFunc): tf.KernelFun
         .fill(0);
       return dx;
     }
-    // dcols = dy · Wᵀ: (B·outH·outW) × outC · outC × (fh·fw·inC), then folded back into dx.
+    // dx = col2im(dy · Wᵀ): (B·outH·outW) × outC · outC × (fh·fw·inC), each entry added into dx
+    // as it is stored (the rows of one image write only that image).
     const direct = pointwise(info);
-    const dcols = direct ? dxOffset : kernels.buffer("conv-cols", rows * width);
+    if (!direct) {
+      new Float32Array(kernels.memory.buffer, dxOffset, tf.util.sizeFromShape(info.inShape))
+        .fill(0);
+    }
     splitGemm(kernels, {
       a: kernels.offset(dy.dataId),
       b: kernels.offset(filter.dataId),
-      c: dcols,
+      c: dxOffset,
       m: rows,
       n: width,
       k: info.outChannels,
       transA: false,
       transB: true,
+      ...(direct ? {} : {
+        conv: CONV.col2im,
+        table: tableOf(kernels, info),
+        rowsPerImage: info.outHeight * info.outWidth,
+      }),
     });
-    if (!direct) {
-      kernels.exports.col2im(dcols, dxOffset, shapeOf(kernels, info), 0, info.batchSize);
-    }
     return dx;
   };
 }
@@ -226,9 +259,10 @@ export function conv2dBackpropFilterKernel(args: KernelArgs): tf.TensorInfo {
   const { rows, width } = sizes(info);
   if (width === 0 || info.outChannels === 0) return dw;
   // dW = colsᵀ · dy: (fh·fw·inC) × (B·outH·outW) · (B·outH·outW) × outC
-  const cols = columns(kernels, kernels.offset(x.dataId), info);
+  const direct = pointwise(info);
   splitGemm(kernels, {
-    a: cols,
+    a: kernels.offset(x.dataId),
+    ...(direct ? {} : { conv: CONV.colsT, table: tableOf(kernels, info) }),
     b: kernels.offset(dy.dataId),
     c: kernels.offset(dw.dataId),
     m: width,

@@ -15,7 +15,7 @@
 
 import type { HeapKernels } from "./module.ts";
 import { isShared } from "./shared_heap.ts";
-import { EPILOGUE, floatArgs, type KernelName } from "./abi.ts";
+import { CONV, EPILOGUE, floatArgs, type KernelName } from "./abi.ts";
 
 /** One product: byte offsets on tf.js's heap, sizes, and the epilogue. */
 export interface GemmJob {
@@ -33,6 +33,15 @@ export interface GemmJob {
   act?: number;
   /** Leaky ReLU's slope. */
   alpha?: number;
+  /** A convolution's mode (abi.ts's CONV): A or C is an im2col; none by default. */
+  conv?: number;
+  /** The convolution's table (abi.ts's CONV_SHAPE, CONV_TABLE_START), with `conv`. */
+  table?: number;
+  /**
+   * Rows of C that write one image (with `CONV.col2im`): threads split the rows between images,
+   * as two threads must not add into one pixel.
+   */
+  rowsPerImage?: number;
 }
 
 /** Products with fewer multiply-adds than this run on one thread: the hand-off costs more. */
@@ -273,10 +282,13 @@ export function splitGemm(kernels: HeapKernels, job: GemmJob): void {
       0,
       job.n,
       scratch,
+      job.conv ?? CONV.none,
+      job.table ?? 0,
     ] as Parameters<typeof e.gemm>;
   const rows = (m0: number, m1: number) =>
     e.gemm(...gemmArgs(m0, m1, kernels.scratch(e.gemm_scratch_floats(m1 - m0, job.n))));
-  const split = Math.ceil((job.m * (1 - WORKER_SHARE)) / 4) * 4;
+  const unit = job.rowsPerImage ?? 4;
+  const split = Math.ceil((job.m * (1 - WORKER_SHARE)) / unit) * unit;
   const large = job.m * job.n * job.k >= SPLIT_MIN_MADDS && split > 0 && split < job.m;
   const worker = large ? poolFor(kernels) : undefined;
   if (worker) {

@@ -10,7 +10,11 @@ typedef float f32;
 // The activation gemm applies as it writes C: its `act` argument (EPILOGUE).
 enum { ACT_LINEAR = 0, ACT_RELU = 1, ACT_RELU6 = 2, ACT_LEAKYRELU = 3 };
 
-// The ints im2col and col2im read through `shape`, in order (CONV_SHAPE), and their count.
+// How gemm reads A or writes C for a convolution: its `conv` argument (CONV).
+enum { CONV_NONE = 0, CONV_COLS = 1, CONV_COLS_T = 2, CONV_COL2IM = 3 };
+
+// A convolution table's shape ints, in order (CONV_SHAPE), their count, and where the
+// per-position entries start (CONV_TABLE_START).
 enum {
   CV_BATCH,
   CV_IN_H,
@@ -28,15 +32,17 @@ enum {
   CV_DIL_W,
   CV_FIELDS
 };
+enum { CV_TABLE = 16 };
 
 // Floats of scratch `gemm` needs for a range of `rows` rows and `cols` columns.
 __attribute__((export_name("gemm_scratch_floats")))
 int gemm_scratch_floats(int rows, int cols);
 
-// C = act(op(A)·op(B) + bias) on rows [m0, m1) and columns [n0, n1); bias 0 for none.
+// C = act(op(A)·op(B) + bias), rows [m0, m1), columns [n0, n1); A or C an im2col by `conv`.
 __attribute__((export_name("gemm")))
 void gemm(const f32* a, const f32* b, f32* c, int m, int n, int k, int trans_a, int trans_b,
-    const f32* bias, int act, f32 alpha, int m0, int m1, int n0, int n1, f32* scratch);
+    const f32* bias, int act, f32 alpha, int m0, int m1, int n0, int n1, f32* scratch, int conv,
+    const int* table);
 
 // One fused Adam update of `n` values, as tf.js's AdamOptimizer computes it.
 __attribute__((export_name("adam")))
@@ -85,14 +91,6 @@ void batch_norm_train(const f32* x, const f32* gamma, const f32* beta, f32* y, f
 __attribute__((export_name("batch_norm_train_grad")))
 void batch_norm_train_grad(const f32* x, const f32* dy, const f32* gamma, const f32* mean,
     const f32* variance, f32* dx, f32* dgamma, f32* dbeta, int rows, int cols, f32 epsilon);
-
-// Receptive fields of NHWC images as rows, rows [r0, r1); `shape` holds CONV_SHAPE.
-__attribute__((export_name("im2col")))
-void im2col(const f32* x, f32* cols, const int* shape, int r0, int r1);
-
-// The adjoint of im2col for images [b0, b1) (zeroes them first).
-__attribute__((export_name("col2im")))
-void col2im(const f32* cols, f32* dx, const int* shape, int b0, int b1);
 
 // out = 0; out[ids[i]] += x[i] for rows i of `inner` values (ids outside are dropped).
 __attribute__((export_name("segment_sum")))

@@ -1,5 +1,11 @@
 // Matrix multiply for every transpose case, with a bias and activation epilogue: A and B packed
 // into panels, an MR×NR micro-kernel in eight v128 registers, and blocks sized for L1 and L2.
+//
+// It is also the convolution (implicit GEMM): where `conv` says so, A is a convolution's im2col
+// (every receptive field of an NHWC image as one row), read straight from the image as it is
+// packed, or C is an im2col whose entries are added back into an image (col2im) as they are
+// stored, so no cols buffer is written or read. The convolution's table (abi.h's CV_*: its shape,
+// then per output position and per field entry where it reads) says where each entry lies.
 
 #include <wasm_simd128.h>
 
@@ -9,6 +15,54 @@
 #define NR 8     // columns of C per micro-tile (two v128)
 #define KC 512   // most depth per block: the packed B panel (16 KB) stays in L1
 #define MC 64    // most rows per block: the packed A block (≤ 128 KB) stays in L2
+
+// ---------------------------------------------------------------------------------------------
+// A convolution's im2col entry (r, f): output position r = (b, oy, ox), field entry f = (ky, kx,
+// c). The table holds per position its first input row and column (oy·sh − padTop, ox·sw −
+// padLeft) and the offset of that pixel; per field entry its row and column offsets (ky·dh,
+// kx·dw) and its offset from the position's pixel. The entry is image[pixel(r) + offset(f)], or 0
+// where the field reaches into the padding.
+
+typedef struct {
+  const int* pos;    // 3 ints per output position: iy, ix, offset
+  const int* field;  // 3 ints per field entry: dy, dx, offset
+  int in_h, in_w;
+} ConvTable;
+
+static ConvTable conv_table(const int* t) {
+  ConvTable c;
+  c.in_h = t[CV_IN_H];
+  c.in_w = t[CV_IN_W];
+  c.pos = t + CV_TABLE;
+  c.field = c.pos + 3 * t[CV_BATCH] * t[CV_OUT_H] * t[CV_OUT_W];
+  return c;
+}
+
+// The offset of entry (r, f) in the image, or −1 in the padding.
+static inline long conv_at(const ConvTable* c, int r, int f) {
+  const int* p = c->pos + 3 * r;
+  const int* q = c->field + 3 * f;
+  int iy = p[0] + q[0], ix = p[1] + q[1];
+  if ((unsigned)iy >= (unsigned)c->in_h || (unsigned)ix >= (unsigned)c->in_w) return -1;
+  return (long)p[2] + q[2];
+}
+
+// Whether field entries f .. f+n−1 are one run of channels of one tap (consecutive in memory).
+static inline int conv_run(const ConvTable* c, int f, int n) {
+  const int* q = c->field + 3 * f;
+  const int* e = q + 3 * (n - 1);
+  return q[0] == e[0] && q[1] == e[1] && e[2] - q[2] == n - 1;
+}
+
+// out[0..3] = the 4×4 block a0..a3 (rows) transposed: out[k] holds lane k of each row.
+static inline void store_transposed(f32* out, v128_t a0, v128_t a1, v128_t a2, v128_t a3) {
+  v128_t t0 = wasm_i32x4_shuffle(a0, a1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(a0, a1, 2, 6, 3, 7);
+  v128_t t2 = wasm_i32x4_shuffle(a2, a3, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(a2, a3, 2, 6, 3, 7);
+  wasm_v128_store(out, wasm_i32x4_shuffle(t0, t2, 0, 1, 4, 5));
+  wasm_v128_store(out + MR, wasm_i32x4_shuffle(t0, t2, 2, 3, 6, 7));
+  wasm_v128_store(out + 2 * MR, wasm_i32x4_shuffle(t1, t3, 0, 1, 4, 5));
+  wasm_v128_store(out + 3 * MR, wasm_i32x4_shuffle(t1, t3, 2, 3, 6, 7));
+}
 
 // ---------------------------------------------------------------------------------------------
 // Packing. The micro-kernel reads A as MR values per k and B as NR values per k, contiguously.
@@ -25,11 +79,70 @@ static void pack_a(const f32* a, int trans_a, int lda, int m, int i0, int k0, in
     }
     return;
   }
-  for (int k = 0; k < kc; k++) {
+  int k = 0;
+  if (!trans_a && h == MR) {
+    // Four rows, four k at a time: a 4×4 block transposed.
+    const f32* r0 = a + (long)i0 * lda + k0;
+    for (; k + 4 <= kc; k += 4) {
+      store_transposed(out + k * MR, wasm_v128_load(r0 + k), wasm_v128_load(r0 + lda + k),
+                       wasm_v128_load(r0 + 2 * lda + k), wasm_v128_load(r0 + 3 * lda + k));
+    }
+  }
+  for (; k < kc; k++) {
     for (int i = 0; i < MR; i++) {
       f32 v = 0.f;
       if (i < h) v = trans_a ? a[(long)(k0 + k) * lda + i0 + i] : a[(long)(i0 + i) * lda + k0 + k];
       out[k * MR + i] = v;
+    }
+  }
+}
+
+// pack_a for A = im2col(x) (M positions × K field entries): rows [i0, i0+MR) are positions.
+static void pack_a_cols(const f32* x, const ConvTable* t, int m, int i0, int k0, int kc, f32* out) {
+  int h = m - i0;
+  if (h > MR) h = MR;
+  int k = 0;
+  v128_t zero = wasm_f32x4_splat(0.f);
+  while (k < kc) {
+    int f = k0 + k;
+    if (h == MR && k + 4 <= kc && conv_run(t, f, 4)) {
+      // Four channels of one tap, for each of the four positions: four loads (or zeros) and a
+      // transpose.
+      long p0 = conv_at(t, i0, f), p1 = conv_at(t, i0 + 1, f);
+      long p2 = conv_at(t, i0 + 2, f), p3 = conv_at(t, i0 + 3, f);
+      store_transposed(out + k * MR, p0 < 0 ? zero : wasm_v128_load(x + p0),
+                       p1 < 0 ? zero : wasm_v128_load(x + p1),
+                       p2 < 0 ? zero : wasm_v128_load(x + p2),
+                       p3 < 0 ? zero : wasm_v128_load(x + p3));
+      k += 4;
+      continue;
+    }
+    for (int i = 0; i < MR; i++) {
+      long p = i < h ? conv_at(t, i0 + i, f) : -1;
+      out[k * MR + i] = p < 0 ? 0.f : x[p];
+    }
+    k++;
+  }
+}
+
+// pack_a for A = im2col(x)ᵀ (M field entries × K positions): rows [i0, i0+MR) are field entries.
+static void pack_a_cols_t(const f32* x, const ConvTable* t, int m, int i0, int k0, int kc,
+                          f32* out) {
+  int h = m - i0;
+  if (h > MR) h = MR;
+  if (h == MR && conv_run(t, i0, MR)) {
+    // Four channels of one tap: one load per position.
+    v128_t zero = wasm_f32x4_splat(0.f);
+    for (int k = 0; k < kc; k++) {
+      long p = conv_at(t, k0 + k, i0);
+      wasm_v128_store(out + k * MR, p < 0 ? zero : wasm_v128_load(x + p));
+    }
+    return;
+  }
+  for (int k = 0; k < kc; k++) {
+    for (int i = 0; i < MR; i++) {
+      long p = i < h ? conv_at(t, k0 + k, i0 + i) : -1;
+      out[k * MR + i] = p < 0 ? 0.f : x[p];
     }
   }
 }
@@ -155,10 +268,38 @@ static void store_tile(const f32* tile, f32* c, int ldc, int i0, int j0, int h, 
   }
 }
 
+// Adds rows [i0, i0+h) × columns [j0, j0+w) of a tile of C = im2col(dx) (M positions × N field
+// entries) back into the image dx, where im2col reads them.
+static void store_tile_col2im(const f32* tile, f32* dx, const ConvTable* t, int i0, int j0, int h,
+                              int w) {
+  int run = w == NR && conv_run(t, j0, NR);
+  for (int i = 0; i < h; i++) {
+    const f32* v = tile + i * NR;
+    if (run) {
+      long p = conv_at(t, i0 + i, j0);
+      if (p < 0) continue;
+      f32* out = dx + p;
+      wasm_v128_store(out, wasm_f32x4_add(wasm_v128_load(out), wasm_v128_load(v)));
+      wasm_v128_store(out + 4, wasm_f32x4_add(wasm_v128_load(out + 4), wasm_v128_load(v + 4)));
+      continue;
+    }
+    for (int j = 0; j < w; j++) {
+      long p = conv_at(t, i0 + i, j0 + j);
+      if (p >= 0) dx[p] += v[j];
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // C[M×N] = act(op(A) · op(B) + bias), for rows [m0, m1) and columns [n0, n1) only, so that
-// threads can share one product. m0 must be a multiple of MR and n0 of NR (or the end).
+// threads can share one product. n0 must be a multiple of NR (or the end).
 // `scratch` holds gemm_scratch_floats(m1 - m0, n1 - n0) floats.
+//
+// `conv` (CONV_*): A is im2col(a) (CONV_COLS) or im2col(a)ᵀ (CONV_COLS_T), read through the
+// convolution's `table`; or C is im2col(c) (CONV_COL2IM): each entry is added into the image c
+// (zeroed by the caller), no bias or activation. Blocks of rows start at multiples of MC whatever
+// m0 is, so that every pixel of c receives its sums in one order, on one thread or two (threads
+// must then split the rows between images).
 
 int gemm_scratch_floats(int rows, int cols) {
   int panels = (rows + MR - 1) / MR;
@@ -169,7 +310,8 @@ int gemm_scratch_floats(int rows, int cols) {
 }
 
 void gemm(const f32* a, const f32* b, f32* c, int m, int n, int k, int trans_a, int trans_b,
-          const f32* bias, int act, f32 alpha, int m0, int m1, int n0, int n1, f32* scratch) {
+          const f32* bias, int act, f32 alpha, int m0, int m1, int n0, int n1, f32* scratch,
+          int conv, const int* table) {
   if (m1 > m) m1 = m;
   if (n1 > n) n1 = n;
   if (m0 >= m1 || n0 >= n1) return;
@@ -182,6 +324,8 @@ void gemm(const f32* a, const f32* b, f32* c, int m, int n, int k, int trans_a, 
   f32* apack = scratch;
   f32* bpack = apack + block_panels * MR * KC;
   f32* tile = bpack + (shared_b ? KC * col_blocks * NR : KC * NR);
+  ConvTable t;
+  if (conv != CONV_NONE) t = conv_table(table);
   int lda = trans_a ? m : k;
   int ldb = trans_b ? k : n;
   // Equal blocks no deeper than KC (784 = 2 × 392, not 512 + 272).
@@ -198,11 +342,15 @@ void gemm(const f32* a, const f32* b, f32* c, int m, int n, int k, int trans_a, 
     }
     // Blocks of at most MC rows: a block's packed A stays in L2 while every column block of B
     // passes it (one block for the MLPs' batch of 64; 49 for a DCGAN convolution's 3,136 rows).
-    for (int b0 = m0; b0 < m1; b0 += MC) {
-      int b1 = b0 + MC < m1 ? b0 + MC : m1;
+    for (int b0 = m0, b1; b0 < m1; b0 = b1) {
+      b1 = (b0 / MC + 1) * MC < m1 ? (b0 / MC + 1) * MC : m1;
       int panels = (b1 - b0 + MR - 1) / MR;
       for (int p = 0; p < panels; p++) {
-        pack_a(a, trans_a, lda, m, b0 + p * MR, k0, kc, apack + p * MR * KC);
+        f32* ap = apack + p * MR * KC;
+        int i0 = b0 + p * MR;
+        if (conv == CONV_COLS) pack_a_cols(a, &t, m, i0, k0, kc, ap);
+        else if (conv == CONV_COLS_T) pack_a_cols_t(a, &t, m, i0, k0, kc, ap);
+        else pack_a(a, trans_a, lda, m, i0, k0, kc, ap);
       }
       for (int q = 0; q < col_blocks; q++) {
         int j0 = n0 + q * NR;
@@ -216,7 +364,8 @@ void gemm(const f32* a, const f32* b, f32* c, int m, int n, int k, int trans_a, 
           int i0 = b0 + p * MR;
           int h = b1 - i0 < MR ? b1 - i0 : MR;
           MICRO_KERNEL(apack + p * MR * KC, bp, kc, tile);
-          store_tile(tile, c, n, i0, j0, h, w, k0 > 0, last, bias, act, alpha);
+          if (conv == CONV_COL2IM) store_tile_col2im(tile, c, &t, i0, j0, h, w);
+          else store_tile(tile, c, n, i0, j0, h, w, k0 > 0, last, bias, act, alpha);
         }
       }
     }
