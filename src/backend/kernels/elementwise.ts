@@ -10,6 +10,7 @@
 
 import type * as tf from "@tensorflow/tfjs-core";
 import { type HeapKernels, heapKernels } from "./module.ts";
+import { splitRange } from "./pool.ts";
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
@@ -46,12 +47,11 @@ export function addKernel(original: tf.KernelFunc): tf.KernelFunc {
     const backend = args.backend as unknown as WasmBackend;
     const kernels = heapKernels(backend);
     const out = backend.makeOutput(a.shape.slice(), "float32");
-    kernels.exports.add(
+    splitRange(kernels, "add", [
       kernels.offset(a.dataId),
       kernels.offset(b.dataId),
       kernels.offset(out.dataId),
-      size(a.shape),
-    );
+    ], size(a.shape));
     return out;
   };
 }
@@ -115,7 +115,7 @@ function unaryKernel(
  * @returns The kernel function.
  */
 export function tanhKernel(original: tf.KernelFunc): tf.KernelFunc {
-  return unaryKernel(original, (k, x, out, n) => k.exports.tanh_f32(x, out, n));
+  return unaryKernel(original, (k, x, out, n) => splitRange(k, "tanh_f32", [x, out], n));
 }
 
 /**
@@ -127,6 +127,6 @@ export function tanhKernel(original: tf.KernelFunc): tf.KernelFunc {
 export function leakyReluKernel(original: tf.KernelFunc): tf.KernelFunc {
   return unaryKernel(
     original,
-    (k, x, out, n, attrs) => k.exports.leaky_relu(x, out, n, attrs.alpha as number),
+    (k, x, out, n, attrs) => splitRange(k, "leaky_relu", [x, out], n, [attrs.alpha as number]),
   );
 }

@@ -12,6 +12,7 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import { heapKernels } from "./module.ts";
+import { splitRange } from "./pool.ts";
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
@@ -53,16 +54,16 @@ export const GRADIENT_KERNELS: { name: string; kernelFunc: tf.KernelFunc }[] = [
   {
     name: "GanLeakyReluGrad",
     kernelFunc: binaryKernel((k, x, dy, out, n, attrs) =>
-      k.exports.leaky_relu_grad(x, dy, out, n, attrs.alpha as number)
+      splitRange(k, "leaky_relu_grad", [x, dy, out], n, [attrs.alpha as number])
     ),
   },
   {
     name: "GanReluGrad",
-    kernelFunc: binaryKernel((k, x, dy, out, n) => k.exports.relu_grad(x, dy, out, n)),
+    kernelFunc: binaryKernel((k, x, dy, out, n) => splitRange(k, "relu_grad", [x, dy, out], n)),
   },
   {
     name: "GanTanhGrad",
-    kernelFunc: binaryKernel((k, y, dy, out, n) => k.exports.tanh_grad(y, dy, out, n)),
+    kernelFunc: binaryKernel((k, y, dy, out, n) => splitRange(k, "tanh_grad", [y, dy, out], n)),
   },
 ];
 

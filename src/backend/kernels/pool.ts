@@ -54,13 +54,26 @@ const WORKER_SHARE = 0.48;
 /** How long this thread waits for the worker before giving up on it (ms). */
 const WORKER_TIMEOUT_MS = 10_000;
 
+/** Kernels that run over `n` values, their pointers first, then `n`, then floats. */
+export type RangeKernel = (typeof RANGE_KERNELS)[number];
+const RANGE_KERNELS = [
+  "adam",
+  "add",
+  "relu",
+  "leaky_relu",
+  "tanh_f32",
+  "relu_grad",
+  "leaky_relu_grad",
+  "tanh_grad",
+] as const satisfies readonly KernelName[];
+
 // Control block. STATE and OP, then the job's arguments in ARGS… as int32 or float32 (the same
 // slots read as either; a float32 argument round-trips exactly).
-const STATE = 0, OP = 1, ARGS = 2, SLOTS = 20;
+const STATE = 0, OP = 1, ARGS = 2, SLOTS = 24;
 const IDLE = 0, GO = 1, STOP = 2, DONE = 3, RUNNING = 4;
 /** The kernels the worker runs, by their op number (the index here). */
-const OPS: KernelName[] = ["gemm", "adam"];
-const OP_GEMM = OPS.indexOf("gemm"), OP_ADAM = OPS.indexOf("adam");
+const OPS: KernelName[] = ["gemm", ...RANGE_KERNELS];
+const OP_GEMM = OPS.indexOf("gemm");
 /** How long the worker polls for its next job before it sleeps (ms). */
 const SPIN_MS = 2;
 /** Which of each op's arguments are float32 (the rest are int32), from abi.ts's signatures. */
@@ -303,12 +316,49 @@ export function splitGemm(kernels: HeapKernels, job: GemmJob): void {
   rows(0, job.m);
 }
 
-/** Adam updates of fewer values than this run on one thread. */
-const SPLIT_MIN_ADAM = 1 << 15;
+/** Range kernels over fewer values than this run on one thread: the hand-off costs more. */
+const SPLIT_MIN_VALUES = 1 << 15;
 
 /**
- * Runs our Adam kernel over `n` values: the upper part on the worker when there is one and `n` is
- * large, else all here. Each value's update is the same computation either way.
+ * Runs a kernel over `n` values (Adam, an activation or its gradient, a sum): the upper half on
+ * the worker when there is one and `n` is large, else all here. Each value is computed as it is
+ * on one thread.
+ *
+ * @param kernels Our kernels on the heap.
+ * @param name The kernel: its arguments are `pointers`, then `n`, then `scalars` (abi.ts).
+ * @param pointers Its pointer arguments (byte offsets of `n`-float arrays).
+ * @param n Values.
+ * @param scalars Its float arguments after `n`.
+ */
+export function splitRange(
+  kernels: HeapKernels,
+  name: RangeKernel,
+  pointers: number[],
+  n: number,
+  scalars: number[] = [],
+): void {
+  const kernel = kernels.exports[name] as (...args: number[]) => void;
+  const args = (from: number, to: number) => [
+    ...pointers.map((p) => p + from * 4),
+    to - from,
+    ...scalars,
+  ];
+  const run = (from: number, to: number) => kernel(...args(from, to));
+  const worker = n >= SPLIT_MIN_VALUES ? poolFor(kernels) : undefined;
+  const half = Math.floor(n / 8) * 4;
+  if (worker) {
+    if (worker.run(OPS.indexOf(name), args(half, n), () => run(0, half), () => run(half, n))) {
+      return;
+    }
+    run(half, n);
+    return;
+  }
+  run(0, n);
+}
+
+/**
+ * Runs our Adam kernel over `n` values, on both threads where it is large (see
+ * {@linkcode splitRange}).
  *
  * @param kernels Our kernels on the heap.
  * @param pointers x, g, m, v, xOut, mOut, vOut (byte offsets).
@@ -321,27 +371,5 @@ export function splitAdam(
   n: number,
   scalars: number[],
 ): void {
-  const adam = (from: number, to: number) =>
-    kernels.exports.adam(
-      ...(pointers.map((p) => p + from * 4) as [
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-      ]),
-      to - from,
-      ...(scalars as [number, number, number, number, number, number, number, number]),
-    );
-  const worker = n >= SPLIT_MIN_ADAM ? poolFor(kernels) : undefined;
-  const half = Math.floor(n / 8) * 4;
-  if (worker) {
-    const args = [...pointers.map((p) => p + half * 4), n - half, ...scalars];
-    if (worker.run(OP_ADAM, args, () => adam(0, half), () => adam(half, n))) return;
-    adam(half, n);
-    return;
-  }
-  adam(0, n);
+  splitRange(kernels, "adam", pointers, n, scalars);
 }

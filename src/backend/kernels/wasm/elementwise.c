@@ -15,18 +15,16 @@ void add(const f32* a, const f32* b, f32* out, int n) {
   for (; i < n; i++) out[i] = a[i] + b[i];
 }
 
-// out[j] = Σ_i x[i·cols + j], summed in order of i (as tf.js's Sum over the leading axes).
+// out[j] = Σ_i x[i·cols + j], summed in order of i (as tf.js's Sum over the leading axes); the
+// rows walked in order, all columns of a row at a time.
 void sum_rows(const f32* x, f32* out, int rows, int cols) {
-  int j = 0;
-  for (; j + 4 <= cols; j += 4) {
-    v128_t s = wasm_f32x4_splat(0.f);
-    for (int i = 0; i < rows; i++) s = wasm_f32x4_add(s, wasm_v128_load(x + (long)i * cols + j));
-    wasm_v128_store(out + j, s);
-  }
-  for (; j < cols; j++) {
-    f32 s = 0.f;
-    for (int i = 0; i < rows; i++) s += x[(long)i * cols + j];
-    out[j] = s;
+  for (int j = 0; j < cols; j++) out[j] = 0.f;
+  for (int i = 0; i < rows; i++) {
+    const f32* row = x + (long)i * cols;
+    int j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      wasm_v128_store(out + j, wasm_f32x4_add(wasm_v128_load(out + j), wasm_v128_load(row + j)));
+    }
+    for (; j < cols; j++) out[j] += row[j];
   }
 }
-

@@ -26,13 +26,14 @@
 typedef struct {
   const int* pos;    // 3 ints per output position: iy, ix, offset
   const int* field;  // 3 ints per field entry: dy, dx, offset
-  int in_h, in_w;
+  int in_h, in_w, in_c;
 } ConvTable;
 
 static ConvTable conv_table(const int* t) {
   ConvTable c;
   c.in_h = t[CV_IN_H];
   c.in_w = t[CV_IN_W];
+  c.in_c = t[CV_IN_C];
   c.pos = t + CV_TABLE;
   c.field = c.pos + 3 * t[CV_BATCH] * t[CV_OUT_H] * t[CV_OUT_W];
   return c;
@@ -97,41 +98,47 @@ static void pack_a(const f32* a, int trans_a, int lda, int m, int i0, int k0, in
   }
 }
 
-// pack_a for A = im2col(x) (M positions × K field entries): rows [i0, i0+MR) are positions.
+// pack_a for A = im2col(x) (M positions × K field entries): rows [i0, i0+MR) are positions. The
+// depth is walked a tap at a time: within a tap the entries are consecutive channels, read from
+// each position's pixel (or zeros in the padding), four channels at a time where there are four.
 static void pack_a_cols(const f32* x, const ConvTable* t, int m, int i0, int k0, int kc, f32* out) {
   int h = m - i0;
   if (h > MR) h = MR;
-  int k = 0;
   v128_t zero = wasm_f32x4_splat(0.f);
-  while (k < kc) {
+  for (int k = 0; k < kc;) {
     int f = k0 + k;
-    if (h == MR && k + 4 <= kc && conv_run(t, f, 4)) {
-      // Four channels of one tap, for each of the four positions: four loads (or zeros) and a
-      // transpose.
-      long p0 = conv_at(t, i0, f), p1 = conv_at(t, i0 + 1, f);
-      long p2 = conv_at(t, i0 + 2, f), p3 = conv_at(t, i0 + 3, f);
-      store_transposed(out + k * MR, p0 < 0 ? zero : wasm_v128_load(x + p0),
-                       p1 < 0 ? zero : wasm_v128_load(x + p1),
-                       p2 < 0 ? zero : wasm_v128_load(x + p2),
-                       p3 < 0 ? zero : wasm_v128_load(x + p3));
-      k += 4;
-      continue;
+    // The run of channels of f's tap from f on.
+    int run = t->in_c - (t->field[3 * f + 2] - t->field[3 * (f - f % t->in_c) + 2]);
+    if (run > kc - k) run = kc - k;
+    long p0 = conv_at(t, i0, f);
+    long p1 = h > 1 ? conv_at(t, i0 + 1, f) : -1;
+    long p2 = h > 2 ? conv_at(t, i0 + 2, f) : -1;
+    long p3 = h > 3 ? conv_at(t, i0 + 3, f) : -1;
+    f32* o = out + k * MR;
+    int c = 0;
+    for (; c + 4 <= run; c += 4, o += 4 * MR) {
+      store_transposed(o, p0 < 0 ? zero : wasm_v128_load(x + p0 + c),
+                       p1 < 0 ? zero : wasm_v128_load(x + p1 + c),
+                       p2 < 0 ? zero : wasm_v128_load(x + p2 + c),
+                       p3 < 0 ? zero : wasm_v128_load(x + p3 + c));
     }
-    for (int i = 0; i < MR; i++) {
-      long p = i < h ? conv_at(t, i0 + i, f) : -1;
-      out[k * MR + i] = p < 0 ? 0.f : x[p];
+    for (; c < run; c++, o += MR) {
+      o[0] = p0 < 0 ? 0.f : x[p0 + c];
+      o[1] = p1 < 0 ? 0.f : x[p1 + c];
+      o[2] = p2 < 0 ? 0.f : x[p2 + c];
+      o[3] = p3 < 0 ? 0.f : x[p3 + c];
     }
-    k++;
+    k += run;
   }
 }
 
-// pack_a for A = im2col(x)ᵀ (M field entries × K positions): rows [i0, i0+MR) are field entries.
+// pack_a for A = im2col(x)ᵀ (M field entries × K positions): rows [i0, i0+MR) are field entries,
+// each position one load of four channels where the four entries are of one tap.
 static void pack_a_cols_t(const f32* x, const ConvTable* t, int m, int i0, int k0, int kc,
                           f32* out) {
   int h = m - i0;
   if (h > MR) h = MR;
   if (h == MR && conv_run(t, i0, MR)) {
-    // Four channels of one tap: one load per position.
     v128_t zero = wasm_f32x4_splat(0.f);
     for (int k = 0; k < kc; k++) {
       long p = conv_at(t, k0 + k, i0);
@@ -139,10 +146,15 @@ static void pack_a_cols_t(const f32* x, const ConvTable* t, int m, int i0, int k
     }
     return;
   }
-  for (int k = 0; k < kc; k++) {
-    for (int i = 0; i < MR; i++) {
-      long p = i < h ? conv_at(t, k0 + k, i0 + i) : -1;
-      out[k * MR + i] = p < 0 ? 0.f : x[p];
+  // Entries of different taps (or past M): each its own offsets, read once.
+  for (int i = 0; i < MR; i++) {
+    const int* q = t->field + 3 * (i < h ? i0 + i : i0);
+    int fy = q[0], fx = q[1], off = q[2];
+    for (int k = 0; k < kc; k++) {
+      const int* p = t->pos + 3 * (k0 + k);
+      int iy = p[0] + fy, ix = p[1] + fx;
+      int inside = i < h && (unsigned)iy < (unsigned)t->in_h && (unsigned)ix < (unsigned)t->in_w;
+      out[k * MR + i] = inside ? x[(long)p[2] + off] : 0.f;
     }
   }
 }
