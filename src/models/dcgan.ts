@@ -30,7 +30,8 @@ const Conv2DBase = tfl.layers.conv2d({ filters: 1, kernelSize: 1 }).constructor 
  * gradients together whichever is asked for, so the generator's step paid for the
  * discriminator's filter gradients (a fifth of a DCGAN step's products) and the discriminator's
  * step for the image's gradient; `tf.conv2d`'s are computed only where needed. Saved as a plain
- * `Conv2D`: stock tf.js loads it unchanged.
+ * `Conv2D`: stock tf.js loads it unchanged. On wasm with our kernels a stock Conv2D gets the same
+ * (src/backend/kernels/conv_layers.ts, bit-identical training); this one keeps it on every backend.
  */
 class Conv2D extends Conv2DBase {
   static className = "Conv2D";

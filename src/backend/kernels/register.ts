@@ -8,6 +8,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { ADAM_UPDATE, adamUpdateKernel } from "./adam.ts";
 import { BATCH_NORM_KERNELS } from "./batch_norm.ts";
+import { useLazyConv, useStockConv } from "./conv_layers.ts";
 import { useLazyDense, useStockDense } from "./dense.ts";
 import {
   addKernel,
@@ -74,11 +75,13 @@ export function useOurKernels(): void {
     tf.registerGradient(gradient);
   }
   useLazyDense();
+  useLazyConv();
 }
 
 /** Puts tf.js's own "wasm" kernels back. */
 export function useStockKernels(): void {
   useStockDense();
+  useStockConv();
   for (const { name } of ADDED) {
     if (tf.getKernel(name, "wasm")) tf.unregisterKernel(name, "wasm");
   }

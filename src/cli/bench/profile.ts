@@ -10,6 +10,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { selectBackend } from "../../backend/select.ts";
 import { ADAM_UPDATE } from "../../backend/kernels/adam.ts";
+import { GAN_CONV2D } from "../../backend/kernels/conv_layers.ts";
 import { GAN_MATMUL } from "../../backend/kernels/dense.ts";
 import type { PresetName } from "../../models/presets.ts";
 import { presetStep } from "./step.ts";
@@ -20,6 +21,7 @@ export type KernelGroup = "products" | "normalisation" | "optimiser" | "elementw
 /** Kernels that are a matrix product or a convolution (with our kernels: im2col and a GEMM). */
 const PRODUCTS = new Set([
   GAN_MATMUL,
+  GAN_CONV2D,
   "BatchMatMul",
   "_FusedMatMul",
   "Conv2D",
