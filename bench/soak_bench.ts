@@ -1,11 +1,13 @@
 /**
  * Soak benchmark: a long training run as `train` runs it (models, grids, charts and log every
  * epoch, a checkpoint every 500 steps, weights checked every step), watching memory. After a
- * warm-up, `tf.memory().numTensors` must not move and the resident set must grow by less than 5%.
+ * warm-up, `tf.memory().numTensors` and the WASM heap's size must not move and the resident set
+ * must grow by less than 5%.
  *
  * ```sh
  * deno run --allow-read --allow-write --v8-flags=--expose-gc bench/soak_bench.ts   # 10,000 steps
  * deno run --allow-read --allow-write --v8-flags=--expose-gc bench/soak_bench.ts --steps 2000 --json
+ * deno run --allow-read --allow-write --v8-flags=--expose-gc bench/soak_bench.ts --preset dcgan --steps 1200 --warmup 200
  * ```
  *
  * Exit code 0 when both hold, 1 otherwise. The run directory is a temporary one, removed after.
@@ -36,7 +38,10 @@ if (!(Number.isInteger(steps) && Number.isInteger(warmup) && warmup > 0 && steps
 const backend = await selectBackend("wasm");
 const out = await Deno.makeTempDir({ prefix: "gan-soak-" });
 const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
-const samples: { step: number; numTensors: number; rss: number }[] = [];
+const samples: { step: number; numTensors: number; rss: number; wasmHeap: number }[] = [];
+/** The size of tf.js-wasm's heap (0 on another backend). */
+const wasmHeap = () =>
+  (tf.backend() as unknown as { wasm?: { HEAPU8: Uint8Array } }).wasm?.HEAPU8.length ?? 0;
 const stop = new AbortController();
 const started = performance.now();
 console.error(
@@ -59,15 +64,15 @@ try {
           step: info.globalStep,
           numTensors: tf.memory().numTensors,
           rss: Deno.memoryUsage().rss,
+          wasmHeap: wasmHeap(),
         };
         samples.push(sample);
         if (info.globalStep % 1000 === 0) {
           const { heapUsed, external } = Deno.memoryUsage();
-          const wasm = (tf.backend() as unknown as { wasm?: { HEAPU8: Uint8Array } }).wasm;
           console.error(
             `[${info.globalStep}] numTensors ${sample.numTensors}, rss ${mb(sample.rss)} MiB ` +
               `(JS heap ${mb(heapUsed)}, external ${mb(external)}, wasm heap ${
-                mb(wasm?.HEAPU8.length ?? 0)
+                mb(sample.wasmHeap)
               })`,
           );
         }
@@ -90,7 +95,8 @@ const early = peakOf(warmup, warmup + window), late = peakOf(steps - window, ste
 const tensors = new Set(after.map((s) => s.numTensors));
 const growth = late / early - 1;
 const peak = Math.max(...after.map((s) => s.rss));
-const ok = tensors.size === 1 && growth < 0.05;
+const heaps = new Set(after.map((s) => s.wasmHeap));
+const ok = tensors.size === 1 && heaps.size === 1 && growth < 0.05;
 const result = {
   steps: last.step,
   warmup,
@@ -98,6 +104,7 @@ const result = {
   backend: backend.description,
   seconds: Number(((performance.now() - started) / 1000).toFixed(1)),
   num_tensors: { after_warmup: first.numTensors, end: last.numTensors, distinct: [...tensors] },
+  wasm_heap_mib: { after_warmup: Number(mb(first.wasmHeap)), end: Number(mb(last.wasmHeap)) },
   rss_mib: {
     after_warmup: Number(mb(first.rss)),
     end: Number(mb(last.rss)),
@@ -114,6 +121,7 @@ console.log(
     `steps ${result.steps} (${result.seconds} s), warm-up ${warmup}`,
     `numTensors after warm-up ${first.numTensors}, at the end ${last.numTensors} ` +
     `(${tensors.size === 1 ? "constant" : `varied: ${[...tensors].join(", ")}`})`,
+    `wasm heap after warm-up ${mb(first.wasmHeap)} MiB, at the end ${mb(last.wasmHeap)} MiB`,
     `rss after warm-up ${mb(first.rss)} MiB, at the end ${mb(last.rss)} MiB, peak ${mb(peak)} MiB`,
     `rss peak of the first tenth after warm-up ${mb(early)} MiB, of the last tenth ${
       mb(late)

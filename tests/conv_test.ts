@@ -9,6 +9,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-layers"; // registers the gradients
 import { selectBackend } from "../src/backend/select.ts";
 import { setKernelThreads } from "../src/backend/kernels/pool.ts";
+import { batchNormTraining } from "../src/backend/kernels/batch_norm.ts";
 import { Random } from "../src/random.ts";
 import { both, maxError } from "./helpers.ts";
 
@@ -193,4 +194,34 @@ Deno.test("fused Conv2D (bias + linear, relu, leaky ReLU), as tf.js-layers' Conv
   }
   console.log(`max error ${worst.toExponential(2)}`);
   ok(worst < 1e-4, `max error ${worst}`);
+});
+
+Deno.test("BatchNorm, activations and their gradients on feature maps give bit-identical results on 1 and 2 threads", async () => {
+  await selectBackend("wasm");
+  // (B·H·W, C) = (64·7·7, 128): large enough for both threads (BatchNorm splits the channels,
+  // the activations the values).
+  const x = tf.tensor2d(values(3136 * 128), [3136, 128]);
+  const gamma = tf.tensor1d(values(128)), beta = tf.tensor1d(values(128));
+  const run = (threads: 1 | 2) => {
+    setKernelThreads(threads);
+    return tf.tidy(() => {
+      const f = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+        tf.leakyRelu(
+          tf.add(
+            batchNormTraining(a as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5),
+            tf.tanh(a),
+          ),
+          0.2,
+        );
+      const y = f(x, gamma, beta);
+      const grads = tf.grads((a, g, b) => tf.sum(tf.square(f(a, g, b))))([x, gamma, beta]);
+      return [y, ...grads].map((t) => Array.from(t.dataSync()));
+    });
+  };
+  const one = run(1);
+  const two = run(2);
+  setKernelThreads(2);
+  deepEqual(two, one);
+  ok(one[0].some((v) => v !== 0));
+  tf.dispose([x, gamma, beta]);
 });

@@ -14,6 +14,7 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import { heapKernels, type WasmBackendInternals } from "./module.ts";
+import { splitColumns } from "./pool.ts";
 
 /** Our kernel names. */
 export const GAN_BATCH_NORM = "GanBatchNormTrain";
@@ -32,17 +33,9 @@ function batchNormKernel(args: KernelArgs): tf.TensorInfo[] {
   const mean = backend.makeOutput([cols], "float32") as unknown as tf.TensorInfo;
   const variance = backend.makeOutput([cols], "float32") as unknown as tf.TensorInfo;
   const at = (t: tf.TensorInfo) => k.offset(t.dataId);
-  k.exports.batch_norm_train(
-    at(x),
-    at(gamma),
-    at(beta),
-    at(y),
-    at(mean),
-    at(variance),
-    rows,
-    cols,
-    args.attrs!.epsilon as number,
-  );
+  const epsilon = args.attrs!.epsilon as number;
+  const pointers = [at(x), at(gamma), at(beta), at(y), at(mean), at(variance)];
+  splitColumns(k, "batch_norm_train", [...pointers, rows, cols, epsilon], rows, cols);
   return [y, mean, variance];
 }
 
@@ -56,7 +49,8 @@ function batchNormGradKernel(args: KernelArgs): tf.TensorInfo[] {
   const dgamma = backend.makeOutput([cols], "float32") as unknown as tf.TensorInfo;
   const dbeta = backend.makeOutput([cols], "float32") as unknown as tf.TensorInfo;
   const at = (t: tf.TensorInfo) => k.offset(t.dataId);
-  k.exports.batch_norm_train_grad(
+  const epsilon = args.attrs!.epsilon as number;
+  const pointers = [
     at(x),
     at(dy),
     at(gamma),
@@ -65,10 +59,8 @@ function batchNormGradKernel(args: KernelArgs): tf.TensorInfo[] {
     at(dx),
     at(dgamma),
     at(dbeta),
-    rows,
-    cols,
-    args.attrs!.epsilon as number,
-  );
+  ];
+  splitColumns(k, "batch_norm_train_grad", [...pointers, rows, cols, epsilon], rows, cols);
   return [dx, dgamma, dbeta];
 }
 

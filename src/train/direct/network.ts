@@ -142,6 +142,8 @@ export class Network {
             rows,
             op.units,
             op.epsilon,
+            0,
+            op.units,
           );
           this.#movingAverage(op.movingMean, this.means[i], op);
           this.#movingAverage(op.movingVariance, this.variances[i], op);
@@ -219,6 +221,8 @@ export class Network {
             rows,
             op.units,
             op.epsilon,
+            0,
+            op.units,
           );
           [d, free] = [free, d];
           break;
