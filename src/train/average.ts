@@ -194,8 +194,8 @@ export function standingStatistics(generator: LayersModel, samples = 4096, seed 
         bn.movingVariance.write(variance);
       });
     }
-    // In chunks: one pass of thousands of images would need work buffers of gigabytes on a
-    // wide generator (our convolution kernels' im2col), more than the WASM heap's 4 GB.
+    // In chunks: one pass of thousands of images would hold gigabytes of a wide generator's
+    // feature maps at once, more than the WASM heap's 4 GB.
     const y = tf.tidy(() => {
       const chunks = [];
       for (let i = 0; i < samples; i += STANDING_CHUNK) {
