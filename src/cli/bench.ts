@@ -23,7 +23,7 @@ const BENCH_FLAGS: FlagTable = {
     value: "NAME",
     help: [
       "standard | lite | tutorial | dcgan          (default: $default)",
-      "(with --profile: any preset)",
+      "(with --profile: any preset; with --convs: dcgan, cdcgan, dcgan32)",
     ],
     default: "standard",
   },
