@@ -1,68 +1,97 @@
 /**
- * The convolutions of a DCGAN step (batch 64): our kernels (src/backend/kernels/conv.ts) against
- * tf.js-wasm's own, one group per convolution and pass, 1 thread. tf.js-wasm has no filter
- * gradient (Conv2DBackpropFilter), so that row is ours alone.
+ * Every distinct convolution of the convolutional presets (`dcgan`, `cdcgan`, `dcgan32`; batch
+ * 64, read from their models by `presetConvs`): G's transposed convolutions and D's strided ones
+ * are listed once per shape, as the strided convolution (a transposed convolution's forward pass
+ * is its input gradient and the other way round). One group per shape and pass, its work in
+ * GFLOP in the name (2·B·outH·outW·fh·fw·inC·outC): our kernels (src/backend/kernels/conv.ts)
+ * on 2 threads and on 1 against tf.js-wasm's own, which has no filter gradient
+ * (Conv2DBackpropFilter), so that group is ours alone. After the run, a table of each row's
+ * GFLOPS. PyTorch's per-op times for the same shapes: `cli.ts bench --convs`.
  *
  * @module
  */
 
-import * as tf from "@tensorflow/tfjs-core";
-import { selectBackend } from "../src/backend/select.ts";
-import { Random } from "../src/random.ts";
+import { selectBackend, type WasmKernels } from "../src/backend/select.ts";
+import {
+  CONV_PASSES,
+  convGflop,
+  type ConvTensors,
+  convTensors,
+  presetConvs,
+  runConvPass,
+} from "../src/cli/bench/convs.ts";
 
-const random = new Random(5);
+await selectBackend("wasm", { threads: 1 });
+const SHAPES = presetConvs();
 
-/** The DCGAN preset's two large convolutions: D's second, and G's first (transposed). */
-const CONVS = [
-  { name: "D conv 14×14×64 → 7×7×128", x: [64, 14, 14, 64], filter: [4, 4, 64, 128] },
-  { name: "D conv 28×28×1 → 14×14×64", x: [64, 28, 28, 1], filter: [4, 4, 1, 64] },
-] as const;
+const VARIANTS: { name: string; kernels: WasmKernels; threads: 1 | 2 }[] = [
+  { name: "ours, 2 threads", kernels: "ours", threads: 2 },
+  { name: "ours, 1 thread", kernels: "ours", threads: 1 },
+  { name: "stock tf.js-wasm", kernels: "stock", threads: 1 },
+];
 
-for (const conv of CONVS) {
-  const [b, h, w, c] = conv.x;
-  const [fh, fw, , out] = conv.filter;
-  const xValues = random.fillNormal(new Float32Array(b * h * w * c));
-  const fValues = random.fillNormal(new Float32Array(fh * fw * c * out));
-  const dyValues = random.fillNormal(new Float32Array(b * (h / 2) * (w / 2) * out));
-  const passes = {
-    // forward; also G's transposed convolution's input gradient
-    forward: (x: tf.Tensor4D, f: tf.Tensor4D) => tf.conv2d(x, f, 2, "same"),
-    // the input gradient; also G's transposed convolution's forward pass
-    "input gradient": (_x: tf.Tensor4D, f: tf.Tensor4D, dy: tf.Tensor4D) =>
-      tf.conv2dTranspose(dy, f, [b, h, w, c], 2, "same"),
-    "filter gradient": (x: tf.Tensor4D, _f: tf.Tensor4D, dy: tf.Tensor4D) =>
-      tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, {
-        strides: 2,
-        pad: "same",
-        dataFormat: "NHWC",
-        filterShape: [fh, fw, c, out],
-      }) as tf.Tensor4D,
-  };
-  for (const [pass, run] of Object.entries(passes)) {
-    const group = `${conv.name}, ${pass}`;
-    for (const kernels of ["ours", "stock"] as const) {
-      if (kernels === "stock" && pass === "filter gradient") continue; // not in tf.js-wasm
-      let tensors: [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D] | undefined;
+/** Each bench's run times in ms (warm-up runs too: the table takes the median). */
+const runs = new Map<string, number[]>();
+
+for (const [i, shape] of SHAPES.entries()) {
+  const gflop = convGflop(shape);
+  // One set of operands per shape, made on first use: the kernels change, the heap stays.
+  let tensors: ConvTensors | undefined;
+  for (const pass of CONV_PASSES) {
+    const group = `${shape.name} ${pass} (${gflop.toFixed(3)} GFLOP)`;
+    for (const variant of VARIANTS) {
+      if (variant.kernels === "stock" && pass === "filter gradient") continue; // not in tf.js-wasm
+      const name = `${variant.name}: ${group}`;
+      const times: number[] = [];
+      runs.set(name, times);
+      let ready = false;
       Deno.bench({
-        name: `${kernels}: ${group}`,
+        name,
         group,
-        baseline: kernels === "ours",
-        n: 10,
-        warmup: 2,
+        baseline: variant === VARIANTS[0],
+        // about 20–40 ms a run at 1 GFLOP on our kernels, 10× that for stock input gradients
+        n: gflop > 0.5 ? 5 : 10,
+        warmup: 1,
         async fn(bench) {
-          if (!tensors || tf.getBackend() !== "wasm") {
-            await selectBackend("wasm", { kernels, threads: 1 });
-            tensors = [
-              tf.tensor4d(xValues, [b, h, w, c]),
-              tf.tensor4d(fValues, [fh, fw, c, out]),
-              tf.tensor4d(dyValues, [b, h / 2, w / 2, out]),
-            ];
+          if (!ready) {
+            await selectBackend("wasm", { kernels: variant.kernels, threads: variant.threads });
+            tensors ??= convTensors(shape, i + 1);
+            ready = true;
           }
           bench.start();
-          run(...tensors).dispose();
+          const started = performance.now();
+          runConvPass(shape, pass, tensors!).dispose();
+          times.push(performance.now() - started);
           bench.end();
         },
       });
     }
   }
 }
+
+/** The GFLOPS table: a row per shape and pass, a column per variant (median run). */
+function gflopsTable(): string[] {
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const width = Math.max(...SHAPES.map((s) => s.name.length)) + 17;
+  const lines = [
+    "",
+    "GFLOPS (2·B·outH·outW·fh·fw·inC·outC a pass, median run):",
+    `${"".padEnd(width)}${VARIANTS.map((v) => v.name.padStart(18)).join("")}`,
+  ];
+  for (const shape of SHAPES) {
+    for (const pass of CONV_PASSES) {
+      const group = `${shape.name} ${pass} (${convGflop(shape).toFixed(3)} GFLOP)`;
+      const cells = VARIANTS.map((v) => {
+        const times = runs.get(`${v.name}: ${group}`);
+        return (times?.length ? (convGflop(shape) / median(times) * 1e3).toFixed(1) : "–")
+          .padStart(18);
+      });
+      lines.push(`${`${shape.name} ${pass}`.padEnd(width)}${cells.join("")}`);
+    }
+  }
+  return lines;
+}
+
+globalThis.addEventListener("unload", () => {
+  if ([...runs.values()].some((times) => times.length)) console.log(gflopsTable().join("\n"));
+});

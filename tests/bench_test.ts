@@ -1,4 +1,16 @@
-import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { deepEqual, equal, match, ok, rejects } from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs-core";
+import { selectBackend } from "../src/backend/select.ts";
+import { BENCH_HELP } from "../src/cli/bench.ts";
+import {
+  CONV_PASSES,
+  convGflop,
+  type ConvShape,
+  convTensors,
+  presetConvs,
+  runConvPass,
+} from "../src/cli/bench/convs.ts";
+import { findPeerPython, runPeer } from "../src/cli/bench/peer.ts";
 import { PEER_SCRIPT } from "../src/cli/bench/peer_script.ts";
 import { kernelGroup } from "../src/cli/bench/profile.ts";
 import { presetProducts } from "../src/cli/bench/step.ts";
@@ -144,4 +156,126 @@ Deno.test("bench --profile of the MLP's direct step says it runs no tf.js kernel
   equal(code, 0, stderr);
   match(stdout, /\(direct step\)/);
   match(stdout, /no tf\.js kernel/);
+});
+
+/** A Python with torch here, or undefined: the PyTorch parts of the tests below need one. */
+const peer = await findPeerPython();
+const python = "python" in peer ? peer.python : undefined;
+
+Deno.test("presetConvs reads each distinct convolution from the models: cdcgan's D sees 1 + 10 channels", async () => {
+  await selectBackend("cpu");
+  const convs = presetConvs();
+  const key = (c: ConvShape) => `${c.x.join("×")} * ${c.filter.join("×")} -> ${c.y.join("×")}`;
+  deepEqual(convs.map(key), [
+    "64×14×14×64 * 4×4×64×128 -> 64×7×7×128",
+    "64×28×28×1 * 4×4×1×64 -> 64×14×14×64",
+    "64×28×28×11 * 4×4×11×64 -> 64×14×14×64",
+    "64×8×8×128 * 4×4×128×256 -> 64×4×4×256",
+    "64×16×16×64 * 4×4×64×128 -> 64×8×8×128",
+    "64×32×32×3 * 4×4×3×64 -> 64×16×16×64",
+  ]);
+  for (const c of convs) deepEqual([c.strides, c.padding], [[2, 2], "same"]);
+  // G's transposed convolutions run the strided convolution's passes: the same shape.
+  deepEqual(convs[0].uses, ["dcgan: g_deconv_1, d_conv_2", "cdcgan: g_deconv_1, d_conv_2"]);
+  deepEqual(convs[2].uses, ["cdcgan: d_conv_1"]);
+  deepEqual(presetConvs(["dcgan"]).map((c) => c.name), [
+    "14×14×64 → 7×7×128",
+    "28×28×1 → 14×14×64",
+  ]);
+  equal(convGflop(convs[0]), (2 * 64 * 7 * 7 * 4 * 4 * 64 * 128) / 1e9);
+});
+
+Deno.test("runConvPass's gradients are tf.js autograd's of the forward pass", async () => {
+  await selectBackend("cpu");
+  const shape: ConvShape = {
+    name: "9×8×3 → 5×4×5",
+    x: [2, 9, 8, 3],
+    filter: [4, 4, 3, 5],
+    y: [2, 5, 4, 5],
+    strides: [2, 2],
+    padding: "same",
+    uses: [],
+  };
+  const t = convTensors(shape, 3);
+  const [y, dx, dw] = CONV_PASSES.map((pass) => runConvPass(shape, pass, t));
+  deepEqual([y.shape, dx.shape, dw.shape], [shape.y, shape.x, shape.filter]);
+  // d/dx and d/dw of sum(conv(x, w) · dy)
+  const loss = (x: tf.Tensor, w: tf.Tensor) =>
+    tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, "same"), t.dy));
+  const [gx, gw] = tf.grads(loss)([t.x, t.filter]);
+  const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0];
+  ok(maxDiff(dx, gx) < 1e-4, `input gradient off by ${maxDiff(dx, gx)}`);
+  ok(maxDiff(dw, gw) < 1e-3, `filter gradient off by ${maxDiff(dw, gw)}`);
+  ok(maxDiff(y, tf.conv2d(t.x, t.filter, 2, "same")) === 0);
+  tf.dispose([y, dx, dw, gx, gw, ...Object.values(t)]);
+});
+
+Deno.test("bench --convs --json: dcgan's two shapes, each pass's ms and GFLOPS, PyTorch's where found", async () => {
+  const { code, stdout, stderr } = await runCli(
+    ["bench", "--convs", "--preset", "dcgan", "--steps", "1", "--rounds", "1", "--json"],
+    ["--allow-read", "--allow-run"],
+  );
+  equal(code, 0, stderr);
+  const result = JSON.parse(stdout.trim().split("\n").pop()!);
+  deepEqual(result.convs.map((c: ConvShape) => c.name), [
+    "14×14×64 → 7×7×128",
+    "28×28×1 → 14×14×64",
+  ]);
+  equal(result.runs, 1);
+  for (const conv of result.convs) {
+    deepEqual(Object.keys(conv.passes), ["forward", "input_gradient", "filter_gradient"]);
+    for (const p of Object.values(conv.passes) as Record<string, number>[]) {
+      ok(p.ms > 0 && p.ms < 10_000, `ms ${p.ms}`);
+      ok(Math.abs(p.gflops - conv.gflop / p.ms * 1e3) < 0.01 * p.gflops, `GFLOPS ${p.gflops}`);
+      if (!python) continue;
+      ok(p.peer_ms > 0 && p.peer_ms < 10_000, `PyTorch's ms ${p.peer_ms}`);
+      ok(Math.abs(p.ratio - p.ms / p.peer_ms) < 0.01 * p.ratio, `ratio ${p.ratio}`);
+    }
+  }
+  match(stderr, /^ {2}pass +ours ms +GFLOPS/m);
+  if (python) {
+    match(result.peer, /^pytorch \d/);
+    match(stderr, /^ {2}filter gradient +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+$/m);
+  } else {
+    equal(result.peer, null);
+    match(stderr, /PyTorch peer: no Python with torch/);
+  }
+});
+
+Deno.test({
+  name: "the peer's convs mode refuses a shape whose output is not ours",
+  ignore: !python,
+  async fn() {
+    const shape = {
+      name: "wrong",
+      x: [2, 8, 8, 3],
+      filter: [4, 4, 3, 5],
+      stride: [2, 2],
+      padding: [1, 1],
+      y: [2, 5, 5, 5],
+    };
+    const args = ["convs", "--shapes", JSON.stringify([shape]), "--runs", "1", "--json"];
+    await rejects(runPeer(python!, args), /PyTorch's output is \[2, 4, 4, 5\] \(NHWC\)/);
+    const right = JSON.parse(
+      await runPeer(python!, [
+        "convs",
+        "--shapes",
+        JSON.stringify([{ ...shape, y: [2, 4, 4, 5] }]),
+        "--runs",
+        "1",
+        "--json",
+      ]),
+    );
+    ok(right.convs[0].filter_gradient_ms > 0);
+  },
+});
+
+Deno.test("bench --help lists --convs; --convs refuses a preset without convolutions", async () => {
+  match(BENCH_HELP, /^ {2}--convs +each convolution of dcgan, cdcgan and dcgan32/m);
+  const { code, stderr } = await runCli(
+    ["bench", "--convs", "--preset", "standard", "--compare", "none"],
+    ["--allow-read"],
+  );
+  equal(code, 2);
+  match(stderr, /--preset standard: has no convolutions \(--convs times dcgan, cdcgan, dcgan32\)/);
 });

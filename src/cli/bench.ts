@@ -6,12 +6,14 @@
  * @module
  */
 
+import { CONV_PRESETS, type ConvBenchOptions, convsCommand } from "./bench/convs.ts";
 import { findPeerPython, type PeerPython, timePeerSteps } from "./bench/peer.ts";
 import { profileLines, profileStep } from "./bench/profile.ts";
 import { presetProducts, productGflops, timeSteps } from "./bench/step.ts";
 import { selectBackend } from "../backend/select.ts";
 import { getPreset, PRESET_NAMES, type PresetName } from "../models/presets.ts";
-import { choiceFlag, intFlag, parseFlags, requirePermission } from "./args.ts";
+import { choiceFlag, type Flags, intFlag, parseFlags, requirePermission } from "./args.ts";
+import { UsageError } from "./errors.ts";
 import { flagDefault, flagSpecs, type FlagTable, optionsHelp } from "./flag_table.ts";
 
 /** `bench`'s flags, in the order `bench --help` lists them. */
@@ -21,7 +23,7 @@ const BENCH_FLAGS: FlagTable = {
     value: "NAME",
     help: [
       "standard | lite | tutorial | dcgan          (default: $default)",
-      "(with --profile: any preset)",
+      "(with --profile: any preset; with --convs: dcgan, cdcgan, dcgan32)",
     ],
     default: "standard",
   },
@@ -68,6 +70,14 @@ const BENCH_FLAGS: FlagTable = {
       "tf.js's bookkeeping; --steps N steps timed for the wall time",
     ],
   },
+  convs: {
+    type: "boolean",
+    help: [
+      "each convolution of dcgan, cdcgan and dcgan32 (or --preset's) instead:",
+      "forward, input and filter gradient, ours and PyTorch's (1 torch",
+      "thread), ms and GFLOPS; --steps N runs of each pass (default: 20)",
+    ],
+  },
   json: {
     type: "boolean",
     help: ['end with one JSON line: {"ms_per_step", "peer_ms_per_step", "ratio", …}'],
@@ -94,6 +104,12 @@ The autograd step runs min(steps, 100) steps; stock tf.js-wasm and tf.js cpu are
 min(steps, 40) and min(steps, 10). For convolutional presets tf.js cpu is not timed (about a
 minute a step), and stock tf.js-wasm cannot train them at all (it has no Conv2DBackpropFilter):
 the bench says so.
+
+--convs times single convolutions instead: each distinct one of the convolutional presets' models
+(batch 64), each pass (forward, input gradient, filter gradient; a transposed convolution runs
+the same three), ours and PyTorch's (gan_mnist_torch.py convs) in alternating rounds, one table
+per shape with ms, GFLOPS (2·B·outH·outW·fh·fw·inC·outC a pass) and ours / PyTorch. Stock
+tf.js-wasm's convolutions: deno bench --allow-read bench/conv_bench.ts.
 `;
 
 const COMPARE = ["all", "pytorch", "tfjs", "none"] as const;
@@ -173,6 +189,7 @@ export async function benchCommand(args: string[]): Promise<number> {
   };
   requirePermission({ name: "read" }, "--allow-read");
   const log = (line: string) => (bench.json ? console.error(line) : console.log(line));
+  if (flags.convs === true) return await convsCommand(convsOptions(flags, bench), log);
   if (flags.profile === true) return await profileCommand(bench, log);
   const { rows, withTfjs, peer, threads } = await benchRows(bench, log);
   log(
@@ -200,6 +217,34 @@ export async function benchCommand(args: string[]): Promise<number> {
     }));
   }
   return 0;
+}
+
+/** Default runs of each pass with `--convs`. */
+const CONV_RUNS = 20;
+
+/** `bench --convs`'s settings: the convolutional presets (or `--preset`), runs, PyTorch or not. */
+function convsOptions(flags: Flags, bench: BenchSettings): ConvBenchOptions {
+  if (flags.profile === true) throw new UsageError("--convs and --profile: one at a time");
+  const preset = choiceFlag(flags, "preset", PRESET_NAMES);
+  if (preset && !CONV_PRESETS.includes(preset)) {
+    throw new UsageError(
+      `--preset ${preset}: has no convolutions (--convs times ${CONV_PRESETS.join(", ")})`,
+    );
+  }
+  const runs = intFlag(flags, "steps", 1, 100_000) ?? CONV_RUNS;
+  const peer = bench.compare === "all" || bench.compare === "pytorch";
+  if (peer) requirePermission({ name: "run" }, "--allow-run");
+  return {
+    presets: preset ? [preset] : CONV_PRESETS,
+    runs,
+    rounds: Math.min(
+      intFlag(flags, "rounds", 1, 100) ?? flagDefault<number>(BENCH_FLAGS, "rounds"),
+      runs,
+    ),
+    threads: bench.threadsFlag,
+    peer,
+    json: bench.json,
+  };
 }
 
 /** `bench --profile`: one step's time by kernel, and what is left for bookkeeping. */

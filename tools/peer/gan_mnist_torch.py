@@ -13,6 +13,10 @@ Needs Debian's python3-torch and libopenblas0 (`deno task peer:install`).
   python3 tools/peer/gan_mnist_torch.py train --preset lite --epochs 10 --seed 1 \
       --data DIR --samples out.idx --n 10000
   python3 tools/peer/gan_mnist_torch.py time --preset standard --steps 200 --threads 1
+  python3 tools/peer/gan_mnist_torch.py convs --threads 1
+
+`convs` times single convolutions (forward, input gradient, filter gradient), by default
+the dcgan preset's, or those `--shapes` gives as JSON (what `cli.ts bench --convs` passes).
 """
 
 import argparse
@@ -24,6 +28,7 @@ import time
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 PRESETS = {
@@ -233,6 +238,72 @@ def time_steps(args):
                       "preset": args.preset, "batch": p["batch"], "ms_per_step": round(ms, 3)}))
 
 
+def preset_convs(p, side=28, channels=1):
+    """A preset's discriminator convolutions, NHWC as ours (its G's transposed ones are these)."""
+    shapes, c_in = [], channels
+    for c in p["d_hidden"]:
+        out = (side + 1) // 2
+        shapes.append(dict(name=f"{side}x{side}x{c_in} -> {out}x{out}x{c}",
+                           x=[p["batch"], side, side, c_in], filter=[4, 4, c_in, c],
+                           stride=[2, 2], padding=[1, 1], y=[p["batch"], out, out, c]))
+        side, c_in = out, c
+    return shapes
+
+
+def time_call(fn, runs, warmup):
+    for _ in range(warmup):
+        fn()
+    start = time.perf_counter()
+    for _ in range(runs):
+        fn()
+    return 1000 * (time.perf_counter() - start) / runs
+
+
+def time_conv(shape, runs, warmup):
+    """One convolution's three passes, as a training step's autograd runs them (NCHW)."""
+    b, h, w, c = shape["x"]
+    fh, fw, _, o = shape["filter"]
+    x = torch.randn(b, c, h, w, requires_grad=True)       # (B, C, H, W)
+    weight = torch.randn(o, c, fh, fw, requires_grad=True)  # (O, C, fh, fw)
+    conv = dict(stride=tuple(shape["stride"]), padding=tuple(shape["padding"]))
+    y = F.conv2d(x, weight, **conv)                        # (B, O, H', W')
+    got = [y.shape[0], y.shape[2], y.shape[3], y.shape[1]]
+    if "y" in shape and got != list(shape["y"]):
+        raise ValueError(f"{shape['name']}: PyTorch's output is {got} (NHWC), ours {shape['y']}")
+    dy = torch.randn_like(y)
+
+    def forward():
+        with torch.no_grad():
+            F.conv2d(x, weight, **conv)
+
+    # autograd computes only the gradient asked for (convolution_backward's output mask)
+    def input_gradient():
+        torch.autograd.grad(y, x, dy, retain_graph=True)
+
+    def filter_gradient():
+        torch.autograd.grad(y, weight, dy, retain_graph=True)
+
+    return dict(name=shape["name"], y=got,
+                forward_ms=round(time_call(forward, runs, warmup), 4),
+                input_gradient_ms=round(time_call(input_gradient, runs, warmup), 4),
+                filter_gradient_ms=round(time_call(filter_gradient, runs, warmup), 4))
+
+
+def time_convs(args):
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    shapes = json.loads(args.shapes) if args.shapes else preset_convs(PRESETS[args.preset])
+    convs = [time_conv(shape, args.runs, args.warmup) for shape in shapes]
+    if args.json:
+        print(json.dumps({"peer": "pytorch", "torch": torch.__version__, "threads": args.threads,
+                          "runs": args.runs, "convs": convs}))
+        return
+    print(f"PyTorch {torch.__version__}, {args.threads} thread(s), ms per pass:")
+    for conv in convs:
+        print(f"  {conv['name']:28} forward {conv['forward_ms']:8.2f}  input gradient "
+              f"{conv['input_gradient_ms']:8.2f}  filter gradient {conv['filter_gradient_ms']:8.2f}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -253,10 +324,22 @@ def main():
     tm.add_argument("--batch-size", type=int)
     tm.add_argument("--threads", type=int, default=1)
     tm.add_argument("--seed", type=int, default=0)
+    cv = sub.add_parser("convs")
+    cv.add_argument("--preset", choices=[n for n in PRESETS if PRESETS[n].get("conv")],
+                    default="dcgan")
+    cv.add_argument("--shapes", help='JSON: [{"name", "x": NHWC, "filter": [fh, fw, in, out], '
+                    '"stride": [sh, sw], "padding": [ph, pw], "y": NHWC (checked)}, ...]')
+    cv.add_argument("--runs", type=int, default=10)
+    cv.add_argument("--warmup", type=int, default=2)
+    cv.add_argument("--threads", type=int, default=1)
+    cv.add_argument("--seed", type=int, default=0)
+    cv.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if args.command == "train":
         torch.set_num_threads(args.threads)
         train(args)
+    elif args.command == "convs":
+        time_convs(args)
     else:
         time_steps(args)
 

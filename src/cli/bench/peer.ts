@@ -55,18 +55,34 @@ export async function timePeerSteps(
   steps: number,
   threads: number,
 ): Promise<number> {
+  const line = await runPeer(python, [
+    "time",
+    "--preset",
+    preset,
+    ...(faithful ? ["--faithful"] : []),
+    "--steps",
+    String(steps),
+    "--threads",
+    String(threads),
+  ]);
+  return JSON.parse(line).ms_per_step;
+}
+
+/**
+ * Runs the embedded peer script with arguments and returns the last line it printed.
+ *
+ * @param python The Python to run.
+ * @param args The script's arguments (`time …`, `convs …`).
+ * @returns Its last line on stdout (the JSON answer).
+ * @throws {Error} If it fails, with its last line on stderr.
+ * @example
+ * ```ts ignore
+ * const line = await runPeer("python3", ["convs", "--threads", "1", "--json"]);
+ * ```
+ */
+export async function runPeer(python: string, args: string[]): Promise<string> {
   const child = new Deno.Command(python, {
-    args: [
-      "-",
-      "time",
-      "--preset",
-      preset,
-      ...(faithful ? ["--faithful"] : []),
-      "--steps",
-      String(steps),
-      "--threads",
-      String(threads),
-    ],
+    args: ["-", ...args],
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",
@@ -80,5 +96,5 @@ export async function timePeerSteps(
     const error = new TextDecoder().decode(out.stderr).trim().split("\n").pop();
     throw new Error(`the PyTorch peer failed: ${error}`);
   }
-  return JSON.parse(text.split("\n").pop()!).ms_per_step;
+  return text.split("\n").pop()!;
 }
