@@ -35,8 +35,9 @@ interface GraphCall {
 /**
  * A functional model's graph as layer calls in an order where every call's inputs are made
  * before it: tf.js-layers' own order (`nodesByDepth`, deepest first, as `runInternalGraph` walks
- * it); tensors are named by their symbolic tensors' ids. Undefined for a graph this does not
- * cover: several outputs, or a layer with several.
+ * it); tensors are named by their symbolic tensors' ids. Masks are not carried (no layer of
+ * ours makes one). Undefined for a graph this does not cover: several outputs, or a layer with
+ * several.
  */
 function graphCalls(model: LayersModel): GraphCall[] | undefined {
   if (model.outputs.length !== 1) return undefined;
@@ -82,9 +83,9 @@ function runner(model: LayersModel): Pass {
       throw new RangeError(`the model takes ${inputs.length} inputs, got ${xs.length}`);
     }
     const values = new Map(inputs.map((id, i) => [id, xs[i]]));
-    for (const { call, inputs, output } of calls) {
-      const args = inputs.map((id) => values.get(id)!);
-      values.set(output, call(args.length === 1 ? args[0] : args));
+    for (const step of calls) {
+      const args = step.inputs.map((id) => values.get(id)!);
+      values.set(step.output, step.call(args.length === 1 ? args[0] : args));
     }
     return values.get(output)!;
   };
