@@ -9,6 +9,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { ADAM_UPDATE, adamUpdateKernel } from "./adam.ts";
 import { BATCH_NORM_KERNELS } from "./batch_norm.ts";
 import { useLazyConv, useStockConv } from "./conv_layers.ts";
+import { CONCAT_GRADIENT, COPY_KERNELS } from "./copies.ts";
 import { useLazyDense, useStockDense } from "./dense.ts";
 import {
   addKernel,
@@ -37,6 +38,7 @@ const REPLACED = [
   { name: "Conv2D", make: (original: tf.KernelFunc) => conv2dKernel(original) },
   { name: "FusedConv2D", make: (original: tf.KernelFunc) => conv2dKernel(original, true) },
   { name: "Conv2DBackpropInput", make: conv2dBackpropInputKernel },
+  ...COPY_KERNELS,
 ];
 
 /** Kernels of our own, registered for "wasm" beside tf.js's (and two that tf.js-wasm lacks). */
@@ -68,7 +70,7 @@ export function useOurKernels(): void {
       tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc });
     }
   }
-  for (const gradient of GRADIENTS) {
+  for (const gradient of [...GRADIENTS, CONCAT_GRADIENT]) {
     if (originalGradients.has(gradient.kernelName)) continue;
     const original = tf.getGradient(gradient.kernelName);
     if (original) originalGradients.set(gradient.kernelName, original);
