@@ -1,7 +1,7 @@
 /**
  * The conditional DCGAN's autograd step (two-input functional models) on our kernels: BatchNorm
- * on our fused kernels, the label join on the copying kernels, against tf.js's BatchNorm
- * composition (the step as it ran before, when functional models went through `apply`).
+ * on our fused kernels, D's first convolution without its label maps, G's label join on the
+ * copying kernels, against tf.js's BatchNorm composition.
  */
 
 import { deepEqual, equal, ok } from "node:assert/strict";
@@ -93,13 +93,15 @@ Deno.test("cdcgan's step on our BatchNorm and copy kernels matches tf.js's Batch
   equal(new Set(ours.tensors).size, 1, `tensors after each step: ${ours.tensors}`);
   equal(new Set(tfjs.tensors).size, 1, `tensors after each step: ${tfjs.tensors}`);
 
-  // Our BatchNorm in every layer, the label maps' gradient never computed, no split of it.
+  // Our BatchNorm in every layer; D's label maps never made (src/train/label_maps.ts): no resize,
+  // and the one Concat is G's input (z ‖ label).
   const count = (name: string) => ours.kernels.filter((k) => k === name).length;
   equal(count("GanBatchNormTrain"), 5);
   equal(count("FusedBatchNorm"), 0);
   equal(count("SplitV"), 0);
   equal(count("ResizeNearestNeighborGrad"), 0);
-  equal(count("Slice"), 1); // the fake image's part of the label join's gradient, in G's step
+  equal(count("ResizeNearestNeighbor"), 0);
+  equal(count("Concat"), 1);
   for (const { g, d } of [tfjsModels, oursModels]) {
     g.dispose();
     d.dispose();

@@ -9,87 +9,13 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { LayersModel } from "../tf_types.ts";
 import { TensorAdam } from "./adam.ts";
-import { fusedBatchNormCall } from "../backend/kernels/batch_norm.ts";
 import { discriminatorLoss, generatorLoss } from "./losses.ts";
 import { refuseSpectralState, SpectralNorm } from "./spectral.ts";
 import type { GanStep, GanStepOptions } from "./step.ts";
 import { stepSettings } from "./step_settings.ts";
+import { runner } from "./runner.ts";
 
-type Layer = LayersModel["layers"][number];
 type Pass = (x: tf.Tensor | tf.Tensor[]) => tf.Tensor;
-
-/** A training-mode call of one layer: our fused BatchNorm where it applies, else its own call. */
-function layerCall(layer: Layer): Pass {
-  const batchNorm = fusedBatchNormCall(layer);
-  if (batchNorm) return (x) => batchNorm(x as tf.Tensor);
-  return (x) => layer.call(x, { training: true }) as tf.Tensor;
-}
-
-/** One layer's call in a functional model's graph: the tensors it reads and the one it makes. */
-interface GraphCall {
-  call: Pass;
-  inputs: number[];
-  output: number;
-}
-
-/**
- * A functional model's graph as layer calls in an order where every call's inputs are made
- * before it: tf.js-layers' own order (`nodesByDepth`, deepest first, as `runInternalGraph` walks
- * it); tensors are named by their symbolic tensors' ids. Masks are not carried (no layer of
- * ours makes one). Undefined for a graph this does not cover: several outputs, or a layer with
- * several.
- */
-function graphCalls(model: LayersModel): GraphCall[] | undefined {
-  if (model.outputs.length !== 1) return undefined;
-  const depths = Object.keys(model.nodesByDepth).map(Number).sort((a, b) => b - a);
-  const calls: GraphCall[] = [];
-  for (const depth of depths) {
-    for (const node of model.nodesByDepth[depth]) {
-      if (node.inboundLayers.length === 0) continue; // an input
-      if (node.outputTensors.length !== 1) return undefined;
-      calls.push({
-        call: layerCall(node.outboundLayer),
-        inputs: node.inputTensors.map((t) => t.id),
-        output: node.outputTensors[0].id,
-      });
-    }
-  }
-  return calls;
-}
-
-/**
- * A model's forward pass in training mode, its layers called directly, skipping `apply`'s graph
- * bookkeeping (a sixth of a small step), BatchNorm layers on our fused kernels where they apply:
- * a Sequential model's one after the other, a functional model's (a conditional GAN's, with two
- * inputs) in its graph's order. A graph it does not cover goes through `apply`. The model itself
- * is untouched: saved, loaded and called outside training as before.
- */
-function runner(model: LayersModel): Pass {
-  if (model.getClassName() === "Sequential") {
-    const calls = model.layers.map(layerCall);
-    return (x) => {
-      if (Array.isArray(x)) return model.apply(x, { training: true }) as tf.Tensor;
-      let y = x;
-      for (const call of calls) y = call(y);
-      return y;
-    };
-  }
-  const calls = graphCalls(model);
-  if (!calls) return (x) => model.apply(x, { training: true }) as tf.Tensor;
-  const inputs = model.inputs.map((t) => t.id), output = model.outputs[0].id;
-  return (x) => {
-    const xs = Array.isArray(x) ? x : [x];
-    if (xs.length !== inputs.length) {
-      throw new RangeError(`the model takes ${inputs.length} inputs, got ${xs.length}`);
-    }
-    const values = new Map(inputs.map((id, i) => [id, xs[i]]));
-    for (const step of calls) {
-      const args = step.inputs.map((id) => values.get(id)!);
-      values.set(step.output, step.call(args.length === 1 ? args[0] : args));
-    }
-    return values.get(output)!;
-  };
-}
 
 /** The tf.js variables behind a model's trainable weights. */
 function trainableVariables(model: LayersModel): tf.Variable[] {
