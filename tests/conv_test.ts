@@ -198,8 +198,8 @@ Deno.test("fused Conv2D (bias + linear, relu, leaky ReLU), as tf.js-layers' Conv
 
 Deno.test("BatchNorm, activations and their gradients on feature maps give bit-identical results on 1 and 2 threads", async () => {
   await selectBackend("wasm");
-  // (B·H·W, C) = (64·7·7, 128): large enough for both threads (BatchNorm splits the channels,
-  // the activations the values).
+  // (B·H·W, C) = (64·7·7, 128): large enough for both threads (the activations and Add split
+  // their values; BatchNorm runs on one: split by channels it measured slower).
   const x = tf.tensor2d(values(3136 * 128), [3136, 128]);
   const gamma = tf.tensor1d(values(128)), beta = tf.tensor1d(values(128));
   const run = (threads: 1 | 2) => {

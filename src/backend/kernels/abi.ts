@@ -215,7 +215,7 @@ export const KERNELS = {
   relu: { doc: "max(x, 0).", args: ["in x", "out out", "i32 n"] },
   leaky_relu: { doc: "x < 0 ? alpha·x : x.", args: ["in x", "out out", "i32 n", "f32 alpha"] },
   batch_norm_train: {
-    doc: "BatchNorm in training mode over the rows, columns [j0, j1): y, the mean and variance.",
+    doc: "BatchNorm in training mode over the rows: y, and the batch mean and biased variance.",
     args: [
       "in x",
       "in gamma",
@@ -226,12 +226,10 @@ export const KERNELS = {
       "i32 rows",
       "i32 cols",
       "f32 epsilon",
-      "i32 j0",
-      "i32 j1",
     ],
   },
   batch_norm_train_grad: {
-    doc: "The gradient of `batch_norm_train` for x, gamma and beta, columns [j0, j1).",
+    doc: "The gradient of `batch_norm_train` for x, gamma and beta.",
     args: [
       "in x",
       "in dy",
@@ -244,8 +242,6 @@ export const KERNELS = {
       "i32 rows",
       "i32 cols",
       "f32 epsilon",
-      "i32 j0",
-      "i32 j1",
     ],
   },
   segment_sum: {

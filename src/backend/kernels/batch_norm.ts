@@ -14,7 +14,6 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import { heapKernels, type WasmBackendInternals } from "./module.ts";
-import { splitColumns } from "./pool.ts";
 
 /** Our kernel names. */
 export const GAN_BATCH_NORM = "GanBatchNormTrain";
@@ -33,9 +32,17 @@ function batchNormKernel(args: KernelArgs): tf.TensorInfo[] {
   const mean = backend.makeOutput([cols], "float32") as unknown as tf.TensorInfo;
   const variance = backend.makeOutput([cols], "float32") as unknown as tf.TensorInfo;
   const at = (t: tf.TensorInfo) => k.offset(t.dataId);
-  const epsilon = args.attrs!.epsilon as number;
-  const pointers = [at(x), at(gamma), at(beta), at(y), at(mean), at(variance)];
-  splitColumns(k, "batch_norm_train", [...pointers, rows, cols, epsilon], rows, cols);
+  k.exports.batch_norm_train(
+    at(x),
+    at(gamma),
+    at(beta),
+    at(y),
+    at(mean),
+    at(variance),
+    rows,
+    cols,
+    args.attrs!.epsilon as number,
+  );
   return [y, mean, variance];
 }
 
@@ -49,8 +56,7 @@ function batchNormGradKernel(args: KernelArgs): tf.TensorInfo[] {
   const dgamma = backend.makeOutput([cols], "float32") as unknown as tf.TensorInfo;
   const dbeta = backend.makeOutput([cols], "float32") as unknown as tf.TensorInfo;
   const at = (t: tf.TensorInfo) => k.offset(t.dataId);
-  const epsilon = args.attrs!.epsilon as number;
-  const pointers = [
+  k.exports.batch_norm_train_grad(
     at(x),
     at(dy),
     at(gamma),
@@ -59,8 +65,10 @@ function batchNormGradKernel(args: KernelArgs): tf.TensorInfo[] {
     at(dx),
     at(dgamma),
     at(dbeta),
-  ];
-  splitColumns(k, "batch_norm_train_grad", [...pointers, rows, cols, epsilon], rows, cols);
+    rows,
+    cols,
+    args.attrs!.epsilon as number,
+  );
   return [dx, dgamma, dbeta];
 }
 

@@ -72,14 +72,7 @@ const RANGE_KERNELS = [
 const STATE = 0, OP = 1, ARGS = 2, SLOTS = 24;
 const IDLE = 0, GO = 1, STOP = 2, DONE = 3, RUNNING = 4;
 /** The kernels the worker runs, by their op number (the index here). */
-/** Kernels over the columns [j0, j1) of a matrix, their last two arguments. */
-export type ColumnKernel = (typeof COLUMN_KERNELS)[number];
-const COLUMN_KERNELS = [
-  "batch_norm_train",
-  "batch_norm_train_grad",
-] as const satisfies readonly KernelName[];
-
-const OPS: KernelName[] = ["gemm", ...RANGE_KERNELS, ...COLUMN_KERNELS];
+const OPS: KernelName[] = ["gemm", ...RANGE_KERNELS];
 const OP_GEMM = OPS.indexOf("gemm");
 /** How long the worker polls for its next job before it sleeps (ms). */
 const SPIN_MS = 2;
@@ -361,45 +354,6 @@ export function splitRange(
     return;
   }
   run(0, n);
-}
-
-/**
- * Runs a kernel over the columns of a `rows × cols` matrix (BatchNorm and its gradient): the
- * right half of the columns on the worker when there is one and the matrix is large, else all
- * here. Each column is computed as it is on one thread.
- *
- * @param kernels Our kernels on the heap.
- * @param name The kernel: its arguments are `args`, then the columns j0, j1 (abi.ts).
- * @param args Its arguments but the column range.
- * @param rows Rows of the matrix.
- * @param cols Columns of the matrix.
- */
-export function splitColumns(
-  kernels: HeapKernels,
-  name: ColumnKernel,
-  args: number[],
-  rows: number,
-  cols: number,
-): void {
-  const kernel = kernels.exports[name] as (...args: number[]) => void;
-  const run = (j0: number, j1: number) => kernel(...args, j0, j1);
-  const half = Math.floor(cols / 8) * 4;
-  const worker = rows * cols >= SPLIT_MIN_VALUES && half > 0 ? poolFor(kernels) : undefined;
-  if (worker) {
-    if (
-      worker.run(
-        OPS.indexOf(name),
-        [...args, half, cols],
-        () => run(0, half),
-        () => run(half, cols),
-      )
-    ) {
-      return;
-    }
-    run(half, cols);
-    return;
-  }
-  run(0, cols);
 }
 
 /**

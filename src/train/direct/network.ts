@@ -142,8 +142,6 @@ export class Network {
             rows,
             op.units,
             op.epsilon,
-            0,
-            op.units,
           );
           this.#movingAverage(op.movingMean, this.means[i], op);
           this.#movingAverage(op.movingVariance, this.variances[i], op);
@@ -221,8 +219,6 @@ export class Network {
             rows,
             op.units,
             op.epsilon,
-            0,
-            op.units,
           );
           [d, free] = [free, d];
           break;

@@ -82,16 +82,15 @@ void relu(const f32* x, f32* out, int n);
 __attribute__((export_name("leaky_relu")))
 void leaky_relu(const f32* x, f32* out, int n, f32 alpha);
 
-// BatchNorm in training mode over the rows, columns [j0, j1): y, the mean and variance.
+// BatchNorm in training mode over the rows: y, and the batch mean and biased variance.
 __attribute__((export_name("batch_norm_train")))
 void batch_norm_train(const f32* x, const f32* gamma, const f32* beta, f32* y, f32* mean,
-    f32* variance, int rows, int cols, f32 epsilon, int j0, int j1);
+    f32* variance, int rows, int cols, f32 epsilon);
 
-// The gradient of `batch_norm_train` for x, gamma and beta, columns [j0, j1).
+// The gradient of `batch_norm_train` for x, gamma and beta.
 __attribute__((export_name("batch_norm_train_grad")))
 void batch_norm_train_grad(const f32* x, const f32* dy, const f32* gamma, const f32* mean,
-    const f32* variance, f32* dx, f32* dgamma, f32* dbeta, int rows, int cols, f32 epsilon, int j0,
-    int j1);
+    const f32* variance, f32* dx, f32* dgamma, f32* dbeta, int rows, int cols, f32 epsilon);
 
 // out = 0; out[ids[i]] += x[i] for rows i of `inner` values (ids outside are dropped).
 __attribute__((export_name("segment_sum")))
