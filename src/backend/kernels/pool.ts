@@ -301,7 +301,10 @@ export function splitGemm(kernels: HeapKernels, job: GemmJob): void {
   const rows = (m0: number, m1: number) =>
     e.gemm(...gemmArgs(m0, m1, kernels.scratch(e.gemm_scratch_floats(m1 - m0, job.n))));
   const unit = job.rowsPerImage ?? 4;
-  const split = Math.ceil((job.m * (1 - WORKER_SHARE)) / unit) * unit;
+  let split = Math.ceil((job.m * (1 - WORKER_SHARE)) / unit) * unit;
+  // A few rows (a 1-channel convolution's filter gradient has 16): rounding up to whole blocks
+  // of 4 would leave the worker a quarter; halve them instead.
+  if (job.m - split < 0.4 * job.m) split = Math.round(job.m / 2 / unit) * unit;
   const large = job.m * job.n * job.k >= SPLIT_MIN_MADDS && split > 0 && split < job.m;
   const worker = large ? poolFor(kernels) : undefined;
   if (worker) {
