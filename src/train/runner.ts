@@ -6,7 +6,7 @@
  * @module
  */
 
-import * as tf from "@tensorflow/tfjs-core";
+import type * as tf from "@tensorflow/tfjs-core";
 import type { LayersModel } from "../tf_types.ts";
 import { fusedBatchNormCall } from "../backend/kernels/batch_norm.ts";
 import { type Conv2DLike, convWithLabelMaps } from "./label_maps.ts";
