@@ -94,6 +94,10 @@ export async function openPage(
     if (message.type() === "error") errors.push(`console: ${message.text()}`);
   });
   page.on("pageerror", (error) => errors.push(`page: ${error.message}`));
+  // A console error of a failed load does not name the resource: the response does.
+  page.on("response", (response) => {
+    if (response.status() >= 400) errors.push(`http ${response.status()}: ${response.url()}`);
+  });
   await page.goto(url);
   await until(page, "document.body.dataset.ready", 120_000);
   const ready = await inPage(page, "document.body.dataset.ready");

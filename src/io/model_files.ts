@@ -3,8 +3,10 @@
  * plus a binary weights file, so that stock `tf.loadLayersModel` in a browser or Node loads them.
  *
  * Saving is atomic: the weights go to a new file named after their content, then `model.json` is
- * replaced in one rename, then the old weights file is removed. A crash at any moment leaves a
- * loadable model (the old or the new one). Loading checks everything before tf.js sees it and
+ * replaced in one rename; the weights file the previous `model.json` named is kept until the next
+ * save (a reader that fetched that `model.json` a moment before, such as the page following a
+ * run, still finds its weights), older ones are removed. A crash at any moment leaves a loadable
+ * model (the old or the new one). Loading checks everything before tf.js sees it and
  * says what is wrong.
  *
  * @module
@@ -102,6 +104,7 @@ export async function saveModel(
     weightsManifest: [{ paths: [weightsName], weights: artifacts!.weightSpecs }],
     ...(own || options.metadata ? { userDefinedMetadata: { ...own, ...options.metadata } } : {}),
   };
+  const previous = await previousWeightsFile(dir);
   try {
     await writeFileAtomic(join(dir, weightsName), weights);
     await writeFileAtomic(
@@ -112,9 +115,23 @@ export async function saveModel(
     fail(describeFsError(error), error);
   }
   for await (const entry of Deno.readDir(dir)) {
-    if (/^weights-[0-9a-f]{8}\.bin$/.test(entry.name) && entry.name !== weightsName) {
+    if (
+      /^weights-[0-9a-f]{8}\.bin$/.test(entry.name) && entry.name !== weightsName &&
+      entry.name !== previous
+    ) {
       await Deno.remove(join(dir, entry.name)).catch(() => {});
     }
+  }
+}
+
+/** The weights file a directory's current `model.json` names, if it can be read. */
+async function previousWeightsFile(dir: string): Promise<string | undefined> {
+  try {
+    const json = JSON.parse(await Deno.readTextFile(join(dir, "model.json")));
+    const path = json?.weightsManifest?.[0]?.paths?.[0];
+    return typeof path === "string" ? path : undefined;
+  } catch {
+    return undefined;
   }
 }
 
