@@ -10,7 +10,7 @@
 
 import type * as tf from "@tensorflow/tfjs-core";
 import { heapKernels } from "./module.ts";
-import { splitAdam } from "./pool.ts";
+import { splitRange } from "./pool.ts";
 
 /** The kernel's name. */
 export const ADAM_UPDATE = "AdamUpdate";
@@ -44,8 +44,9 @@ export function adamUpdateKernel(args: KernelArgs): tf.TensorInfo[] {
   const kernels = heapKernels(backend);
   const outputs = [x, m, v].map((t) => backend.makeOutput(t.shape.slice(), "float32"));
   const n = x.shape.reduce((a, b) => a * b, 1);
-  splitAdam(
+  splitRange(
     kernels,
+    "adam",
     [x, g, m, v, ...outputs].map((t) => kernels.offset(t.dataId)),
     n,
     [

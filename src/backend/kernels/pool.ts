@@ -358,21 +358,3 @@ export function splitRange(
   }
   run(0, n);
 }
-
-/**
- * Runs our Adam kernel over `n` values, on both threads where it is large (see
- * {@linkcode splitRange}).
- *
- * @param kernels Our kernels on the heap.
- * @param pointers x, g, m, v, xOut, mOut, vOut (byte offsets).
- * @param n Values.
- * @param scalars lr, β1, β2, 1-β1, 1-β2, 1-β1ᵗ, 1-β2ᵗ, ε.
- */
-export function splitAdam(
-  kernels: HeapKernels,
-  pointers: number[],
-  n: number,
-  scalars: number[],
-): void {
-  splitRange(kernels, "adam", pointers, n, scalars);
-}

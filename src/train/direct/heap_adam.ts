@@ -5,7 +5,7 @@
  */
 
 import type { HeapKernels } from "../../backend/kernels/module.ts";
-import { splitAdam } from "../../backend/kernels/pool.ts";
+import { splitRange } from "../../backend/kernels/pool.ts";
 import type { LayersModel } from "../../tf_types.ts";
 import { adamScalars, type AdamSettings, type AdamState, checkAdamState } from "../adam.ts";
 import { f32, type Network, writable } from "./network.ts";
@@ -47,7 +47,7 @@ export class HeapAdam {
     this.#network.weights.forEach(({ weight, grad, size }, i) => {
       const x = writable(this.#kernels, weight);
       const { m, v } = this.#moments[i];
-      splitAdam(this.#kernels, [x, grad, m, v, x, m, v], size, scalars);
+      splitRange(this.#kernels, "adam", [x, grad, m, v, x, m, v], size, scalars);
     });
     this.#accBeta1 = f32(this.#accBeta1 * f32(this.#settings.beta1));
     this.#accBeta2 = f32(this.#accBeta2 * f32(this.#settings.beta2));
