@@ -44,7 +44,8 @@ const MAY_IMPORT: Record<string, string[]> = {
   "io": ["data", "models"],
   "train": ["backend", "data", "models", "sample"],
   "train/run": ["train", "backend", "data", "models", "sample", "eval", "io"],
-  "serve": ["train", "train/run", "backend", "data", "models", "sample", "eval", "io"],
+  "compare": ["train", "train/run", "models"],
+  "serve": ["train", "train/run", "backend", "data", "models", "sample", "eval", "io", "compare"],
   "browser.ts": ["data", "models", "sample", "train"],
   "cli": [
     "train",
@@ -56,6 +57,7 @@ const MAY_IMPORT: Record<string, string[]> = {
     "eval",
     "io",
     "serve",
+    "compare",
   ],
 };
 const SHARED = ["errors.ts", "fs.ts", "random.ts", "tf_types.ts", "version.ts"];

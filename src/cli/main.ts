@@ -7,6 +7,7 @@
 import { VERSION } from "../version.ts";
 import { benchCommand } from "./bench.ts";
 import { cifar10Command } from "./cifar10.ts";
+import { compareCommand } from "./compare.ts";
 import { reportError, UsageError } from "./errors.ts";
 import { evalCommand } from "./eval.ts";
 import { sampleCommand } from "./sample.ts";
@@ -20,6 +21,7 @@ Usage: cli.ts <command> [options]
 
 Commands:
   train     train a preset (quick unless --preset says) and write a run directory
+  compare   train variants (losses, penalties, augmentation) from one seed; a report of them
   sample    draw images from a trained generator into a PNG grid or an IDX file
   eval      judge samples with a built-in classifier (MNIST, CIFAR-10): FID, IS, precision, recall
   bench     time our training step next to stock tf.js and PyTorch, in one run
@@ -32,11 +34,13 @@ Examples:
   cli.ts train --preset lite --epochs 10 --seed 1 --out runs/lite
   cli.ts sample --model runs/lite --n 100 --out grid.png
   cli.ts eval --model runs/lite --n 10000
+  cli.ts compare --preset lite --variants ns,hinge,ls,wgan-gp --epochs 10 --out runs/losses
   cli.ts serve --model runs/lite            (then open http://127.0.0.1:8000/)
 `;
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   train: trainCommand,
+  compare: compareCommand,
   sample: sampleCommand,
   eval: evalCommand,
   bench: benchCommand,

@@ -4,8 +4,9 @@
  * @module
  */
 
-import { dirname, relative, sep } from "node:path";
+import { dirname, join, relative, sep } from "node:path";
 import { selectBackend } from "../backend/select.ts";
+import { COMPARE_LAYOUT } from "../compare/layout.ts";
 import { findModelJson, loadModel } from "../io/model_files.ts";
 import { generatorShape } from "../sample/sample.ts";
 import { RunFollower } from "../serve/follow.ts";
@@ -41,6 +42,14 @@ const SERVE_FLAGS: FlagTable = {
       "model directory or a model.json",
     ],
   },
+  compare: {
+    type: "string",
+    value: "DIR",
+    help: [
+      'a comparison directory ("compare" writes it): its report at /compare/',
+      "(the table, the charts, each variant's last samples)",
+    ],
+  },
   port: {
     type: "string",
     value: "N",
@@ -58,7 +67,7 @@ const SERVE_FLAGS: FlagTable = {
 };
 
 /** The command's help text. */
-export const SERVE_HELP = `Usage: cli.ts serve [--run DIR | --model DIR] [options]
+export const SERVE_HELP = `Usage: cli.ts serve [--run DIR | --model DIR | --compare DIR] [options]
 
 Serve the web interface: a live view of a run (loss curves, D(x) and D(G(z)), the
 fixed-noise grid of every epoch, quality metrics, ETA), an explorer that runs a
@@ -75,6 +84,7 @@ To watch a run and pause, resume or stop it from the page: cli.ts train --serve.
 Examples:
   cli.ts serve --model runs/lite
   cli.ts serve --run runs/standard-s0 --port 8080
+  cli.ts serve --compare runs/losses               (then open http://127.0.0.1:8000/compare/)
   cli.ts train --preset lite --epochs 20 --serve
 `;
 
@@ -141,6 +151,18 @@ async function modelRoot(path: string): Promise<{ root: string; model: string }>
   return { root, model: relative(root, json).split(sep).join("/") };
 }
 
+/** Checks that `--compare DIR` has a report to show. */
+async function comparisonReport(dir: string): Promise<void> {
+  try {
+    await Deno.stat(join(dir, COMPARE_LAYOUT.reportHtml));
+  } catch {
+    throw new UsageError(
+      `--compare ${dir}: no ${COMPARE_LAYOUT.reportHtml} (not a comparison? "cli.ts compare ` +
+        `--report-only --out ${dir}" rebuilds it)`,
+    );
+  }
+}
+
 /**
  * Runs `serve`.
  *
@@ -155,8 +177,14 @@ export async function serveCommand(args: string[]): Promise<number> {
   }
   const run = stringFlag(flags, "run");
   const modelPath = stringFlag(flags, "model");
+  const compare = stringFlag(flags, "compare");
   if (run !== undefined && modelPath !== undefined) {
     throw new UsageError("--run and --model: give one of them (a run directory holds its model)");
+  }
+  if (compare !== undefined && (run !== undefined || modelPath !== undefined)) {
+    throw new UsageError(
+      `--compare and --${run !== undefined ? "run" : "model"}: give one of them`,
+    );
   }
   const { port, hostname } = listenFlags(flags);
   requirePermission({ name: "read" }, "--allow-read");
@@ -171,6 +199,11 @@ export async function serveCommand(args: string[]): Promise<number> {
     follower.start();
     options = { ...options, root: run, model: RUN_LAYOUT.generatorModel, live };
     what = `the run in ${run}`;
+  } else if (compare !== undefined) {
+    await requireDirectory("compare", compare);
+    await comparisonReport(compare);
+    options = { ...options, root: compare };
+    what = `the comparison in ${compare}`;
   } else if (modelPath !== undefined) {
     if (!modelPath.endsWith(".json")) await requireDirectory("model", modelPath);
     const { root, model } = await modelRoot(modelPath);
@@ -179,7 +212,8 @@ export async function serveCommand(args: string[]): Promise<number> {
   }
   const server = await listen(options);
   try {
-    console.log(`serving ${what} at ${server.url} (Ctrl-C to stop)`);
+    const at = compare === undefined ? server.url : `${server.url}compare/`;
+    console.log(`serving ${what} at ${at} (Ctrl-C to stop)`);
     if (hostname !== "127.0.0.1" && hostname !== "localhost" && hostname !== "::1") {
       console.log(`notice: listening on ${hostname}: other machines can open the page`);
     }

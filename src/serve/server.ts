@@ -30,6 +30,7 @@
 
 import { VERSION } from "../version.ts";
 import { VENDOR_PREFIX } from "./assets.ts";
+import { compareRoute } from "./compare_page.ts";
 import { control } from "./control.ts";
 import { EventStreams } from "./event_stream.ts";
 import { fileRoute, modelUrl } from "./files.ts";
@@ -107,6 +108,7 @@ function routes(options: ServeOptions, streams: EventStreams): Route[] {
       handle: (request, url) => control(request, url, options.live),
     },
     { method: "GET", path: "/api/mnist/*", handle: (_, url, name) => mnistRoute(url, name) },
+    { method: "GET", path: "/compare*", handle: compareRoute(options.root) },
   ];
 }
 

@@ -33,14 +33,33 @@ export interface MetricPoint {
   recall: number;
 }
 
-interface Series {
+/** One line of a panel: its legend label, colour and a value per x (NaN: no point there). */
+export interface ChartSeries {
+  /** The legend's label. */
   label: string;
+  /** A CSS colour. */
   color: string;
+  /** One value per x; non-finite values are skipped. */
   values: number[];
 }
 
-const WIDTH = 720;
-const PANEL_HEIGHT = 220;
+/** How a panel's x axis reads, and what it draws besides the lines. */
+export interface PanelAxis {
+  /** The x axis's name. @default {"step"} */
+  label?: string;
+  /** Ticks at whole numbers only (epochs). @default {false} */
+  integerTicks?: boolean;
+  /** Draw the legend in the panel's title row. @default {true} */
+  legend?: boolean;
+  /** Draw a dot at every point (lines of few points). @default {false} */
+  dots?: boolean;
+}
+
+/** The width of a chart, in pixels. */
+export const CHART_WIDTH = 720;
+/** The height of one panel, in pixels. */
+export const PANEL_HEIGHT = 220;
+const WIDTH = CHART_WIDTH;
 const MARGIN = { left: 56, right: 16, top: 28, bottom: 36 };
 
 const fmt = (x: number): string => String(Number(x.toPrecision(6)));
@@ -52,12 +71,33 @@ function niceStep(rough: number): number {
 }
 const esc = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
 
-function panel(
+/**
+ * One panel of a chart: a title, a framed plot with a y grid, lines against an x axis from 0 to
+ * the last x, and a legend. `lossChartSvg` stacks four; the comparison report stacks its own.
+ *
+ * @param top Where the panel starts, in pixels from the chart's top.
+ * @param title The panel's title.
+ * @param steps The x values, ascending (the last is the axis's end).
+ * @param series The lines, one value per x.
+ * @param range The y axis's range; the values' (from 0) when absent.
+ * @param axis The x axis's label and ticks, the legend, dots.
+ * @returns SVG elements, to go inside an `<svg>` {@linkcode CHART_WIDTH} wide.
+ *
+ * @example
+ * ```ts
+ * import { chartPanel } from "./chart.ts";
+ *
+ * const svg = chartPanel(0, "FID", [1, 2, 3], [{ label: "ns", color: "#d62728", values: [90, 40, 20] }]);
+ * console.log(svg.includes("<polyline")); // true
+ * ```
+ */
+export function chartPanel(
   top: number,
   title: string,
   steps: number[],
-  series: Series[],
+  series: ChartSeries[],
   range?: [number, number],
+  axis: PanelAxis = {},
 ): string {
   const finite = series.flatMap((s) => s.values).filter(Number.isFinite);
   let [low, high] = range ?? [Math.min(0, ...finite), Math.max(...finite, 1e-6)];
@@ -83,14 +123,17 @@ function panel(
     out.push(`<line x1="${x0}" y1="${y}" x2="${x1}" y2="${y}" stroke="#eee"/>`);
     out.push(`<text x="${x0 - 6}" y="${y + 4}" font-size="11" text-anchor="end">${fmt(v)}</text>`);
   }
-  for (let i = 0; i <= 4; i++) {
-    const step = Math.round((maxStep * i) / 4);
+  const xTick = axis.integerTicks ? Math.max(1, Math.ceil(niceStep(maxStep / 4))) : maxStep / 4;
+  for (let i = 0; i * xTick <= maxStep + 1e-9; i++) {
+    const step = Math.round(i * xTick);
     out.push(
       `<text x="${px(step)}" y="${y1 + 16}" font-size="11" text-anchor="middle">${step}</text>`,
     );
   }
   out.push(
-    `<text x="${(x0 + x1) / 2}" y="${y1 + 30}" font-size="11" text-anchor="middle">step</text>`,
+    `<text x="${(x0 + x1) / 2}" y="${y1 + 30}" font-size="11" text-anchor="middle">${
+      esc(axis.label ?? "step")
+    }</text>`,
   );
   series.forEach((s, k) => {
     const points = steps
@@ -104,6 +147,13 @@ function panel(
         }"/>`,
       );
     }
+    if (axis.dots) {
+      for (const point of points) {
+        const [cx, cy] = point.split(",");
+        out.push(`<circle cx="${cx}" cy="${cy}" r="3" fill="${s.color}"/>`);
+      }
+    }
+    if (axis.legend === false) return;
     const lx = x1 - 75 * series.length + k * 75;
     out.push(`<rect x="${lx}" y="${top + 8}" width="12" height="12" fill="${s.color}"/>`);
     out.push(`<text x="${lx + 16}" y="${top + 18}" font-size="12">${esc(s.label)}</text>`);
@@ -140,10 +190,10 @@ export function lossChartSvg(
   // The quality panels share the loss panels' step axis.
   const evalSteps = [...metrics.map((m) => m.globalStep), ...steps.slice(-1)];
   const quality = metrics.length === 0 ? [] : [
-    panel(2 * PANEL_HEIGHT, "FID (evaluator; lower is better)", evalSteps, [
+    chartPanel(2 * PANEL_HEIGHT, "FID (evaluator; lower is better)", evalSteps, [
       { label: "FID", color: "#9467bd", values: metrics.map((m) => m.fid) },
     ]),
-    panel(3 * PANEL_HEIGHT, "Coverage / 10, precision, recall", evalSteps, [
+    chartPanel(3 * PANEL_HEIGHT, "Coverage / 10, precision, recall", evalSteps, [
       { label: "cov/10", color: "#8c564b", values: metrics.map((m) => m.coverage / 10) },
       { label: "prec", color: "#e377c2", values: metrics.map((m) => m.precision) },
       { label: "recall", color: "#17becf", values: metrics.map((m) => m.recall) },
@@ -153,11 +203,11 @@ export function lossChartSvg(
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    panel(0, `Losses — ${title}`, steps, [
+    chartPanel(0, `Losses — ${title}`, steps, [
       { label: "loss_d", color: "#d62728", values: points.map((p) => p.lossD) },
       { label: "loss_g", color: "#1f77b4", values: points.map((p) => p.lossG) },
     ]),
-    panel(PANEL_HEIGHT, "Discriminator outputs", steps, [
+    chartPanel(PANEL_HEIGHT, "Discriminator outputs", steps, [
       { label: "D(x)", color: "#2ca02c", values: points.map((p) => p.dReal) },
       { label: "D(G(z))", color: "#ff7f0e", values: points.map((p) => p.dFake) },
     ], [0, 1]),
