@@ -95,7 +95,22 @@ export {
   type CreateDiscriminatorOptions,
   type CreateGeneratorOptions,
 } from "./src/models/options.ts";
-export { discriminatorLoss, generatorLoss, sigmoidCrossEntropy } from "./src/train/losses.ts";
+export {
+  discriminatorLoss,
+  discriminatorScore,
+  generatorLoss,
+  LOSS_NAMES,
+  type LossName,
+  sigmoidCrossEntropy,
+} from "./src/train/losses.ts";
+export {
+  type Critic,
+  interpolationWeights,
+  r1Penalty,
+  wganGradientPenalty,
+} from "./src/train/penalties.ts";
+export { AUGMENT_NAMES, type AugmentName } from "./src/train/augment.ts";
+export { type AugmentState } from "./src/train/augment_step.ts";
 export {
   createGanStep,
   type GanStep,
@@ -105,8 +120,10 @@ export {
 } from "./src/train/step.ts";
 export {
   type EpochInfo,
+  LOSS_SETTINGS,
   type ResolvedTrainOptions,
   type StepInfo,
+  type StepPart,
   type TrainOptions,
 } from "./src/train/options.ts";
 export { type TrainState } from "./src/train/state.ts";
@@ -114,6 +131,7 @@ export { trainGAN, type TrainResult } from "./src/train/train.ts";
 export * from "./src/train/run/mod.ts";
 export { type CurvePoint, lossChartSvg, type MetricPoint } from "./src/train/run/chart.ts";
 export {
+  DISCRIMINATOR_LOSS_FLOOR,
   type HealthIssue,
   type HealthMetrics,
   HealthMonitor,

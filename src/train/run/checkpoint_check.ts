@@ -11,6 +11,7 @@ import type { Checkpoint, NamedWeight } from "./checkpoint.ts";
 import type { HealthIssue, HealthWarning } from "../health.ts";
 import type { TrainState } from "../state.ts";
 import type { AdamState } from "../adam.ts";
+import type { AugmentState } from "../augment_step.ts";
 import type { RunEvaluation } from "./options.ts";
 import type { RunSettings } from "./settings.ts";
 
@@ -106,6 +107,16 @@ function checkNumbers(value: unknown, path: string, keys: string[]): void {
   }
 }
 
+/** Adaptive augmentation's state in a checkpoint. */
+function checkAugment(optimizers: Fields): AugmentState {
+  const a = optimizers.object("augment");
+  return {
+    probability: a.number("probability", 0, 1),
+    signs: a.number("signs", -1e9, 1e9),
+    count: a.integer("count"),
+  };
+}
+
 const ISSUES: HealthIssue[] = ["non-finite", "discriminator-collapse", "mode-collapse"];
 
 /**
@@ -189,6 +200,11 @@ export function checkCheckpoint(value: unknown): Checkpoint {
         ...(optimizers.value.spectral === undefined
           ? {}
           : { spectral: optimizers.f32s("spectral") }),
+        // Checkpoints written before lazy R1 and adaptive augmentation existed have neither.
+        ...(optimizers.value.discriminatorUpdates === undefined
+          ? {}
+          : { discriminatorUpdates: optimizers.integer("discriminatorUpdates") }),
+        ...(optimizers.value.augment === undefined ? {} : { augment: checkAugment(optimizers) }),
       },
     },
     generator: checkWeights(c, "generator"),
