@@ -68,6 +68,16 @@ export {
   standingStatistics,
 } from "./src/train/average.ts";
 export { spectralKernels, SpectralNorm } from "./src/train/spectral.ts";
+export {
+  AdaptiveProbability,
+  type AdaptiveProbabilityOptions,
+  type AdaptiveProbabilityState,
+  augment,
+  AUGMENT_NAMES,
+  type AugmentName,
+  checkAugmentNames,
+  parseAugmentNames,
+} from "./src/train/augment.ts";
 export { type AdamState } from "./src/train/adam.ts";
 export { type Checkpoint, type NamedWeight, type RunProgress } from "./src/train/run/checkpoint.ts";
 export {
@@ -141,4 +151,4 @@ export {
   type SaveModelOptions,
 } from "./src/io/model_files.ts";
 export { VERSION } from "./src/version.ts";
-export type { LayersModel, Scalar, Tensor, Variable } from "./src/tf_types.ts";
+export type { LayersModel, Scalar, Tensor, Tensor4D, Variable } from "./src/tf_types.ts";
