@@ -68,6 +68,16 @@ export {
   standingStatistics,
 } from "./src/train/average.ts";
 export { spectralKernels, SpectralNorm } from "./src/train/spectral.ts";
+export {
+  AdaptiveProbability,
+  type AdaptiveProbabilityOptions,
+  type AdaptiveProbabilityState,
+  augment,
+  AUGMENT_NAMES,
+  type AugmentName,
+  checkAugmentNames,
+  parseAugmentNames,
+} from "./src/train/augment.ts";
 export { type AdamState } from "./src/train/adam.ts";
 export { type Checkpoint, type NamedWeight, type RunProgress } from "./src/train/run/checkpoint.ts";
 export {
@@ -109,8 +119,6 @@ export {
   r1Penalty,
   wganGradientPenalty,
 } from "./src/train/penalties.ts";
-export { AUGMENT_NAMES, type AugmentName } from "./src/train/augment.ts";
-export { type AugmentState } from "./src/train/augment_step.ts";
 export {
   createGanStep,
   type GanStep,
@@ -159,4 +167,4 @@ export {
   type SaveModelOptions,
 } from "./src/io/model_files.ts";
 export { VERSION } from "./src/version.ts";
-export type { LayersModel, Scalar, Tensor, Variable } from "./src/tf_types.ts";
+export type { LayersModel, Scalar, Tensor, Tensor4D, Variable } from "./src/tf_types.ts";

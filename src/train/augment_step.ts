@@ -1,23 +1,19 @@
 /**
- * The step's side of augmentation: which augmentations D's images get, with which probability,
- * and ADA's adaptation of that probability from the signs of D's outputs on reals.
+ * The step's side of augmentation: D's view of a batch (DiffAugment with probability p, or the
+ * batch itself) and ADA's adaptation of p from the signs of D's outputs on reals.
  *
  * @module
  */
 
-import type { Tensor } from "../tf_types.ts";
+import type { Tensor, Tensor4D } from "../tf_types.ts";
 import type { Random } from "../random.ts";
-import type { AugmentName } from "./augment.ts";
-
-/** What a checkpoint keeps of adaptive augmentation. */
-export interface AugmentState {
-  /** The probability of each augmentation. */
-  probability: number;
-  /** The sum of the mean signs of D(x) since the last adjustment. */
-  signs: number;
-  /** D updates since the last adjustment. */
-  count: number;
-}
+import {
+  AdaptiveProbability,
+  type AdaptiveProbabilityState,
+  augment,
+  type AugmentName,
+} from "./augment.ts";
+import type { LossName } from "./losses.ts";
 
 /** Augments D's batches and adapts the probability. */
 export interface Augmenter {
@@ -25,38 +21,48 @@ export interface Augmenter {
   readonly probability: number;
   /** D's view of a batch: augmented, or `x` itself without augmentation. */
   apply(x: Tensor): Tensor;
-  /** Records the mean sign of D's outputs on the reals of one D update. */
-  observe(realSign: number): void;
+  /** Records D's outputs on the reals of one D update (ADA). */
+  observe(realLogits: Float32Array): void;
   /** ADA's state. */
-  exportState(): AugmentState;
+  exportState(): AdaptiveProbabilityState;
   /** Continues from `exportState`'s state. */
-  importState(state: AugmentState): void;
+  importState(state: AdaptiveProbabilityState): void;
 }
 
 /**
- * The augmenter of a step's settings.
+ * The augmenter of a step's settings: without `ada`, every augmentation applies to every image
+ * (p = 1, DiffAugment); with it, p starts at 0 and follows ADA's rule.
  *
- * @param settings The augmentations, and whether their probability adapts.
- * @param _random The step's random numbers.
+ * @param settings The augmentations, whether their probability adapts, and the objective (ADA
+ * reads D's outputs against the objective's decision boundary: 0, or ½ for `ls`'s 0-1 targets).
+ * @param random The step's random numbers.
  * @returns The augmenter.
+ * @throws {RangeError} For `ada` with `wgan-gp`, whose critic has no decision boundary.
  */
 export function createAugmenter(
-  settings: { augment: readonly AugmentName[]; ada: boolean; batchSize: number },
-  _random: Random,
+  settings: { augment: readonly AugmentName[]; ada: boolean; loss: LossName },
+  random: Random,
 ): Augmenter {
-  if (settings.augment.length > 0) {
-    throw new RangeError("GanStep: augmentation is not available yet");
+  const { augment: names, ada, loss } = settings;
+  if (ada && loss === "wgan-gp") {
+    throw new RangeError(
+      "GanStep: ada reads the sign of D's outputs on reals; a Wasserstein critic's has no meaning",
+    );
   }
-  const state: AugmentState = { probability: 0, signs: 0, count: 0 };
+  const adaptive = ada ? new AdaptiveProbability() : undefined;
+  const boundary = loss === "ls" ? 0.5 : 0;
+  const probability = () => (names.length === 0 ? 0 : adaptive ? adaptive.p : 1);
   return {
     get probability() {
-      return state.probability;
+      return probability();
     },
-    apply: (x) => x,
-    observe() {},
-    exportState: () => ({ ...state }),
-    importState(s) {
-      Object.assign(state, s);
+    apply: (x) => (names.length === 0 ? x : augment(x as Tensor4D, names, probability(), random)),
+    observe(realLogits) {
+      adaptive?.observe(boundary ? realLogits.map((x) => x - boundary) : realLogits);
+    },
+    exportState: () => adaptive!.exportState(),
+    importState(state) {
+      adaptive?.importState(state);
     },
   };
 }

@@ -117,17 +117,18 @@ function discriminatorObjective(
   return objective;
 }
 
-/** `[D(x), D(G(z)), mean sign of D's outputs on reals]`, kept. */
+/** `[D(x), D(G(z)), D's outputs on reals (B)]`, kept. */
 function keepStats(realLogits: tf.Tensor, fakeLogits: tf.Tensor, loss: LossName): tf.Tensor[] {
   return [
     tf.keep(discriminatorScore(realLogits, loss)),
     tf.keep(discriminatorScore(fakeLogits, loss)),
-    tf.keep(tf.mean(tf.sign(realLogits))),
+    tf.keep(tf.reshape(realLogits, [-1])),
   ];
 }
 
 /**
- * One step's updates; returns `[lossD, lossG, D(x), D(G(z)), mean sign of D(x)]` as one tensor.
+ * One step's updates; returns `[lossD, lossG, D(x), D(G(z)), …D's B outputs on reals]` as one
+ * tensor.
  * A step without D's update reports D's loss on the batch without penalties; one without G's the
  * generator's loss against D before its update.
  */
@@ -156,7 +157,7 @@ function update(
         [batchSize, latentDim],
       );
     const z = noiseBatch(0);
-    const stats: tf.Tensor[] = []; // D(x), D(G(z)), sign
+    const stats: tf.Tensor[] = []; // D(x), D(G(z)), D's outputs on reals
     let lossD: tf.Scalar | undefined;
     let lossG: tf.Scalar;
     const updateD = (fake: tf.Tensor, wantGeneratorLoss = false) => {
@@ -206,7 +207,8 @@ function update(
         tf.variableGrads(() => generatorLoss(D(withLabel(fake(), y)), loss), varsG).grads,
       );
     }
-    const stacked = tf.stack([lossD!, lossG, ...stats]);
+    const [dReal, dFake, realLogits] = stats;
+    const stacked = tf.concat([tf.stack([lossD!, lossG, dReal, dFake]), realLogits]);
     tf.dispose([lossD!, lossG, ...stats]);
     return stacked;
   });
@@ -273,9 +275,10 @@ export function createAutogradStep(
     async run(batch, noise, labels, part = "both") {
       const stats = update(parts, batch, noise, labels, part);
       // Asynchronous read: WebGPU cannot read synchronously in Deno (it has no canvas).
-      const [lossD, lossG, dReal, dFake, realSign] = await stats.data();
+      const values = await stats.data() as Float32Array;
       stats.dispose();
-      if (part !== "generator") augmenter.observe(realSign);
+      const [lossD, lossG, dReal, dFake] = values;
+      if (part !== "generator") augmenter.observe(values.subarray(4));
       return { lossD, lossG, dReal, dFake, augmentProbability: augmenter.probability };
     },
     exportState() {

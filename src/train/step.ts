@@ -11,7 +11,7 @@ import type { LayersModel } from "../tf_types.ts";
 import type { AdamState } from "./adam.ts";
 import { createAutogradStep } from "./autograd_step.ts";
 import { createDirectStep } from "./direct/step.ts";
-import type { AugmentState } from "./augment_step.ts";
+import type { AdaptiveProbabilityState } from "./augment.ts";
 import type { ResolvedTrainOptions, StepPart } from "./options.ts";
 import type { Random } from "../random.ts";
 import { stepSettings } from "./step_settings.ts";
@@ -95,7 +95,7 @@ export interface GanStepState {
   /** Discriminator updates so far (lazy R1 counts them; absent: 0). */
   discriminatorUpdates?: number;
   /** With adaptive augmentation: its probability and counts. */
-  augment?: AugmentState;
+  augment?: AdaptiveProbabilityState;
 }
 
 /**

@@ -11,7 +11,7 @@ import type { Checkpoint, NamedWeight } from "./checkpoint.ts";
 import type { HealthIssue, HealthWarning } from "../health.ts";
 import type { TrainState } from "../state.ts";
 import type { AdamState } from "../adam.ts";
-import type { AugmentState } from "../augment_step.ts";
+import type { AdaptiveProbabilityState } from "../augment.ts";
 import type { RunEvaluation } from "./options.ts";
 import type { RunSettings } from "./settings.ts";
 
@@ -108,12 +108,18 @@ function checkNumbers(value: unknown, path: string, keys: string[]): void {
 }
 
 /** Adaptive augmentation's state in a checkpoint. */
-function checkAugment(optimizers: Fields): AugmentState {
+function checkAugment(optimizers: Fields): AdaptiveProbabilityState {
   const a = optimizers.object("augment");
+  const last = a.value.lastSignMean;
+  if (last !== null && typeof last !== "number") {
+    Fields.fail(`${a.path}.lastSignMean`, "a number or null");
+  }
   return {
-    probability: a.number("probability", 0, 1),
-    signs: a.number("signs", -1e9, 1e9),
+    p: a.number("p", 0, 1),
+    signSum: a.number("signSum"),
     count: a.integer("count"),
+    batches: a.integer("batches"),
+    lastSignMean: last as number | null,
   };
 }
 

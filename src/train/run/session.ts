@@ -271,6 +271,10 @@ export class RunSession {
       d_g_z: round(point.dFake),
       ms_per_step: round(pending.ms / n, 4),
       seconds: round(this.#seconds(), 6),
+      // The augmentations' probability after these steps (ADA moves it), with augmentation only.
+      ...(this.#context.settings.training.augment.length
+        ? { augment_p: round(info.augmentProbability, 6) }
+        : {}),
     });
     Object.assign(pending, noPending());
   }
