@@ -87,7 +87,7 @@ export function interpolationWeights(random: Random, batchSize: number): Float32
  * import { wganGradientPenalty } from "@gan/mnist";
  *
  * // D(x) = 2·Σx has gradient norm 2·√4 = 4 everywhere: the penalty is (4 - 1)² = 9.
- * const critic = (x: tf.Tensor) => tf.mul(2, tf.sum(x, [1, 2, 3], true)).reshape([-1, 1]);
+ * const critic = (x: tf.Tensor) => tf.reshape(tf.mul(2, tf.sum(x, [1, 2, 3])), [-1, 1]);
  * const real = tf.ones([3, 2, 2, 1]), fake = tf.zeros([3, 2, 2, 1]);
  * const penalty = wganGradientPenalty(critic, real, fake, new Float32Array([0.1, 0.5, 0.9]));
  * console.log(penalty.dataSync()[0]); // 9
@@ -125,7 +125,7 @@ export function wganGradientPenalty(
  * import * as tf from "npm:@tensorflow/tfjs-core@4.22.0";
  * import { r1Penalty } from "@gan/mnist";
  *
- * const critic = (x: tf.Tensor) => tf.mul(2, tf.sum(x, [1, 2, 3], true)).reshape([-1, 1]);
+ * const critic = (x: tf.Tensor) => tf.reshape(tf.mul(2, tf.sum(x, [1, 2, 3])), [-1, 1]);
  * console.log(r1Penalty(critic, tf.ones([3, 2, 2, 1])).dataSync()[0]); // 16 = 2²·4
  * ```
  */
