@@ -60,6 +60,27 @@ Deno.test("bad flags and values get one line naming the flag, exit code 2, no st
     ],
     [["train", "--g-steps", "0"], '--g-steps: expected an integer from 1 to 16, got "0"'],
     [["train", "--g-lr", "fast"], '--g-lr: expected a number in (0, 10], got "fast"'],
+    [
+      ["train", "--loss", "wasserstein"],
+      '--loss: expected one of ns, hinge, ls, wgan-gp, got "wasserstein"',
+    ],
+    [["train", "--gp", "-1"], '--gp: expected a number in (0, 1000000], got "-1"'],
+    [["train", "--d-steps", "0"], '--d-steps: expected an integer from 1 to 100, got "0"'],
+    [["train", "--r1", "much"], '--r1: expected a number in (0, 1000000], got "much"'],
+    [["train", "--r1-every", "1.5"], '--r1-every: expected an integer from 1 to 1000, got "1.5"'],
+    [
+      ["train", "--augment", "translation,flip"],
+      '--augment: "flip" is not one of color, translation, cutout (comma-separated)',
+    ],
+    [
+      ["train", "--augment", "cutout,cutout"],
+      '--augment: "cutout,cutout" names an augmentation twice',
+    ],
+    [["train", "--ada"], "--ada: give the augmentations with --augment"],
+    [
+      ["train", "--preset", "dcgan", "--loss", "wgan-gp"],
+      "GanStep: gradient penalties (wgan-gp, r1) need a discriminator without BatchNorm, which judges each image on its own",
+    ],
     [["train", "--mixture", "10"], "--mixture 10: expected COMPONENTS,SCALE (e.g. 10,4) or none"],
     [["train", "--mixture", "1,4"], "--mixture 1,4: components must be an integer of at least 2"],
     [["train", "--mixture", "10,-1"], "--mixture 10,-1: scale must be a number above 0"],
@@ -328,6 +349,56 @@ Deno.test("train --spectral-norm: shown, recorded, kept by --resume; the saved d
       .spectralNorm,
     false,
   );
+});
+
+Deno.test("train --loss, --r1, --augment, --ada: shown, recorded, kept by --resume, logged", async () => {
+  const data = await makeMnistDir({ train: 64 });
+  const run = join(await Deno.makeTempDir(), "run");
+  const args = ["--preset", "tutorial", "--batch-size", "16", "--seed", "1", "--data", data];
+  const train = await runCli([
+    "train",
+    ...args,
+    "--epochs",
+    "1",
+    "--loss",
+    "hinge",
+    "--r1",
+    "2",
+    "--r1-every",
+    "4",
+    "--augment",
+    "translation,cutout",
+    "--ada",
+    "--log-every",
+    "1",
+    "--out",
+    run,
+  ]);
+  equal(train.code, 0, train.stderr);
+  match(train.stdout, /loss hinge \(R1 γ 2 every 4, adaptive augment translation\+cutout\)/);
+  const { training } = JSON.parse(await Deno.readTextFile(join(run, "config.json"))).settings;
+  deepEqual(
+    [training.loss, training.r1, training.r1Every, training.augment, training.ada],
+    ["hinge", 2, 4, ["translation", "cutout"], true],
+  );
+  const steps = (await Deno.readTextFile(join(run, "log.jsonl"))).trim().split("\n")
+    .map((line) => JSON.parse(line)).filter((r) => r.kind === "step");
+  ok(steps.length === 4 && steps.every((r) => typeof r.augment_p === "number"));
+  const resumed = await runCli(["train", "--resume", run, "--epochs", "2"]);
+  equal(resumed.code, 0, resumed.stderr);
+  match(resumed.stdout, /loss hinge \(R1 γ 2 every 4, adaptive augment translation\+cutout\)/);
+  const wgan = await runCli([
+    "train",
+    ...args,
+    "--epochs",
+    "1",
+    "--loss",
+    "wgan-gp",
+    "--out",
+    `${run}-w`,
+  ]);
+  equal(wgan.code, 0, wgan.stderr);
+  match(wgan.stdout, /lr 0\.0001, loss wgan-gp \(λ 10, 5 D updates a G update\)/);
 });
 
 Deno.test("damaged inputs get one line naming the file, exit code 2, and nothing on disk changes", async () => {

@@ -38,7 +38,11 @@ Deno.test("parseVariants reads a loss and its modifiers, and names each variant 
         augment: ["translation", "cutout"],
       },
     ],
-    ["ns+ada", "ns+ada", "ns+ada", { loss: "ns", ada: true }],
+    ["ns+ada+augment=translation", "ns+augment=translation+ada", "ns+augment=translation+ada", {
+      loss: "ns",
+      augment: ["translation"],
+      ada: true,
+    }],
     ["wgan-gp+dsteps=5+gp=5", "wgan-gp+gp=5+dsteps=5", "wgan-gp+gp=5+dsteps=5", {
       loss: "wgan-gp",
       gradientPenalty: 5,
@@ -72,6 +76,7 @@ Deno.test("parseVariants refuses a bad variant with one line that names it and t
     ["ns+augment=cutout/cutout", /augment: an augmentation is named twice/],
     ["ns+r1=1+r1=2", /^variant "ns\+r1=1\+r1=2": modifier "r1" given twice/],
     ["ns+r1every=4", /r1every= says how often R1 runs: give r1=γ too/],
+    ["ns+ada", /^variant "ns\+ada": ada adapts the augmentations' probability: give augment= too/],
     ["ns,ns", /^variant "ns": given twice \(as ns\)/],
     ["ns+r1=10,ns+r1=1e1", /^variant "ns\+r1=1e1": given twice \(as ns\+r1=10\)/],
     ["ns,,hinge", /^variants "ns,,hinge": an empty variant/],
@@ -107,7 +112,7 @@ Deno.test("compare: a bad variant is one line naming it, exit 2, before anything
 function tiny(out: string, more: Partial<CompareOptions> = {}): CompareOptions {
   return {
     out,
-    variants: parseVariants("ns,ns+sn"),
+    variants: parseVariants("ns,hinge"),
     preset: "tutorial",
     epochs: 2,
     seed: 1,
@@ -159,14 +164,14 @@ Deno.test("compareRuns trains every variant from one seed into its run directory
   equal(result.aborted, false);
   deepEqual(starts.map((s) => `${s.index}/${s.count} ${s.variant.name} ${s.how}`), [
     "1/2 ns train",
-    "2/2 ns+sn train",
+    "2/2 hinge train",
   ]);
   const html = await Deno.readTextFile(join(whole, COMPARE_LAYOUT.reportHtml));
   const svg = await Deno.readTextFile(join(whole, COMPARE_LAYOUT.reportSvg));
-  for (const [name, sn] of [["ns", false], ["ns+sn", true]] as const) {
+  for (const name of ["ns", "hinge"]) {
     const run = join(whole, name);
     const config = JSON.parse(await Deno.readTextFile(join(run, "config.json")));
-    equal(config.settings.training.spectralNorm, sn, name);
+    equal(config.settings.training.loss, name);
     equal(config.settings.training.seed, 1);
     equal(config.settings.evalEvery, 1);
     // Evaluated after every epoch, as `train --eval-every 1` does.
@@ -189,7 +194,7 @@ Deno.test("compareRuns trains every variant from one seed into its run directory
   deepEqual(lines, new Array(8).fill(2));
   deepEqual((await readManifest(whole))?.finished, {
     ns: { epochs: 2, stoppedBy: null },
-    "ns+sn": { epochs: 2, stoppedBy: null },
+    "hinge": { epochs: 2, stoppedBy: null },
   });
 });
 
@@ -218,7 +223,7 @@ Deno.test("an interrupted comparison goes on from the variant's checkpoint and e
   const first = await compareRuns(tiny(out, {
     signal: controller.signal,
     onStep: (v, info) => {
-      if (v.name === "ns+sn" && info.globalStep === 6) controller.abort();
+      if (v.name === "hinge" && info.globalStep === 6) controller.abort();
     },
   }));
   equal(first.aborted, true);
@@ -232,14 +237,14 @@ Deno.test("an interrupted comparison goes on from the variant's checkpoint and e
     onResume: (v, from) => void resumed.push(`${v.name} ${from.epoch} ${from.step}`),
   }));
   equal(second.aborted, false);
-  deepEqual(starts, ["ns skip", "ns+sn resume"]);
-  deepEqual(resumed, ["ns+sn 2 2"]);
+  deepEqual(starts, ["ns skip", "hinge resume"]);
+  deepEqual(resumed, ["hinge 2 2"]);
   deepEqual(await snapshot(join(out, "ns")), nsFiles);
   // Resumed on the same backend, it is bit for bit the uninterrupted comparison's run.
   for (const kind of ["epoch", "eval"]) {
     deepEqual(
-      await records(join(out, "ns+sn/log.jsonl"), kind),
-      await records(join(whole, "ns+sn/log.jsonl"), kind),
+      await records(join(out, "hinge/log.jsonl"), kind),
+      await records(join(whole, "hinge/log.jsonl"), kind),
       kind,
     );
   }
@@ -254,7 +259,7 @@ Deno.test("compareRuns refuses a directory that holds a comparison with other se
   );
   await rejects(
     compareRuns(tiny(whole, { variants: parseVariants("ns") })),
-    (e: Error) => e instanceof RunDirectoryError && /variants ns, not ns,ns\+sn/.test(e.message),
+    (e: Error) => e instanceof RunDirectoryError && /variants ns, not ns,hinge/.test(e.message),
   );
   const other = await Deno.makeTempDir({ dir: root });
   await Deno.writeTextFile(join(other, "notes.txt"), "mine");
@@ -266,7 +271,7 @@ Deno.test("compareRuns refuses a directory that holds a comparison with other se
 });
 
 Deno.test("compare: other settings for an existing directory are one line; --report-only rebuilds the report", async () => {
-  const common = ["--preset", "tutorial", "--variants", "ns,ns+sn", "--limit", "128"];
+  const common = ["--preset", "tutorial", "--variants", "ns,hinge", "--limit", "128"];
   const args = [...common, "--eval-samples", "100", "--seed", "1", "--out", whole];
   const changed = await runCli(["compare", ...args, "--epochs", "3", "--backend", "cpu"]);
   equal(changed.code, 2, changed.stderr);

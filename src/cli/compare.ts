@@ -49,8 +49,8 @@ export const COMPARE_FLAGS: FlagTable = {
     help: [
       "the variants, comma-separated, each a loss and modifiers joined by +:",
       "ns | hinge | ls | wgan-gp, then gp=λ (wgan-gp), dsteps=N, gsteps=N,",
-      "r1=γ, r1every=K, augment=translation/cutout/color, ada, sn (spectral",
-      "norm); e.g. ns,ns+r1=10,wgan-gp+gp=5+dsteps=5",
+      "r1=γ, r1every=K, augment=translation/cutout/color, ada (with augment),",
+      "sn (spectral norm); e.g. ns,ns+r1=10,wgan-gp+gp=5+dsteps=5",
       "(default: $default)",
     ],
     default: "ns,hinge,ls,wgan-gp",

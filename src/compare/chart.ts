@@ -9,7 +9,16 @@
 import { CHART_WIDTH, chartPanel, type ChartSeries, PANEL_HEIGHT } from "../train/run/chart.ts";
 import type { EpochPoint, VariantSummary } from "./summary.ts";
 
-/** The variants' colours, in order (tab10), repeated past ten. */
+/**
+ * The variants' colours, in order (tab10), repeated past ten.
+ *
+ * @example
+ * ```ts
+ * import { VARIANT_COLORS } from "./chart.ts";
+ *
+ * console.log(VARIANT_COLORS[0]); // #1f77b4
+ * ```
+ */
 export const VARIANT_COLORS: readonly string[] = [
   "#1f77b4",
   "#d62728",

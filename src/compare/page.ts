@@ -64,6 +64,9 @@ export function describeSettings(training: Record<string, unknown> | null): stri
   }
   if (t.ada === true) parts.push("ADA");
   if (t.spectralNorm === true) parts.push("spectral norm");
+  if (typeof t.beta1 === "number" && (t.beta1 !== 0.5 || t.beta2 !== 0.999)) {
+    parts.push(`Adam β (${t.beta1}, ${t.beta2})`);
+  }
   if (typeof t.learningRate === "number") {
     const g = t.generatorLearningRate;
     parts.push(

@@ -122,26 +122,16 @@ function signature(settings: Partial<RunSettings>): string {
   );
 }
 
-/** The defaults of issue 26's options: a variant may leave them to a build that lacks them. */
-const CONTRACT_DEFAULTS: Record<string, unknown> = {
-  loss: "ns",
-  r1: 0,
-  r1Every: 1,
-  augment: [],
-  ada: false,
-  spectralNorm: false,
-  generatorSteps: 1,
-};
-
-/** The variant's option that the resolved settings do not carry, in words; undefined if none. */
+/** The variant's option that the resolved settings do not carry as given, in words. */
 function unhonoured(
   options: VariantOptions,
   training: Record<string, unknown>,
 ): string | undefined {
   for (const [key, value] of Object.entries(options)) {
-    const same = (x: unknown) => JSON.stringify(x) === JSON.stringify(value);
-    if (key in training ? same(training[key]) : same(CONTRACT_DEFAULTS[key])) continue;
-    return `this version of trainRun does not take ${key} = ${JSON.stringify(value)}`;
+    if (JSON.stringify(training[key]) === JSON.stringify(value)) continue;
+    return `trainRun resolved ${key} to ${JSON.stringify(training[key])}, not ${
+      JSON.stringify(value)
+    }`;
   }
   return undefined;
 }
@@ -159,8 +149,7 @@ function plan(options: CompareOptions): { planned: Planned[]; settings: Comparis
     evaluator: options.evaluator,
   };
   const planned = options.variants.map((variant): Planned => {
-    // TODO(issue 26): a plain spread once TrainRunOptions has the variants' fields.
-    const runOptions = { ...base, ...variant.options } as TrainRunOptions;
+    const runOptions: TrainRunOptions = { ...base, ...variant.options };
     let settings: RunSettings;
     try {
       settings = resolveRunSettings(runOptions);

@@ -12,60 +12,27 @@
  * @module
  */
 
-/**
- * The losses a variant starts from (the names of `TrainRunOptions.loss`).
- *
- * @example
- * ```ts
- * import { VARIANT_LOSSES } from "./variants.ts";
- *
- * console.log(VARIANT_LOSSES.join(", ")); // ns, hinge, ls, wgan-gp
- * ```
- */
-export const VARIANT_LOSSES = ["ns", "hinge", "ls", "wgan-gp"] as const;
-
-/** A loss a variant starts from. */
-export type VariantLoss = (typeof VARIANT_LOSSES)[number];
+import type { AugmentName } from "../train/augment.ts";
+import { AUGMENT_NAMES } from "../train/augment.ts";
+import { LOSS_NAMES, type LossName } from "../train/losses.ts";
+import type { TrainRunOptions } from "../train/run/options.ts";
 
 /**
- * The augmentations `augment=` takes (the names of `TrainRunOptions.augment`).
- *
- * @example
- * ```ts
- * import { VARIANT_AUGMENTS } from "./variants.ts";
- *
- * console.log(VARIANT_AUGMENTS.join("/")); // translation/cutout/color
- * ```
+ * What a variant sets among `trainRun`'s options; the rest comes from the comparison's preset.
  */
-export const VARIANT_AUGMENTS = ["translation", "cutout", "color"] as const;
-
-/**
- * What a variant sets among `trainRun`'s options (issue 26's names); the rest comes from the
- * comparison's preset.
- *
- * TODO(issue 26): once `TrainRunOptions` has these fields on main, this becomes
- * `Pick<TrainRunOptions, "loss" | "gradientPenalty" | …>`.
- */
-export interface VariantOptions {
-  /** The loss. */
-  loss: VariantLoss;
-  /** WGAN-GP's λ (`gp=`). */
-  gradientPenalty?: number;
-  /** Discriminator updates per generator update (`dsteps=`). */
-  discriminatorSteps?: number;
-  /** Generator updates per discriminator update (`gsteps=`). */
-  generatorSteps?: number;
-  /** R1's γ on the real images (`r1=`). */
-  r1?: number;
-  /** Lazy R1: every k discriminator updates (`r1every=`). */
-  r1Every?: number;
-  /** Differentiable augmentations (`augment=`). */
-  augment?: (typeof VARIANT_AUGMENTS)[number][];
-  /** Adaptive augmentation probability (`ada`). */
-  ada?: boolean;
-  /** Spectral normalisation in D (`sn`). */
-  spectralNorm?: boolean;
-}
+export type VariantOptions =
+  & Pick<
+    TrainRunOptions,
+    | "gradientPenalty"
+    | "discriminatorSteps"
+    | "generatorSteps"
+    | "r1"
+    | "r1Every"
+    | "augment"
+    | "ada"
+    | "spectralNorm"
+  >
+  & { loss: LossName };
 
 /** One variant of a comparison. */
 export interface Variant {
@@ -128,7 +95,7 @@ function flag(key: "ada" | "spectralNorm", usage: string): Modifier {
 /** The modifiers, in the order a variant's canonical name lists them. */
 const MODIFIERS: Readonly<Record<string, Modifier>> = {
   gp: numeric("gradientPenalty", "gp=λ", 0, 1e6, false),
-  dsteps: numeric("discriminatorSteps", "dsteps=N", 1, 16, true),
+  dsteps: numeric("discriminatorSteps", "dsteps=N", 1, 100, true),
   gsteps: numeric("generatorSteps", "gsteps=N", 1, 16, true),
   r1: numeric("r1", "r1=γ", 0, 1e6, false),
   r1every: numeric("r1Every", "r1every=K", 1, 1000, true),
@@ -136,12 +103,12 @@ const MODIFIERS: Readonly<Record<string, Modifier>> = {
     usage: "augment=A[/A…]",
     apply: (options, raw) => {
       const names = (raw ?? "").split("/");
-      const bad = names.find((n) => !(VARIANT_AUGMENTS as readonly string[]).includes(n));
+      const bad = names.find((n) => !(AUGMENT_NAMES as readonly string[]).includes(n));
       if (bad !== undefined) {
-        return `unknown augmentation "${bad}" (augmentations: ${VARIANT_AUGMENTS.join(", ")})`;
+        return `unknown augmentation "${bad}" (augmentations: ${AUGMENT_NAMES.join(", ")})`;
       }
       if (new Set(names).size < names.length) return "an augmentation is named twice";
-      options.augment = names as VariantOptions["augment"];
+      options.augment = names as AugmentName[];
     },
   },
   ada: flag("ada", "ada"),
@@ -170,9 +137,9 @@ const WRITTEN: Readonly<Record<string, (o: VariantOptions) => string | undefined
  * console.log(VARIANT_SYNTAX); // LOSS[+MODIFIER…]: LOSS ns | hinge | ls | wgan-gp; …
  * ```
  */
-export const VARIANT_SYNTAX: string = `LOSS[+MODIFIER…]: LOSS ${
-  VARIANT_LOSSES.join(" | ")
-}; MODIFIER ${Object.values(MODIFIERS).map((m) => m.usage).join(", ")}`;
+export const VARIANT_SYNTAX: string = `LOSS[+MODIFIER…]: LOSS ${LOSS_NAMES.join(" | ")}; MODIFIER ${
+  Object.values(MODIFIERS).map((m) => m.usage).join(", ")
+}`;
 
 /**
  * Reads one variant.
@@ -197,12 +164,12 @@ export function parseVariant(text: string): Variant {
     throw new RangeError(`variant "${text}": ${fault}`);
   };
   const [loss, ...parts] = text.trim().split("+");
-  if (!(VARIANT_LOSSES as readonly string[]).includes(loss)) {
+  if (!(LOSS_NAMES as readonly string[]).includes(loss)) {
     fail(
-      `unknown loss "${loss}" (losses: ${VARIANT_LOSSES.join(", ")}; written ${VARIANT_SYNTAX})`,
+      `unknown loss "${loss}" (losses: ${LOSS_NAMES.join(", ")}; written ${VARIANT_SYNTAX})`,
     );
   }
-  const options: VariantOptions = { loss: loss as VariantLoss };
+  const options: VariantOptions = { loss: loss as LossName };
   const seen = new Set<string>();
   for (const part of parts) {
     const at = part.indexOf("=");
@@ -223,6 +190,11 @@ export function parseVariant(text: string): Variant {
   }
   if (options.gradientPenalty !== undefined && options.loss !== "wgan-gp") {
     fail("gp= is the gradient penalty of wgan-gp; this variant's loss is " + options.loss);
+  }
+  if (options.ada && options.augment === undefined) {
+    fail(
+      "ada adapts the augmentations' probability: give augment= too (e.g. ns+augment=translation+ada)",
+    );
   }
   if (options.r1Every !== undefined && options.r1 === undefined) {
     fail("r1every= says how often R1 runs: give r1=γ too");

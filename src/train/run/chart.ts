@@ -207,10 +207,19 @@ export function lossChartSvg(
       { label: "loss_d", color: "#d62728", values: points.map((p) => p.lossD) },
       { label: "loss_g", color: "#1f77b4", values: points.map((p) => p.lossG) },
     ]),
-    chartPanel(PANEL_HEIGHT, "Discriminator outputs", steps, [
-      { label: "D(x)", color: "#2ca02c", values: points.map((p) => p.dReal) },
-      { label: "D(G(z))", color: "#ff7f0e", values: points.map((p) => p.dFake) },
-    ], [0, 1]),
+    chartPanel(
+      PANEL_HEIGHT,
+      "Discriminator outputs",
+      steps,
+      [
+        { label: "D(x)", color: "#2ca02c", values: points.map((p) => p.dReal) },
+        { label: "D(G(z))", color: "#ff7f0e", values: points.map((p) => p.dFake) },
+      ],
+      // Probabilities (ns) on [0, 1]; the other objectives' raw scores on their own range.
+      points.every((p) => p.dReal >= 0 && p.dReal <= 1 && p.dFake >= 0 && p.dFake <= 1)
+        ? [0, 1]
+        : undefined,
+    ),
     ...quality,
     "</svg>",
     "",
