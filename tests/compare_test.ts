@@ -69,7 +69,7 @@ Deno.test("parseVariants refuses a bad variant with one line that names it and t
     ["ns+foo", /^variant "ns\+foo": unknown modifier "foo" \(modifiers: gp=λ/],
     ["ns+r1", /^variant "ns\+r1": r1: expected a number from 0 to 1000000, got ""/],
     ["ns+r1=-1", /^variant "ns\+r1=-1": r1: expected a number/],
-    ["ns+dsteps=2.5", /^variant "ns\+dsteps=2.5": dsteps: expected an integer from 1 to 16/],
+    ["ns+dsteps=2.5", /^variant "ns\+dsteps=2.5": dsteps: expected an integer from 1 to 100/],
     ["ns+gp=5", /^variant "ns\+gp=5": gp= is the gradient penalty of wgan-gp/],
     ["ns+ada=1", /^variant "ns\+ada=1": ada: takes no value/],
     ["ns+augment=zoom", /^variant "ns\+augment=zoom": augment: unknown augmentation "zoom"/],
@@ -106,6 +106,19 @@ Deno.test("compare: a bad variant is one line naming it, exit 2, before anything
   equal(code, 2);
   match(oneLine(stderr), /^error: --variants: variant "ns\+r1every=2": r1every= says how often/);
   await rejects(Deno.stat(out), Deno.errors.NotFound);
+});
+
+Deno.test("compareRuns names a variant whose training step refuses its models before anything trains", async () => {
+  const out = join(root, "refused");
+  // DCGAN's discriminator has BatchNorm, which a gradient penalty cannot go with.
+  const tensors = tf.memory().numTensors;
+  await rejects(
+    compareRuns({ out, variants: parseVariants("ns,wgan-gp"), preset: "dcgan", epochs: 1 }),
+    (e: Error) =>
+      e instanceof RangeError && /^variant "wgan-gp": GanStep: gradient penalties/.test(e.message),
+  );
+  await rejects(Deno.stat(out), Deno.errors.NotFound);
+  equal(tf.memory().numTensors, tensors);
 });
 
 /** A tiny comparison: the tutorial preset on 128 images (4 steps an epoch), 100 samples judged. */
@@ -359,9 +372,10 @@ async function syntheticComparison(): Promise<string> {
     recall: 0.52,
     ...more,
   });
-  const epochRecord = (epoch: number, dx: number, dgz: number) => ({
+  const epochRecord = (epoch: number, dx: number, dgz: number, seconds = 21.25) => ({
     kind: "epoch",
     epoch,
+    seconds,
     d_x: dx,
     d_g_z: dgz,
     loss_d: 1,
@@ -372,9 +386,8 @@ async function syntheticComparison(): Promise<string> {
     epochRecord(1, 0.7, 0.3),
     evalRecord(2, 40.25, { kid: 0.05 }),
     epochRecord(2, 0.65, 0.35),
-    { kind: "step", epoch: 3, step: 10, seconds: 65 },
     evalRecord(3, 12.345, { kid: 0.0123 }),
-    epochRecord(3, 0.612, 0.388),
+    epochRecord(3, 0.612, 0.388, 22.5),
   ]);
   await Deno.writeFile(
     join(dir, "ns", "samples", "epoch-003.png"),
@@ -395,7 +408,8 @@ Deno.test("writeReport shows each variant's log: the table's numbers, the charts
   const svg = await Deno.readTextFile(join(dir, COMPARE_LAYOUT.reportSvg));
   const row = (name: string) =>
     html.split("\n").find((l) => l.startsWith(`<tr><td><code>${name}<`))!;
-  // ns: the last evaluation, KID (the log has it), the last epoch's D values, 65 s as 1m05s.
+  // ns: the last evaluation, KID (the log has it), the last epoch's D values, 21.25 + 21.25 +
+  // 22.5 = 65 seconds of training as 1m05s; hinge+r1=1's one epoch 21.25 s as 21s.
   equal(
     row("ns"),
     "<tr><td><code>ns</code></td><td>loss ns, lr 0.0002</td><td>finished (3 epochs)</td>" +
@@ -406,7 +420,7 @@ Deno.test("writeReport shows each variant's log: the table's numbers, the charts
     row("hinge+r1=1"),
     "<tr><td><code>hinge+r1=1</code></td><td>loss hinge, R1 γ 1 every 4, lr 0.0002</td>" +
       "<td>epoch 1 of 3</td><td>70.00 <small>(epoch 1, n 500)</small></td><td>—</td><td>5/10</td>" +
-      "<td>0.81</td><td>0.52</td><td>1.500</td><td>-1.250</td><td>—</td></tr>",
+      "<td>0.81</td><td>0.52</td><td>1.500</td><td>-1.250</td><td>21s</td></tr>",
   );
   match(row("ls"), /<td>not started<\/td><td>—<\/td>/);
   match(html, /1 of 3 variants finished \(a partial comparison/);

@@ -103,7 +103,7 @@ function table(variants: VariantSummary[], settings: ComparisonSettings): string
     "recall",
     "D(x)",
     "D(G(z))",
-    "wall time",
+    "training time",
   ];
   const rows = variants.map((v) => {
     const e = lastEvaluated(v);
@@ -147,6 +147,7 @@ const STYLE =
 table { border-collapse: collapse; margin: 1em 0; font-size: 14px; }
 th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: left; vertical-align: top; }
 th { background: #f4f4f4; }
+td code { white-space: nowrap; }
 .grids { display: flex; flex-wrap: wrap; gap: 16px; }
 figure { margin: 0; text-align: center; }
 figure img { image-rendering: pixelated; border: 1px solid #ccc; max-width: 260px; }

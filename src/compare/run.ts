@@ -19,7 +19,9 @@ import type {
   RunEvaluation,
   TrainRunOptions,
 } from "../train/run/options.ts";
+import { createRunModels } from "../train/run/models.ts";
 import { findResumePoint } from "../train/run/resume.ts";
+import { createGanStep } from "../train/step.ts";
 import { trainRun } from "../train/run/run.ts";
 import { resolveRunSettings, type RunSettings } from "../train/run/settings.ts";
 import {
@@ -198,14 +200,35 @@ export function comparisonSettings(options: CompareOptions): ComparisonSettings 
   return plan(options).settings;
 }
 
+/**
+ * Builds each variant's models and training step once and lets them go, so that a step that
+ * refuses its models (a gradient penalty on a D with BatchNorm) is named before anything trains.
+ */
+function checkSteps(planned: Planned[]): void {
+  for (const p of planned) {
+    const models = createRunModels(p.settings);
+    try {
+      createGanStep(models.generator, models.discriminator, p.settings.training).dispose();
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      throw new RangeError(`variant "${p.variant.name}": ${error.message}`);
+    } finally {
+      models.generator.dispose();
+      models.discriminator.dispose();
+      models.averaged?.dispose();
+      models.average?.dispose();
+    }
+  }
+}
+
 /** The finished variants so far; refuses a directory that holds something else. */
 async function checkDirectory(
   out: string,
   settings: ComparisonSettings,
   force: boolean,
 ): Promise<Record<string, FinishedVariant>> {
-  const recorded = await readManifest(out);
   if (force) return {};
+  const recorded = await readManifest(out);
   if (recorded) {
     const difference = settingsDifference(recorded.settings, settings);
     if (difference) {
@@ -291,6 +314,7 @@ export async function compareRuns(options: CompareOptions): Promise<CompareResul
   const force = options.force ?? false;
   const { planned, settings } = plan(options);
   const finished = await checkDirectory(out, settings, force);
+  checkSteps(planned.filter((p) => !finished[p.variant.name]));
   const starts = new Map<string, "train" | "resume">();
   for (const p of planned) {
     if (!finished[p.variant.name]) {

@@ -59,7 +59,7 @@ export interface VariantSummary {
   points: EpochPoint[];
   /** The last epoch's sample grid, relative to the comparison directory; null if none yet. */
   lastGrid: string | null;
-  /** Seconds of training the log records (all sessions, evaluations included); NaN if none. */
+  /** Seconds of training: the epochs' wall times summed (evaluations not counted); NaN if none. */
   seconds: number;
 }
 
@@ -72,7 +72,8 @@ async function readText(path: string): Promise<string | undefined> {
 }
 
 /**
- * The epochs of a run's `log.jsonl`, each with its evaluation, and the last step record's seconds.
+ * The epochs of a run's `log.jsonl`, each with its evaluation, and the seconds of training (the
+ * epochs' wall times summed; an epoch resumed after an interruption counts from where it went on).
  *
  * @param text The log.
  * @returns The epochs in order (NaN metrics where an epoch was not evaluated), and the seconds.
@@ -91,11 +92,11 @@ async function readText(path: string): Promise<string | undefined> {
 export function logPoints(text: string): { points: EpochPoint[]; seconds: number } {
   const epochs = new Map<number, EpochPoint>();
   const evals = new Map<number, Partial<EpochPoint>>();
-  let seconds = NaN;
+  const epochSeconds = new Map<number, number>();
   for (const line of text.split("\n")) {
     const record = readLogLine(line);
-    if (record?.kind === "step") seconds = record.seconds;
     if (record?.kind === "epoch") {
+      epochSeconds.set(record.epoch, record.seconds);
       epochs.set(record.epoch, {
         epoch: record.epoch,
         dReal: record.d_x,
@@ -125,6 +126,7 @@ export function logPoints(text: string): { points: EpochPoint[]; seconds: number
   }
   const points = [...epochs.values()].sort((a, b) => a.epoch - b.epoch)
     .map((p) => ({ ...p, ...evals.get(p.epoch) }));
+  const seconds = epochs.size === 0 ? NaN : [...epochSeconds.values()].reduce((a, b) => a + b, 0);
   return { points, seconds };
 }
 
