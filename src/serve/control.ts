@@ -1,17 +1,21 @@
 /**
  * `POST /api/control`: pause, resume or stop the live run. Only a page of the server's own origin
- * may send it, as `application/json`, at most {@linkcode MAX_BODY_BYTES} bytes:
+ * may send it, as `application/json`, at most {@linkcode MAX_BODY_BYTES} bytes, and, when the
+ * server listens beyond loopback, with its token (`Authorization: Bearer TOKEN`, `token.ts`):
  *
  * ```
  * POST /api/control   {"action": "pause" | "resume" | "stop"}   →   {"state": "paused"}
  * ```
  *
+ * A refusal is JSON too: `{"error": "wrong token: …", "status": 403}`.
+ *
  * @module
  */
 
-import { HttpError, json } from "./http.ts";
+import { HttpError, json, jsonError } from "./http.ts";
 import type { LiveTraining } from "./live.ts";
 import { readBody } from "./request_checks.ts";
+import { checkToken } from "./token.ts";
 
 /** The largest request body accepted (413 beyond); control messages are tiny. */
 export const MAX_BODY_BYTES = 1024;
@@ -19,12 +23,13 @@ export const MAX_BODY_BYTES = 1024;
 /** What a control message may ask for. */
 type Action = "pause" | "resume" | "stop";
 
-/** Refuses a message from another origin, or not sent as JSON. */
-function checkSender(request: Request, url: URL): void {
+/** Refuses a message from another origin, without the token (if any), or not sent as JSON. */
+function checkSender(request: Request, url: URL, token: string | null): void {
   const origin = request.headers.get("origin");
   if (origin !== null && origin !== url.origin) {
     throw new HttpError(403, `a page of ${origin} may not control this run`);
   }
+  checkToken(request, token);
   const type = request.headers.get("content-type") ?? "";
   if (!/^application\/json\s*(;|$)/i.test(type)) {
     throw new HttpError(415, "send the control message as application/json");
@@ -52,10 +57,11 @@ function actionOf(body: Uint8Array): Action {
  * @param request The request.
  * @param url Its URL (its origin is the one allowed).
  * @param live The live run; none if absent.
- * @returns `{"state": …}`, the run's state after the action.
- * @throws {HttpError} 403 for another origin, 415 for another content type, 413 for a large
- * body, 400 for a body that is not a control message, 404 without a live run, 409 for a run that
- * another process writes.
+ * @param token The token control needs (a server beyond loopback); null for none.
+ * @returns `{"state": …}`, the run's state after the action; or, refused, `{"error", "status"}`
+ * with 403 for another origin or a missing or wrong token, 415 for another content type, 413 for
+ * a large body, 400 for a body that is not a control message, 404 without a live run, 409 for a
+ * run that another process writes.
  *
  * @example
  * ```ts
@@ -68,15 +74,31 @@ function actionOf(body: Uint8Array): Action {
  *   body: '{"action": "pause"}',
  * });
  * const live = new LiveTraining();
- * console.log(await (await control(request, new URL(request.url), live)).json());
+ * console.log(await (await control(request, new URL(request.url), live, null)).json());
  * ```
  */
 export async function control(
   request: Request,
   url: URL,
   live: LiveTraining | undefined,
+  token: string | null,
 ): Promise<Response> {
-  checkSender(request, url);
+  try {
+    return await apply(request, url, live, token);
+  } catch (error) {
+    if (error instanceof HttpError) return jsonError(error);
+    throw error;
+  }
+}
+
+/** Checks the message and applies it. */
+async function apply(
+  request: Request,
+  url: URL,
+  live: LiveTraining | undefined,
+  token: string | null,
+): Promise<Response> {
+  checkSender(request, url, token);
   const action = actionOf(await readBody(request, MAX_BODY_BYTES));
   if (!live) throw new HttpError(404, "no live run here");
   if (!live.controllable) {

@@ -22,7 +22,8 @@ export function duration(seconds) {
 export class LiveView {
   /**
    * @param host The element to fill (from the #live-template template).
-   * @param onControl Called with "pause", "resume" or "stop"; null hides the buttons.
+   * @param onControl Called with a control message (`{ action: "pause" }`, …); null hides the
+   * buttons.
    */
   constructor(host, onControl) {
     host.replaceChildren(document.getElementById("live-template").content.cloneNode(true));
@@ -35,7 +36,7 @@ export class LiveView {
     this.progress = null;
     this.controllable = onControl !== null;
     for (const button of host.querySelectorAll("[data-action]")) {
-      button.addEventListener("click", () => onControl?.(button.dataset.action));
+      button.addEventListener("click", () => onControl?.({ action: button.dataset.action }));
     }
     legend(this.el("loss-legend"), LOSSES);
     legend(this.el("d-legend"), OUTPUTS);
@@ -88,6 +89,14 @@ export class LiveView {
     this.el("grid-image").hidden = true;
     this.el("grid-empty").hidden = true;
     this.el("grid-caption").textContent = `Fixed noise after epoch ${epoch}`;
+  }
+
+  /** A server beyond loopback whose token this page lacks: say how to get control. */
+  needsToken() {
+    const note = this.el("control-note");
+    note.textContent = "Watching only: open the URL the server printed (with its ?token=…) " +
+      "to pause, step or stop the run.";
+    note.hidden = false;
   }
 
   evaluation(e) {
@@ -190,13 +199,19 @@ export function followServer(view, onEpoch) {
   return source;
 }
 
-/** Sends a control action for the server's run. */
-export async function controlServer(action) {
+/**
+ * Sends a control message (`{ action: "pause" }`, …) for the server's run, with the server's
+ * token when it has one (a server beyond loopback).
+ */
+export async function controlServer(message, token) {
+  const headers = { "content-type": "application/json" };
+  if (token) headers.authorization = `Bearer ${token}`;
   const response = await fetch("/api/control", {
     method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ action }),
+    headers,
+    body: JSON.stringify(message),
   });
-  if (!response.ok) throw new Error(await response.text());
-  return (await response.json()).state;
+  const answer = await response.json().catch(() => ({ error: response.statusText }));
+  if (!response.ok) throw new Error(answer.error ?? `HTTP ${response.status}`);
+  return answer.state;
 }
