@@ -10,7 +10,8 @@
  * GET  /files/PATH           a file of the served directory (model.json, weights, PNG, SVG, logs)
  * GET  /api/info             what is served: the generator's URL, whether a run is live
  * GET  /api/events           the live run as Server-Sent Events (a snapshot, then updates)
- * POST /api/control          {"action": "pause" | "resume" | "stop"} (beyond loopback: a token)
+ * POST /api/control          {"action": "pause" | "resume" | "stop" | "step" | "slow", …}
+ *                            (beyond loopback: with the token)
  * GET  /api/mnist/NAME.idx   the first N MNIST training images or labels (?count=N)
  * ```
  *
