@@ -40,24 +40,30 @@ function stepInfo(globalStep: number): StepInfo {
 
 Deno.test("StepGate: held, it lets exactly one step through per request, with its part, in order", async () => {
   const gate = new StepGate();
-  equal(await gate.next(), undefined, "an open gate lets steps through with the schedule's part");
+  await gate.wait();
+  equal(gate.take(), undefined, "an open gate lets steps through with the schedule's part");
   gate.hold();
-  const first = gate.next();
+  const first = gate.wait();
   equal((await settled(first)).done, false, "a held gate let a step through unasked");
+  equal(gate.take(), undefined);
   gate.stepOnce("discriminator");
-  deepEqual(await first, { part: "discriminator", slow: false });
-  const second = gate.next();
+  await first;
+  deepEqual(gate.take(), { part: "discriminator", slow: false });
+  const second = gate.wait();
   equal((await settled(second)).done, false, "one request let two steps through");
   gate.stepOnce("generator");
   gate.stepOnce("both");
-  deepEqual(await second, { part: "generator", slow: false });
+  await second;
+  deepEqual(gate.take(), { part: "generator", slow: false });
   equal(gate.queued, 1);
-  deepEqual(await gate.next(), { part: "both", slow: false });
+  await gate.wait();
+  deepEqual(gate.take(), { part: "both", slow: false });
   equal(gate.queued, 0);
-  const third = gate.next();
+  const third = gate.wait();
   equal((await settled(third)).done, false);
   gate.open();
-  equal(await third, undefined, "opening releases the waiting step with the schedule's part");
+  await third;
+  equal(gate.take(), undefined, "opening lets the run go on with the schedule's parts");
 });
 
 Deno.test("StepGate: slow motion releases steps of its part no faster than its rate, until held", async () => {
@@ -65,71 +71,81 @@ Deno.test("StepGate: slow motion releases steps of its part no faster than its r
   gate.slowMotion({ part: "generator", rate: 10 });
   const started = performance.now();
   const parts = [];
-  for (let i = 0; i < 5; i++) parts.push((await gate.next())!);
+  for (let i = 0; i < 5; i++) {
+    await gate.wait();
+    parts.push(gate.take());
+  }
   const elapsed = performance.now() - started;
   deepEqual(parts, Array(5).fill({ part: "generator", slow: true }));
   // The first at once, then one every 100 ms: at least 400 ms for five (timers never fire early;
-  // an upper bound only catches a gate that waits far too long, on a busy machine).
+  // the upper bound only catches a gate that waits far too long, on a busy machine).
   ok(elapsed >= 395, `5 steps at 10/s in ${elapsed.toFixed(0)} ms`);
   ok(elapsed < 3000, `5 steps at 10/s in ${elapsed.toFixed(0)} ms`);
   deepEqual(gate.slow, { part: "generator", rate: 10 });
-  const waiting = gate.next();
+  const waiting = gate.wait();
   gate.hold();
   equal(gate.slow, null);
   equal((await settled(waiting, 250)).done, false, "a held gate went on in slow motion");
   gate.stepOnce("both");
-  deepEqual(await waiting, { part: "both", slow: false });
+  await waiting;
+  deepEqual(gate.take(), { part: "both", slow: false });
   gate.open();
 });
+
+/** One step of a loop that calls the hub as trainGAN does: nextStep, the step, onStep. */
+async function loopStep(live: LiveTraining, globalStep: number): Promise<string> {
+  const part = live.nextStep() ?? "both";
+  await live.step({ ...stepInfo(globalStep), part } as StepInfo);
+  return part;
+}
 
 Deno.test("LiveTraining: a paused hub releases one step per request with the requested part and stays paused", async () => {
   const live = new LiveTraining({ flushMs: 5 });
   const events: LiveEvent[] = [];
   live.subscribe((e) => events.push(e));
   live.start({ preset: "tutorial", epochs: 1, stepsPerEpoch: 100 });
-  equal(live.nextStep(), undefined, "a running hub must not make the loop wait");
-  equal(live.step(stepInfo(1)), undefined);
+  equal(live.nextStep(), undefined, "a running hub must not choose parts");
+  equal(live.step(stepInfo(1)), undefined, "a running hub must not make the loop wait");
   equal(live.pause(), "paused");
+  // The loop's next step: the schedule's (pause comes after the step in flight), then it waits.
+  let loop = loopStep(live, 2);
+  equal((await settled(loop)).done, false, "a paused hub let the loop go on unasked");
   const parts = [];
   for (const [i, part] of (["discriminator", "generator", "both"] as const).entries()) {
-    const next = live.nextStep()!;
-    equal((await settled(next)).done, false, "a paused hub released a step unasked");
     equal(live.stepOnce(part), "paused");
-    parts.push(await next);
-    // The loop takes the step and reports it; onStep does not wait (the loop waits in nextStep).
-    equal(live.step(stepInfo(2 + i)), undefined);
+    await loop;
+    loop = loopStep(live, 3 + i);
+    equal((await settled(loop)).done, false, "one request let two steps through");
+    parts.push(events.findLast((e) => e.type === "stepped")?.data);
     equal(live.state, "paused");
   }
-  deepEqual(parts, ["discriminator", "generator", "both"]);
-  const stepped = events.filter((e) => e.type === "stepped").map((e) => e.data);
-  deepEqual(
-    stepped.map((s) => [(s as { globalStep: number }).globalStep, (s as { part: string }).part]),
-    [[2, "discriminator"], [3, "generator"], [4, "both"]],
-  );
-  deepEqual(stepped[0], {
+  deepEqual(parts.map((s) => (s as { part: string }).part), ["discriminator", "generator", "both"]);
+  deepEqual(parts.map((s) => (s as { globalStep: number }).globalStep), [3, 4, 5]);
+  deepEqual(parts[0], {
     epoch: 1,
-    step: 2,
-    globalStep: 2,
+    step: 3,
+    globalStep: 3,
     part: "discriminator",
     slow: false,
-    lossD: 1.02,
+    lossD: 1.03,
     lossG: 2,
     dReal: 0.6,
     dFake: 0.4,
   });
-  // The stepped step's point went out before its own event, not 5 ms later.
+  equal(events.filter((e) => e.type === "stepped").length, 3);
+  // The stepped step's point went out before its own event, not flushMs later.
   const order = events.map((e) => e.type);
   ok(order.indexOf("steps") < order.indexOf("stepped"));
-  equal(live.snapshot().stepped?.globalStep, 4);
+  equal(live.snapshot().stepped?.globalStep, 5);
   equal(live.snapshot().steppable, true);
-  // Resume releases the waiting loop with the schedule's part; stop does too, aborting.
-  const waiting = live.nextStep()!;
+  // Resume lets the waiting loop go on with the schedule's parts; stop does too, aborting.
   equal(live.resume(), "running");
-  equal(await waiting, undefined);
+  await loop;
+  equal(await loopStep(live, 6), "both");
   live.pause();
-  const stopped = live.nextStep()!;
+  loop = loopStep(live, 7);
   equal(live.stop(), "stopping");
-  equal(await stopped, undefined);
+  await loop;
   ok(live.signal.aborted);
   live.finish();
   live.close();
@@ -141,8 +157,8 @@ Deno.test("LiveTraining: slow motion is a state of its own; the grid after a ste
   live.subscribe((e) => events.push(e));
   live.start({ preset: "tutorial", epochs: 1, stepsPerEpoch: 100 });
   live.nextStep();
-  live.step(stepInfo(1));
   live.pause();
+  let waiting = live.step(stepInfo(1))!;
   const png = new Uint8Array(70_000).map((_, i) => (i * 31) % 256);
   let drawn = 0;
   const draw = () => Promise.resolve((drawn++, png));
@@ -152,9 +168,11 @@ Deno.test("LiveTraining: slow motion is a state of its own; the grid after a ste
   equal(state.state, "slow");
   deepEqual(state.slow, { part: "discriminator", rate: 10 });
   for (let step = 2; step <= 4; step++) {
-    equal(await live.nextStep(), "discriminator");
-    live.step(stepInfo(step));
+    await waiting;
+    equal(live.nextStep(), "discriminator");
+    // trainRun's session draws the grid before it reports the step.
     await live.manualStep(stepInfo(step), draw);
+    waiting = live.step(stepInfo(step))!;
   }
   equal(drawn, 1, "slow motion drew a grid within stepGridMs of the last");
   const grid = events.find((e) => e.type === "stepGrid")!.data as {
@@ -172,15 +190,16 @@ Deno.test("LiveTraining: slow motion is a state of its own; the grid after a ste
   equal(live.slowMotion({ part: "both", rate: 2 }), "slow");
   equal(events.slice(before).filter((e) => e.type === "state").length, 1);
   // A step asked for by itself (here in slow motion, which it pauses) always gets its grid.
-  const stepped = live.nextStep()!;
   equal(live.stepOnce("generator"), "paused");
-  equal(await stepped, "generator");
-  live.step(stepInfo(5));
+  await waiting;
+  equal(live.nextStep(), "generator");
   await live.manualStep(stepInfo(5), draw);
+  waiting = live.step(stepInfo(5))!;
   equal(drawn, 2);
   equal(live.snapshot().stepGrid?.globalStep, 5);
   equal(live.snapshot().slow, null);
   live.resume();
+  await waiting;
   live.finish();
   live.close();
 });

@@ -3,10 +3,13 @@
  * evaluation and warning) and that pages subscribe to, with pause, resume and stop, and GAN Lab's
  * stepper: steps of D only, G only or both, one at a time or in slow motion.
  *
- * `trainGAN` calls the hub's `nextStep` before every step: a paused hub does not answer until a
- * page resumes, stops or steps the run (`step_gate.ts`), and a step asked for comes back as the
- * part that step updates. (A loop not given `nextStep` is paused in `onStep`, which it awaits.)
- * Stopping aborts {@linkcode LiveTraining.signal}, which the run was given.
+ * Pausing needs no more of the loop than its step hook: `trainGAN` awaits what `onStep` returns,
+ * so the step hook of a paused hub does not resolve until a page resumes, stops or steps the run
+ * (`step_gate.ts`). `trainGAN` then asks `nextStep` for the next step's part: the part a page
+ * asked for, or none (the schedule's). Waiting after a step rather than before the next one
+ * means that a stop while paused ends training before another step (`trainGAN` looks at its
+ * signal between the two). Stopping aborts {@linkcode LiveTraining.signal}, which the run was
+ * given.
  *
  * @module
  */
@@ -75,8 +78,6 @@ export class LiveTraining {
   #evaluations: RunEvaluation[] = [];
   #warnings: { epoch: number; kind: string; message: string }[] = [];
   #listeners = new Set<(event: LiveEvent) => void>();
-  #resume: (() => void) | undefined;
-  #paused: Promise<void> | undefined;
   #activeSeconds = 0;
   #activeSince: number | undefined;
   #stepper: LiveStepper;
@@ -152,22 +153,21 @@ export class LiveTraining {
   }
 
   /**
-   * What `trainGAN` asks before every step: nothing while the run runs; while it is paused, it
-   * waits until a page resumes or stops the run (then nothing: the schedule's part) or asks for
-   * a step (then the part that step updates; the run stays paused).
+   * What `trainGAN` asks before every step: the part of the step a page asked for (one step, or
+   * slow motion's), which the paused run's step hook has just let through; else undefined (the
+   * schedule's part).
    *
    * @returns The part of the next step, or undefined for the schedule's.
    */
-  nextStep(): Promise<StepPart | undefined> | undefined {
+  nextStep(): StepPart | undefined {
     this.#stepper.driven = true;
-    if (this.#state !== "paused" && this.#state !== "slow") return undefined;
-    return this.#stepper.next();
+    return this.#stepper.take();
   }
 
   /**
-   * Records a step; while paused, for a loop that does not call
-   * {@linkcode LiveTraining.nextStep}, returns a promise that resolves on resume or stop
-   * (training waits for it).
+   * Records a step; while paused (or in slow motion), returns a promise that resolves when the
+   * next step may run: on resume, stop, a step asked for, or slow motion's next step (training
+   * waits for it).
    *
    * @param info What `trainGAN` reports.
    * @returns Nothing, or the pause to wait out.
@@ -191,7 +191,10 @@ export class LiveTraining {
       this.#flush();
       this.#emit({ type: "stepped", data: stepped });
     }
-    return this.#stepper.driven ? undefined : this.#paused;
+    if (this.#state !== "paused" && this.#state !== "slow") return undefined;
+    // A loop that takes no parts must not be let through by steps it would not take.
+    if (!this.#stepper.driven) this.#stepper.gate.hold();
+    return this.#stepper.gate.wait();
   }
 
   /**
@@ -256,7 +259,6 @@ export class LiveTraining {
   finish(stopped = false): void {
     this.#flush();
     this.#stepper.gate.open();
-    this.#resumeWaiting();
     this.#setState(stopped || this.#abort.signal.aborted ? "stopped" : "done");
   }
 
@@ -266,9 +268,6 @@ export class LiveTraining {
    * @returns The state afterwards.
    */
   pause(): LiveState {
-    if (this.#state === "running") {
-      this.#paused = new Promise((resolve) => (this.#resume = resolve));
-    }
     if (this.#state === "running" || this.#state === "slow") {
       this.#stepper.gate.hold();
       this.#setState("paused");
@@ -284,7 +283,6 @@ export class LiveTraining {
   resume(): LiveState {
     if (this.#state === "paused" || this.#state === "slow") {
       this.#stepper.gate.open();
-      this.#resumeWaiting();
       this.#setState("running");
     }
     return this.#state;
@@ -329,7 +327,6 @@ export class LiveTraining {
     if (["running", "paused", "slow", "waiting"].includes(this.#state)) {
       this.#abort.abort();
       this.#stepper.gate.open();
-      this.#resumeWaiting();
       this.#setState("stopping");
     }
     return this.#state;
@@ -481,12 +478,6 @@ export class LiveTraining {
       slow: this.#stepper.slow,
     };
     this.#emit({ type: "state", data });
-  }
-
-  #resumeWaiting(): void {
-    this.#resume?.();
-    this.#resume = undefined;
-    this.#paused = undefined;
   }
 
   #emit(event: LiveEvent): void {

@@ -13,15 +13,16 @@ import { type ReleasedStep, type SlowMotion, StepGate, type StepPart } from "./s
 /**
  * The stepper of one live run: {@linkcode LiveTraining} holds one and sends what it reports.
  *
- * @example A paused run asks for its next step; a page asks for a D-only step
+ * @example A paused run waits; a page asks for a D-only step; the run takes it
  * ```ts
  * import { LiveStepper } from "./live_stepper.ts";
  *
  * const stepper = new LiveStepper();
  * stepper.gate.hold();
- * const next = stepper.next();
+ * const waiting = stepper.gate.wait();
  * stepper.gate.stepOnce("discriminator");
- * console.log(await next); // discriminator
+ * await waiting;
+ * console.log(stepper.take()); // discriminator
  * ```
  */
 export class LiveStepper {
@@ -50,17 +51,18 @@ export class LiveStepper {
   }
 
   /**
-   * Waits at the gate for the next step (of a paused run).
+   * The part of the next step (`nextStep`): of the step the gate let through, if any.
    *
    * @returns Its part, or undefined for the schedule's.
    */
-  async next(): Promise<StepPart | undefined> {
-    this.#released = await this.gate.next();
+  take(): StepPart | undefined {
+    this.#released = this.gate.take();
     return this.#released?.part;
   }
 
   /**
-   * Takes a step's report: what it measured, when the gate let it through by hand.
+   * Takes a step's report: what it measured, when the gate let it through by hand (the step
+   * taken after {@linkcode LiveStepper.take} gave its part).
    *
    * @param info What `trainGAN` reports.
    * @returns The step taken by hand, or undefined for one of the schedule.
@@ -97,7 +99,9 @@ export class LiveStepper {
     drawGrid: () => Promise<Uint8Array>,
   ): Promise<LiveStepGrid | undefined> {
     const now = performance.now();
-    const slow = this.stepped?.globalStep === info.globalStep && this.stepped.slow;
+    // Called before or after the step's report.
+    const slow = this.#released?.slow ??
+      (this.stepped?.globalStep === info.globalStep && this.stepped.slow);
     if (slow && now - this.#lastGridAt < this.#gridMs) return undefined;
     this.#lastGridAt = now;
     const image = `data:image/png;base64,${base64(await drawGrid())}`;

@@ -159,9 +159,9 @@ export interface LiveEvent {
 export interface LiveHooks {
   /** Aborted when a page stops the run. */
   signal: AbortSignal;
-  /** Before every step: waits while paused; the part of a step asked for by hand. */
-  nextStep: () => Promise<StepPart | undefined> | undefined;
-  /** Records a step. */
+  /** Before every step: the part of a step asked for by hand, else undefined. */
+  nextStep: () => StepPart | undefined;
+  /** Records a step; while paused, waits until the next step may run. */
   onStep: (info: StepInfo) => Promise<void> | void;
   /** Records an epoch. */
   onEpoch: (info: EpochInfo) => void;

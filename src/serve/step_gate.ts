@@ -1,8 +1,9 @@
 /**
- * The gate that a paused live run's next step waits at (GAN Lab's stepper): held, it lets one
- * step through per {@linkcode StepGate.stepOnce}, with the part asked for (D only, G only or
- * both); in slow motion it lets one through every `1 / rate` seconds; open, it lets every step
- * through with the part the schedule gives.
+ * The gate that a paused live run waits at (GAN Lab's stepper): held, it lets one step through per
+ * {@linkcode StepGate.stepOnce}, with the part asked for (D only, G only or both); in slow motion
+ * it lets one through every `1 / rate` seconds; open, it lets every step through with the part
+ * the schedule gives. The run waits in {@linkcode StepGate.wait} after a step (its step hook) and
+ * asks {@linkcode StepGate.take} for the next step's part (its `nextStep`).
  *
  * @module
  */
@@ -45,17 +46,20 @@ export interface ReleasedStep {
  *
  * const gate = new StepGate();
  * gate.hold();
- * const next = gate.next();
+ * const waiting = gate.wait(); // the step hook of a paused run
  * gate.stepOnce("discriminator");
- * console.log(await next); // { part: "discriminator", slow: false }
+ * await waiting;
+ * console.log(gate.take()); // { part: "discriminator", slow: false }
  * gate.open();
- * console.log(await gate.next()); // undefined: the schedule's part
+ * console.log(gate.take()); // undefined: the schedule's part
  * ```
  */
 export class StepGate {
   #mode: "open" | "held" | "slow" = "open";
   #queue: StepPart[] = [];
   #slow: SlowMotion | null = null;
+  /** Slow motion's step that {@linkcode StepGate.wait} let through, until taken. */
+  #ticket: ReleasedStep | undefined;
   #lastRelease = -Infinity;
   #wake = Promise.withResolvers<void>();
 
@@ -69,23 +73,28 @@ export class StepGate {
     return this.#slow && { ...this.#slow };
   }
 
-  /** Lets every step through (a run that resumed or stopped); forgets queued steps. */
+  /** Lets every step through (a run that resumed or stopped); forgets the steps asked for. */
   open(): void {
     this.#mode = "open";
+    this.#queue = [];
+    this.#slow = null;
+    this.#ticket = undefined;
+    this.#wakeUp();
+  }
+
+  /**
+   * Holds the run until {@linkcode StepGate.stepOnce} (a paused run; slow motion ends, steps
+   * asked for before are forgotten).
+   */
+  hold(): void {
+    this.#mode = "held";
     this.#queue = [];
     this.#slow = null;
     this.#wakeUp();
   }
 
-  /** Holds the next step until {@linkcode StepGate.stepOnce} (a paused run; slow motion ends). */
-  hold(): void {
-    this.#mode = "held";
-    this.#slow = null;
-    this.#wakeUp();
-  }
-
   /**
-   * Lets one step through with `part`, after those already queued; ends slow motion.
+   * Lets one step through with `part`, after those already asked for; ends slow motion.
    *
    * @param part The part the step updates.
    */
@@ -97,41 +106,52 @@ export class StepGate {
 
   /**
    * Plays slow motion: one step with `part` every `1 / rate` seconds, the first at once (or one
-   * interval after the last step released, when already in slow motion).
+   * interval after the last one, when already in slow motion).
    *
    * @param slow The part and the rate.
    */
   slowMotion(slow: SlowMotion): void {
     if (this.#mode !== "slow") this.#lastRelease = -Infinity;
     this.#mode = "slow";
+    this.#queue = [];
     this.#slow = { ...slow };
     this.#wakeUp();
   }
 
   /**
-   * Waits until the next step may run.
-   *
-   * @returns The part it updates and how it was released, or undefined when the gate is open
-   * (the schedule's part).
+   * Waits until the next step may run: the gate opened, a step was asked for, or slow motion's
+   * next step is due.
    */
-  async next(): Promise<ReleasedStep | undefined> {
+  async wait(): Promise<void> {
     for (;;) {
-      if (this.#mode === "open") return undefined;
-      const queued = this.#queue.shift();
-      if (queued !== undefined) return { part: queued, slow: false };
+      if (this.#mode === "open" || this.#queue.length > 0 || this.#ticket) return;
       const woken = this.#wake.promise;
       if (this.#mode === "slow" && this.#slow) {
-        const due = this.#lastRelease + 1000 / this.#slow.rate;
         const now = performance.now();
+        const due = this.#lastRelease + 1000 / this.#slow.rate;
         if (now >= due) {
           this.#lastRelease = now;
-          return { part: this.#slow.part, slow: true };
+          this.#ticket = { part: this.#slow.part, slow: true };
+          return;
         }
         await sleep(due - now, woken);
       } else {
         await woken;
       }
     }
+  }
+
+  /**
+   * The step that may run now, taken: slow motion's, or the first asked for.
+   *
+   * @returns Its part and how it was released; undefined for the schedule's part.
+   */
+  take(): ReleasedStep | undefined {
+    const ticket = this.#ticket;
+    this.#ticket = undefined;
+    if (ticket) return ticket;
+    const part = this.#queue.shift();
+    return part === undefined ? undefined : { part, slow: false };
   }
 
   #wakeUp(): void {
