@@ -68,6 +68,16 @@ export {
   standingStatistics,
 } from "./src/train/average.ts";
 export { spectralKernels, SpectralNorm } from "./src/train/spectral.ts";
+export {
+  AdaptiveProbability,
+  type AdaptiveProbabilityOptions,
+  type AdaptiveProbabilityState,
+  augment,
+  AUGMENT_NAMES,
+  type AugmentName,
+  checkAugmentNames,
+  parseAugmentNames,
+} from "./src/train/augment.ts";
 export { type AdamState } from "./src/train/adam.ts";
 export { type Checkpoint, type NamedWeight, type RunProgress } from "./src/train/run/checkpoint.ts";
 export {
@@ -95,7 +105,20 @@ export {
   type CreateDiscriminatorOptions,
   type CreateGeneratorOptions,
 } from "./src/models/options.ts";
-export { discriminatorLoss, generatorLoss, sigmoidCrossEntropy } from "./src/train/losses.ts";
+export {
+  discriminatorLoss,
+  discriminatorScore,
+  generatorLoss,
+  LOSS_NAMES,
+  type LossName,
+  sigmoidCrossEntropy,
+} from "./src/train/losses.ts";
+export {
+  type Critic,
+  interpolationWeights,
+  r1Penalty,
+  wganGradientPenalty,
+} from "./src/train/penalties.ts";
 export {
   createGanStep,
   type GanStep,
@@ -105,8 +128,10 @@ export {
 } from "./src/train/step.ts";
 export {
   type EpochInfo,
+  LOSS_SETTINGS,
   type ResolvedTrainOptions,
   type StepInfo,
+  type StepPart,
   type TrainOptions,
 } from "./src/train/options.ts";
 export { type TrainState } from "./src/train/state.ts";
@@ -114,6 +139,7 @@ export { trainGAN, type TrainResult } from "./src/train/train.ts";
 export * from "./src/train/run/mod.ts";
 export { type CurvePoint, lossChartSvg, type MetricPoint } from "./src/train/run/chart.ts";
 export {
+  DISCRIMINATOR_LOSS_FLOOR,
   type HealthIssue,
   type HealthMetrics,
   HealthMonitor,
@@ -141,4 +167,4 @@ export {
   type SaveModelOptions,
 } from "./src/io/model_files.ts";
 export { VERSION } from "./src/version.ts";
-export type { LayersModel, Scalar, Tensor, Variable } from "./src/tf_types.ts";
+export type { LayersModel, Scalar, Tensor, Tensor4D, Variable } from "./src/tf_types.ts";

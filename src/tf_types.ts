@@ -29,3 +29,6 @@ export type Variable = tf.Variable;
 
 /** A tf.js tensor of rank 0: one number, such as a loss. */
 export type Scalar = tf.Scalar;
+
+/** A tf.js tensor of rank 4: a batch of images, `(B, H, W, C)`. */
+export type Tensor4D = tf.Tensor4D;

@@ -32,6 +32,8 @@ import { formatDuration, Progress } from "./progress.ts";
 import { type TrainingServer, trainingServer } from "./serve.ts";
 import { flagDefault, flagSpecs, resumeFlags } from "./flag_table.ts";
 import { TRAIN_FLAGS, TRAIN_HELP } from "./train_flags.ts";
+import { AUGMENT_NAMES, type AugmentName } from "../train/augment.ts";
+import { LOSS_NAMES } from "../train/losses.ts";
 import { join } from "node:path";
 
 /** `--average`: 0 (off) or a decay in (0, 1). */
@@ -149,6 +151,13 @@ function trainRequest(flags: Flags): TrainRequest {
     faithful: flags.faithful === true,
     generatorSteps: intFlag(flags, "g-steps", 1, 16),
     spectralNorm: flags["spectral-norm"] === true ? true : undefined,
+    loss: choiceFlag(flags, "loss", LOSS_NAMES),
+    gradientPenalty: numberFlag(flags, "gp", 0, 1e6),
+    discriminatorSteps: intFlag(flags, "d-steps", 1, 100),
+    r1: numberFlag(flags, "r1", 0, 1e6),
+    r1Every: intFlag(flags, "r1-every", 1, 1000),
+    augment: augmentFlag(flags),
+    ada: flags.ada === true ? true : undefined,
     seed,
     epochs: dryRun ? 1 : intFlag(flags, "epochs", 1, 100_000),
     batchSize,
@@ -175,6 +184,27 @@ function trainRequest(flags: Flags): TrainRequest {
     onNan,
     backendChoice,
   };
+}
+
+/** `--augment a,b`: each a known augmentation, none twice; `--ada` needs it. */
+function augmentFlag(flags: Flags): AugmentName[] | undefined {
+  const raw = stringFlag(flags, "augment");
+  if (raw === undefined) {
+    if (flags.ada === true) throw new UsageError("--ada: give the augmentations with --augment");
+    return undefined;
+  }
+  const names = raw.split(",").map((name) => name.trim());
+  for (const name of names) {
+    if (!AUGMENT_NAMES.includes(name as AugmentName)) {
+      throw new UsageError(
+        `--augment: "${name}" is not one of ${AUGMENT_NAMES.join(", ")} (comma-separated)`,
+      );
+    }
+  }
+  if (new Set(names).size !== names.length) {
+    throw new UsageError(`--augment: "${raw}" names an augmentation twice`);
+  }
+  return names as AugmentName[];
 }
 
 /** With `--resume`: only the flags the table lets come with it, and `--out` its directory. */
@@ -244,10 +274,22 @@ function banner(settings: RunSettings, out: string): string {
     : "";
   return `training ${settings.preset}${
     settings.faithful ? " (the original recipe as written)" : ""
-  }: ${plural(t.epochs, "epoch")}, batch ${t.batchSize}, ${rates}, ${
+  }: ${plural(t.epochs, "epoch")}, batch ${t.batchSize}, ${rates}, ${objective(t)}${
     t.spectralNorm ? "spectral norm in D, " : ""
   }${prior}` +
     `${images} images, seed ${t.seed}, writing ${out}`;
+}
+
+/** The objective and its extras for the banner, e.g. `wgan-gp (λ 10, 5 D updates a G update), `. */
+function objective(t: RunSettings["training"]): string {
+  const extras = [
+    t.loss === "wgan-gp" ? `λ ${t.gradientPenalty}` : "",
+    t.discriminatorSteps > 1 ? `${t.discriminatorSteps} D updates a G update` : "",
+    t.r1 > 0 ? `R1 γ ${t.r1}${t.r1Every > 1 ? ` every ${t.r1Every}` : ""}` : "",
+    t.augment.length ? `${t.ada ? "adaptive " : ""}augment ${t.augment.join("+")}` : "",
+  ].filter(Boolean);
+  if (t.loss === "ns" && extras.length === 0) return "";
+  return `loss ${t.loss}${extras.length ? ` (${extras.join(", ")})` : ""}, `;
 }
 
 /** `trainRun`'s callbacks: each event to the progress line and, with `--serve`, to the page. */

@@ -82,6 +82,50 @@ export const TRAIN_FLAGS: FlagTable = {
     help: ["generator updates per discriminator update"],
     presetDefault: (preset) => preset.training.generatorSteps,
   },
+  loss: {
+    type: "string",
+    value: "NAME",
+    help: [
+      "ns | hinge | ls | wgan-gp: the objective; wgan-gp trains at its",
+      "paper's Adam 1e-4, β (0, 0.9), 5 D updates per G update unless",
+      "--lr, --d-steps etc. say otherwise                   (default: ns)",
+    ],
+  },
+  gp: {
+    type: "string",
+    value: "λ",
+    help: ["weight of wgan-gp's gradient penalty              (default: 10)"],
+  },
+  "d-steps": {
+    type: "string",
+    value: "N",
+    help: ["D updates per G update, each on its own batch (default: 1, wgan-gp 5)"],
+  },
+  r1: {
+    type: "string",
+    value: "γ",
+    help: ["R1 penalty γ/2·‖∇D(x)‖² on real images (Mescheder et al. 2018)", "(default: none)"],
+  },
+  "r1-every": {
+    type: "string",
+    value: "K",
+    help: ["lazy R1: every K-th D update, weighted by K           (default: 1)"],
+  },
+  augment: {
+    type: "string",
+    value: "LIST",
+    help: [
+      "DiffAugment of every image D sees, real and fake: translation,",
+      "cutout, color (comma-separated; color for RGB)      (default: none)",
+    ],
+  },
+  ada: {
+    type: "boolean",
+    help: [
+      "adapt the augmentations' probability to D's overfitting (ADA,",
+      "Karras et al. 2020) rather than always applying them",
+    ],
+  },
   "spectral-norm": {
     type: "boolean",
     help: [

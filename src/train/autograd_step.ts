@@ -9,10 +9,14 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { LayersModel } from "../tf_types.ts";
 import { TensorAdam } from "./adam.ts";
-import { discriminatorLoss, generatorLoss } from "./losses.ts";
+import { discriminatorLoss, discriminatorScore, generatorLoss, type LossName } from "./losses.ts";
+import type { StepPart } from "./options.ts";
+import { createAugmenter } from "./augment_step.ts";
+import { interpolationWeights, r1Penalty, wganGradientPenalty } from "./penalties.ts";
+import { Random } from "../random.ts";
 import { refuseSpectralState, SpectralNorm } from "./spectral.ts";
 import type { GanStep, GanStepOptions } from "./step.ts";
-import { stepSettings } from "./step_settings.ts";
+import { type StepSettings, stepSettings } from "./step_settings.ts";
 import { runner } from "./runner.ts";
 
 type Pass = (x: tf.Tensor | tf.Tensor[]) => tf.Tensor;
@@ -24,6 +28,10 @@ function trainableVariables(model: LayersModel): tf.Variable[] {
 
 /** A discriminator's logits for a real and a generated batch, `(B, 1)` each. */
 type Judge = (real: tf.Tensor, fake: tf.Tensor, y: tf.Tensor | undefined) => [tf.Tensor, tf.Tensor];
+
+/** Whether a model has a BatchNormalization layer (which judges a batch, not each image). */
+const hasBatchNorm = (model: LayersModel): boolean =>
+  model.layers.some((l) => l.getClassName() === "BatchNormalization");
 
 /** Conditional models take [input, one-hot label]. */
 const withLabel = (x: tf.Tensor, y: tf.Tensor | undefined) => (y ? [x, y] : x);
@@ -38,9 +46,7 @@ function judgeOf(
   D: Pass,
   batchSize: number,
 ): Judge {
-  const batchDependent = discriminator.layers.some((l) =>
-    l.getClassName() === "BatchNormalization"
-  );
+  const batchDependent = hasBatchNorm(discriminator);
   return (real, fake, y) => {
     if (batchDependent) {
       return [
@@ -67,22 +73,74 @@ interface Parts {
   optimizerG: TensorAdam;
   optimizerD: TensorAdam;
   spectral: SpectralNorm | undefined;
-  batchSize: number;
+  settings: StepSettings;
   latentDim: number;
   imageShape: [number, number, number];
   /** Classes of a conditional GAN (0: unconditional). */
   classes: number;
-  generatorSteps: number;
+  /** Augments a batch that D is about to see (the identity without augmentation). */
+  augment: (x: tf.Tensor) => tf.Tensor;
+  /** Random numbers of the penalties (WGAN-GP's α). */
+  random: Random;
+  /** Discriminator updates so far (lazy R1 counts them). */
+  discriminatorUpdates: number;
 }
 
-/** One step's updates of both models; returns `[lossD, lossG, D(x), D(G(z))]` as one tensor. */
+/** D's loss on a real and a generated batch, with its penalties, and what the step reports. */
+function discriminatorObjective(
+  p: Parts,
+  real: tf.Tensor,
+  fake: tf.Tensor,
+  y: tf.Tensor | undefined,
+  out: tf.Tensor[],
+  wantGeneratorLoss = false,
+): tf.Scalar {
+  const { loss, gradientPenalty, r1, r1Every, batchSize } = p.settings;
+  const realSeen = p.augment(real), fakeSeen = p.augment(fake);
+  const [realLogits, fakeLogits] = p.judge(realSeen, fakeSeen, y); // (B, 1) each
+  // tf.keep: these outlive the tapes' cleanup (and every tidy); disposed once stacked.
+  out.push(...keepStats(realLogits, fakeLogits, loss));
+  if (wantGeneratorLoss) out.push(tf.keep(generatorLoss(fakeLogits, loss)));
+  let objective = discriminatorLoss(realLogits, fakeLogits, loss);
+  const critic = (x: tf.Tensor) => p.D(withLabel(x, y));
+  if (loss === "wgan-gp" && gradientPenalty > 0) {
+    const alpha = interpolationWeights(p.random, batchSize);
+    objective = tf.add(
+      objective,
+      tf.mul(gradientPenalty, wganGradientPenalty(critic, realSeen, fakeSeen, alpha)),
+    );
+  }
+  if (r1 > 0 && p.discriminatorUpdates % r1Every === 0) {
+    // Lazy R1: every r1Every-th update, weighted by r1Every.
+    objective = tf.add(objective, tf.mul((r1 / 2) * r1Every, r1Penalty(critic, realSeen)));
+  }
+  return objective;
+}
+
+/** `[D(x), D(G(z)), D's outputs on reals (B)]`, kept. */
+function keepStats(realLogits: tf.Tensor, fakeLogits: tf.Tensor, loss: LossName): tf.Tensor[] {
+  return [
+    tf.keep(discriminatorScore(realLogits, loss)),
+    tf.keep(discriminatorScore(fakeLogits, loss)),
+    tf.keep(tf.reshape(realLogits, [-1])),
+  ];
+}
+
+/**
+ * One step's updates; returns `[lossD, lossG, D(x), D(G(z)), …D's B outputs on reals]` as one
+ * tensor.
+ * A step without D's update reports D's loss on the batch without penalties; one without G's the
+ * generator's loss against D before its update.
+ */
 function update(
   p: Parts,
   batch: Float32Array,
   noise: Float32Array,
-  labels?: ArrayLike<number>,
+  labels: ArrayLike<number> | undefined,
+  part: StepPart,
 ): tf.Tensor {
-  const { G, D, judge, varsG, varsD, batchSize, latentDim, classes } = p;
+  const { G, D, judge, varsG, varsD, latentDim, classes } = p;
+  const { batchSize, loss, generatorSteps } = p.settings;
   return tf.tidy(() => {
     if (classes && labels?.length !== batchSize) {
       throw new RangeError(`GanStep: a conditional GAN needs ${batchSize} labels a batch`);
@@ -99,37 +157,59 @@ function update(
         [batchSize, latentDim],
       );
     const z = noiseBatch(0);
-    let dReal: tf.Scalar | undefined;
-    let dFake: tf.Scalar | undefined;
+    const stats: tf.Tensor[] = []; // D(x), D(G(z)), D's outputs on reals
     let lossD: tf.Scalar | undefined;
-    // One generator forward pass serves both steps, as in PyTorch's examples: it is recorded on
-    // the generator's tape, the discriminator's step runs on its output in between (its own
-    // tape nested inside; nothing of it leads to the generator's loss, so the generator's
-    // gradient ignores it), and the generator's loss then uses the updated discriminator.
-    const g = tf.variableGrads(() => {
-      const fake = G(withLabel(z, y));
-      const d = tf.variableGrads(() => {
-        const [realLogits, fakeLogits] = judge(real, fake, y); // (B, 1) each
-        // tf.keep: these outlive the tapes' cleanup (and every tidy); disposed once stacked.
-        dReal = tf.keep(tf.mean(tf.sigmoid(realLogits)));
-        dFake = tf.keep(tf.mean(tf.sigmoid(fakeLogits)));
-        return discriminatorLoss(realLogits, fakeLogits);
-      }, varsD);
+    let lossG: tf.Scalar;
+    const updateD = (fake: tf.Tensor, wantGeneratorLoss = false) => {
+      const d = tf.variableGrads(
+        () => discriminatorObjective(p, real, fake, y, stats, wantGeneratorLoss),
+        varsD,
+      );
       p.optimizerD.apply(d.grads);
       p.spectral?.apply();
+      p.discriminatorUpdates++;
       lossD = tf.keep(d.value);
-      // Non-saturating: the generator maximises log D(G(z)).
-      return generatorLoss(D(withLabel(fake, y)));
-    }, varsG);
-    p.optimizerG.apply(g.grads);
-    for (let k = 1; k < p.generatorSteps; k++) {
+    };
+    if (part === "discriminator") {
+      // The generator's loss is the one against D before its update, on the logits D's loss saw.
+      updateD(G(withLabel(z, y)), true);
+      lossG = stats.pop() as tf.Scalar;
+    } else if (part === "generator") {
+      const g = tf.variableGrads(() => {
+        const [realLogits, fakeLogits] = judge(
+          p.augment(real),
+          p.augment(G(withLabel(z, y))),
+          y,
+        );
+        stats.push(...keepStats(realLogits, fakeLogits, loss));
+        lossD = tf.keep(discriminatorLoss(realLogits, fakeLogits, loss));
+        return generatorLoss(fakeLogits, loss);
+      }, varsG);
+      p.optimizerG.apply(g.grads);
+      lossG = g.value;
+    } else {
+      // One generator forward pass serves both steps, as in PyTorch's examples: it is recorded on
+      // the generator's tape, the discriminator's step runs on its output in between (its own
+      // tape nested inside; nothing of it leads to the generator's loss, so the generator's
+      // gradient ignores it), and the generator's loss then uses the updated discriminator.
+      const g = tf.variableGrads(() => {
+        const fake = G(withLabel(z, y));
+        updateD(fake);
+        return generatorLoss(D(withLabel(p.augment(fake), y)), loss);
+      }, varsG);
+      p.optimizerG.apply(g.grads);
+      lossG = g.value;
+    }
+    for (let k = 1; part !== "discriminator" && k < generatorSteps; k++) {
       const z = noiseBatch(k);
+      const fake = () => p.augment(G(withLabel(z, y)));
       p.optimizerG.apply(
-        tf.variableGrads(() => generatorLoss(D(withLabel(G(withLabel(z, y)), y))), varsG).grads,
+        tf.variableGrads(() => generatorLoss(D(withLabel(fake(), y)), loss), varsG).grads,
       );
     }
-    const stacked = tf.stack([lossD!, g.value, dReal!, dFake!]);
-    tf.dispose([lossD!, dReal!, dFake!]);
+    const [dReal, dFake, realLogits] = stats;
+    const stacked = tf.concat([tf.stack([lossD!, lossG, dReal, dFake]), realLogits]);
+    tf.dispose([lossD!, lossG, ...stats]);
     return stacked;
   });
 }
@@ -148,10 +228,17 @@ export function createAutogradStep(
   discriminator: LayersModel,
   options: GanStepOptions,
 ): GanStep {
-  const { batchSize, learningRate, generatorLearningRate, beta1, beta2, epsilon, generatorSteps } =
-    stepSettings(options);
+  const settings = stepSettings(options);
+  const { learningRate, generatorLearningRate, beta1, beta2, epsilon } = settings;
   const latentDim = generator.inputs[0].shape[1] as number;
   const imageShape = generator.outputs[0].shape.slice(1) as [number, number, number];
+  const penalised = (settings.loss === "wgan-gp" && settings.gradientPenalty > 0) ||
+    settings.r1 > 0;
+  if (penalised && hasBatchNorm(discriminator)) {
+    throw new RangeError(
+      "GanStep: gradient penalties (wgan-gp, r1) need a discriminator without BatchNorm, which judges each image on its own",
+    );
+  }
   const varsD = trainableVariables(discriminator);
   const varsG = trainableVariables(generator);
   const adam = { learningRate, beta1, beta2, epsilon };
@@ -163,42 +250,52 @@ export function createAutogradStep(
   const spectral = options.spectralNorm ? new SpectralNorm(discriminator) : undefined;
   const classes = generator.inputs.length === 2 ? generator.inputs[1].shape[1] as number : 0;
   const G = runner(generator), D = runner(discriminator);
+  const random = options.random ?? new Random(0);
+  const augmenter = createAugmenter(settings, random);
   const parts: Parts = {
     G,
     D,
-    judge: judgeOf(discriminator, D, batchSize),
+    judge: judgeOf(discriminator, D, settings.batchSize),
     varsG,
     varsD,
     optimizerG,
     optimizerD,
     spectral,
-    batchSize,
+    settings,
     latentDim,
     imageShape,
     classes,
-    generatorSteps,
+    augment: (x) => augmenter.apply(x),
+    random,
+    discriminatorUpdates: 0,
   };
 
   return {
     kind: "autograd",
-    async run(batch, noise, labels) {
-      const stats = update(parts, batch, noise, labels);
+    async run(batch, noise, labels, part = "both") {
+      const stats = update(parts, batch, noise, labels, part);
       // Asynchronous read: WebGPU cannot read synchronously in Deno (it has no canvas).
-      const [lossD, lossG, dReal, dFake] = await stats.data();
+      const values = await stats.data() as Float32Array;
       stats.dispose();
-      return { lossD, lossG, dReal, dFake };
+      const [lossD, lossG, dReal, dFake] = values;
+      if (part !== "generator") augmenter.observe(values.subarray(4));
+      return { lossD, lossG, dReal, dFake, augmentProbability: augmenter.probability };
     },
     exportState() {
       return {
         generator: optimizerG.exportState(),
         discriminator: optimizerD.exportState(),
         ...(spectral ? { spectral: spectral.exportState() } : {}),
+        discriminatorUpdates: parts.discriminatorUpdates,
+        ...(settings.ada ? { augment: augmenter.exportState() } : {}),
       };
     },
     importState(state) {
       if (!spectral) refuseSpectralState(state);
       optimizerG.importState(state.generator);
       optimizerD.importState(state.discriminator);
+      parts.discriminatorUpdates = state.discriminatorUpdates ?? 0;
+      if (state.augment) augmenter.importState(state.augment);
       // A state without them (spectral normalisation switched on at a resume) keeps the vectors
       // made from the weights.
       if (state.spectral) spectral!.importState(state.spectral);

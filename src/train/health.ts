@@ -5,7 +5,27 @@
  * @module
  */
 
+import type { LossName } from "./losses.ts";
 import type { StepInfo } from "./options.ts";
+
+/**
+ * The discriminator loss below which D has won, per objective: `ns` at 0.15 (balanced: 2·ln 2 ≈
+ * 1.39), `hinge` at 0.15 (balanced: 2), `ls` at 0.03 (balanced: 0.25); a Wasserstein critic's
+ * loss has no floor (it is negative when the critic separates the sets at all): none.
+ *
+ * @example
+ * ```ts
+ * import { DISCRIMINATOR_LOSS_FLOOR, HealthMonitor } from "@gan/mnist";
+ *
+ * const health = new HealthMonitor({ dLossFloor: DISCRIMINATOR_LOSS_FLOOR.ls });
+ * ```
+ */
+export const DISCRIMINATOR_LOSS_FLOOR: Readonly<Record<LossName, number>> = Object.freeze({
+  ns: 0.15,
+  hinge: 0.15,
+  ls: 0.03,
+  "wgan-gp": -Infinity,
+});
 
 /** The kinds of trouble {@linkcode HealthMonitor} reports. */
 export type HealthIssue = "non-finite" | "discriminator-collapse" | "mode-collapse";

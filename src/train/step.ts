@@ -11,7 +11,9 @@ import type { LayersModel } from "../tf_types.ts";
 import type { AdamState } from "./adam.ts";
 import { createAutogradStep } from "./autograd_step.ts";
 import { createDirectStep } from "./direct/step.ts";
-import type { ResolvedTrainOptions } from "./options.ts";
+import type { AdaptiveProbabilityState } from "./augment.ts";
+import type { ResolvedTrainOptions, StepPart } from "./options.ts";
+import type { Random } from "../random.ts";
 import { stepSettings } from "./step_settings.ts";
 
 /** The losses and discriminator outputs of one training step. */
@@ -24,6 +26,8 @@ export interface StepStats {
   dReal: number;
   /** D(G(z)). */
   dFake: number;
+  /** The probability of each augmentation after the step (0 without augmentation). */
+  augmentProbability?: number;
 }
 
 /** One training step, with its optimisers: what `trainGAN` runs for every batch. */
@@ -41,9 +45,17 @@ export interface GanStep {
    * discriminator's update and the first generator update, one more for each further update.
    * @param labels Conditional models: the real images' classes, which the generated batch is
    * asked for too (so that every class is seen as often real as generated).
+   * @param part Which updates to run: both (the default), the discriminator's only (its loss
+   * as usual; the generator's loss is then the one against D before its update), or the
+   * generator's only (D's loss reported without penalties).
    * @returns The losses and D outputs, read back from the backend.
    */
-  run(batch: Float32Array, noise: Float32Array, labels?: ArrayLike<number>): Promise<StepStats>;
+  run(
+    batch: Float32Array,
+    noise: Float32Array,
+    labels?: ArrayLike<number>,
+    part?: StepPart,
+  ): Promise<StepStats>;
   /** Both optimisers' whole state (moments, β powers, steps), copied: what a checkpoint saves. */
   exportState(): GanStepState;
   /**
@@ -80,23 +92,38 @@ export interface GanStepState {
   discriminator: AdamState;
   /** With spectral normalisation: its power iteration's vectors, one per normalised kernel. */
   spectral?: Float32Array[];
+  /** Discriminator updates so far (lazy R1 counts them; absent: 0). */
+  discriminatorUpdates?: number;
+  /** With adaptive augmentation: its probability and counts. */
+  augment?: AdaptiveProbabilityState;
 }
 
 /**
  * Settings of {@linkcode createGanStep}: batch size, Adam's, generator updates per step (default
- * 1), spectral normalisation, and `autograd: true` to run the autograd step where the direct
- * step would apply.
+ * 1), spectral normalisation, the objective and its penalties, augmentation, the random numbers
+ * of penalties and augmentation (`random`, default: seed 0), and `autograd: true` to run the
+ * autograd step where the direct step would apply.
  */
 export type GanStepOptions =
   & Pick<ResolvedTrainOptions, "batchSize" | "learningRate" | "beta1" | "beta2">
   & Partial<
-    Pick<ResolvedTrainOptions, "generatorSteps" | "generatorLearningRate" | "spectralNorm">
+    Pick<
+      ResolvedTrainOptions,
+      | "generatorSteps"
+      | "generatorLearningRate"
+      | "spectralNorm"
+      | "loss"
+      | "gradientPenalty"
+      | "r1"
+      | "r1Every"
+      | "ada"
+    >
   >
-  & { autograd?: boolean };
+  & { augment?: ResolvedTrainOptions["augment"]; random?: Random; autograd?: boolean };
 
 /**
  * Builds the training step of a GAN: two Adam optimisers and the update that uses them. The
- * direct step on our kernels where it applies (no `autograd`, no `spectralNorm`, an MLP on wasm:
+ * direct step on our kernels where it applies (no `autograd`, `spectralNorm`, penalty or augmentation, an MLP on wasm:
  * {@linkcode createDirectStep} says), the autograd step otherwise.
  *
  * @param generator The generator, `(B, latentDim)` → `(B, height, width, channels)`.
@@ -126,8 +153,11 @@ export function createGanStep(
   discriminator: LayersModel,
   options: GanStepOptions,
 ): GanStep {
-  const direct = options.autograd || options.spectralNorm
+  const settings = stepSettings(options);
+  // The direct step has the objectives but not yet the penalties and augmentations.
+  const direct = options.autograd || options.spectralNorm || settings.r1 > 0 ||
+      (settings.loss === "wgan-gp" && settings.gradientPenalty > 0) || settings.augment.length > 0
     ? undefined
-    : createDirectStep(generator, discriminator, stepSettings(options));
+    : createDirectStep(generator, discriminator, settings);
   return direct ?? createAutogradStep(generator, discriminator, options);
 }

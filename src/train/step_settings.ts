@@ -4,6 +4,8 @@
  * @module
  */
 
+import type { AugmentName } from "./augment.ts";
+import type { LossName } from "./losses.ts";
 import type { GanStepOptions } from "./step.ts";
 
 /** What both kinds of step read from {@linkcode GanStepOptions}, defaults filled in. */
@@ -22,6 +24,18 @@ export interface StepSettings {
   epsilon: number;
   /** Generator updates per discriminator update (default 1). */
   generatorSteps: number;
+  /** The objective (default "ns"). */
+  loss: LossName;
+  /** λ of WGAN-GP's penalty (default 10). */
+  gradientPenalty: number;
+  /** γ of R1 (default 0: none). */
+  r1: number;
+  /** D updates per R1 penalty (default 1). */
+  r1Every: number;
+  /** D's augmentations (default none). */
+  augment: readonly AugmentName[];
+  /** Whether their probability adapts (default false). */
+  ada: boolean;
 }
 
 /**
@@ -40,5 +54,11 @@ export function stepSettings(options: GanStepOptions): StepSettings {
     beta2,
     epsilon: 1e-8,
     generatorSteps: options.generatorSteps ?? 1,
+    loss: options.loss ?? "ns",
+    gradientPenalty: options.gradientPenalty ?? 10,
+    r1: options.r1 ?? 0,
+    r1Every: options.r1Every ?? 1,
+    augment: options.augment ?? [],
+    ada: options.ada ?? false,
   };
 }

@@ -69,10 +69,11 @@ function addStats(sums: number[], { lossD, lossG, dReal, dFake }: StepStats): vo
 }
 
 /**
- * Trains a GAN. Per batch: one discriminator step on a real batch (label 1) and a generated batch
- * (label 0), then one generator step with the non-saturating loss on the same noise (and, with
- * `generatorSteps` above 1, more generator steps on fresh noise), each network with its
- * own Adam optimiser. Both models are trained in place.
+ * Trains a GAN. Per batch: one discriminator step on a real batch and a generated batch, then
+ * (on every `discriminatorSteps`-th batch) one generator step on the same noise (and, with
+ * `generatorSteps` above 1, more generator steps on fresh noise), each network with its own Adam
+ * optimiser, with the objective of `loss` (non-saturating cross-entropy by default), its
+ * penalties and D's augmentations. Both models are trained in place.
  *
  * @param generator Maps `(B, latentDim)` noise to `(B, height, width, channels)` images in [-1, 1].
  * @param discriminator Maps such images to `(B, 1)` logits.
@@ -122,7 +123,8 @@ export async function trainGAN(
   const resume = options.resume;
   if (resume) checkTrainState(resume, data.count, stepsPerEpoch);
   const random = resume ? Random.fromState(resume.random) : new Random(o.seed);
-  const ganStep: GanStep = createGanStep(generator, discriminator, o);
+  // Penalties and augmentations draw from the run's random numbers: a resumed run goes on as it was.
+  const ganStep: GanStep = createGanStep(generator, discriminator, { ...o, random });
   const order = resume
     ? Uint32Array.from(resume.order)
     : Uint32Array.from({ length: data.count }, (_, i) => i);
@@ -159,7 +161,10 @@ export async function trainGAN(
         const t0 = performance.now();
         const { batch, labels } = batchAt(data, order, s, o.batchSize, conditional);
         const noise = latentNoise(random, o.generatorSteps * o.batchSize, latentDim, mixture);
-        const stats = await ganStep.run(batch, noise, labels);
+        // With discriminatorSteps N, every N-th step updates G too.
+        const part = (await options.nextStep?.()) ??
+          ((globalStep + 1) % o.discriminatorSteps === 0 ? "both" : "discriminator");
+        const stats = await ganStep.run(batch, noise, labels, part);
         globalStep++;
         steps++;
         addStats(sums, stats);
@@ -173,6 +178,8 @@ export async function trainGAN(
           lossG: stats.lossG,
           dReal: stats.dReal,
           dFake: stats.dFake,
+          part,
+          augmentProbability: stats.augmentProbability ?? 0,
           ms: performance.now() - t0,
         });
         // The epoch's last step is followed by the epoch's own checkpoint.

@@ -67,11 +67,85 @@ export const GRADIENT_KERNELS: { name: string; kernelFunc: tf.KernelFunc }[] = [
   },
 ];
 
+/** Whether a gradient is being computed under an outer tape, which records it to differentiate it. */
+const secondOrder = (): boolean =>
+  (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0;
+
 /** Whether `dy` and `x` can go to one of our kernels now. */
 function fused(kernel: string, x: tf.Tensor, dy: tf.Tensor): boolean {
   return tf.getBackend() === "wasm" && tf.getKernel(kernel, "wasm") !== undefined &&
     x.dtype === "float32" && dy.dtype === "float32" && x.size === dy.size;
 }
+
+/**
+ * Gradients of our gradient kernels, for second derivatives (gradient penalties differentiate a
+ * gradient): `leakyReluGrad(x, dy)` and `reluGrad(x, dy)` are linear in `dy` with a slope that is
+ * constant in `x` almost everywhere; `tanhGrad(y, dy) = (1 - y²)·dy`.
+ */
+export const SECOND_ORDER_GRADIENTS: tf.GradConfig[] = [
+  {
+    kernelName: "GanLeakyReluGrad",
+    inputsToSave: ["x"],
+    gradFunc: (ddx, saved, attrs) => {
+      const [x] = saved;
+      const { alpha } = attrs as unknown as { alpha: number };
+      const d = ddx as tf.Tensor;
+      return {
+        x: () => tf.zerosLike(x),
+        dy: () => tf.engine().runKernel("GanLeakyReluGrad", { x, dy: d }, { alpha }) as tf.Tensor,
+      };
+    },
+  },
+  {
+    kernelName: "GanReluGrad",
+    inputsToSave: ["x"],
+    gradFunc: (ddx, saved) => {
+      const [x] = saved;
+      const d = ddx as tf.Tensor;
+      return {
+        x: () => tf.zerosLike(x),
+        dy: () => tf.engine().runKernel("GanReluGrad", { x, dy: d }, {}) as tf.Tensor,
+      };
+    },
+  },
+  {
+    kernelName: "GanTanhGrad",
+    inputsToSave: ["y", "dy"],
+    gradFunc: (ddx, saved) => {
+      const [y, dy] = saved;
+      const d = ddx as tf.Tensor;
+      return {
+        // d/dy (1 - y²)·dy = -2y·dy
+        y: () => tf.mul(tf.mul(tf.mul(y, -2), dy), d),
+        dy: () => tf.engine().runKernel("GanTanhGrad", { y, dy: d }, {}) as tf.Tensor,
+      };
+    },
+  },
+];
+
+/**
+ * Tanh's gradient: ours on wasm, tf.js's arithmetic elsewhere; under an outer tape it computes
+ * `tanh(x)` again rather than use the saved output (see inside), so that it can be differentiated
+ * (penalties.ts registers it on every backend).
+ */
+export const TANH_GRADIENT: tf.GradConfig = {
+  kernelName: "Tanh",
+  inputsToSave: ["x"],
+  outputsToSave: [true],
+  gradFunc: (dy, saved) => {
+    const [x, savedY] = saved;
+    const d = dy as tf.Tensor;
+    // tf.js records the copy of a saved output before the op that made it, so a gradient of
+    // this gradient (a penalty's) would not reach x through it: there, tanh(x) again.
+    const y = secondOrder() ? tf.tanh(x) : savedY;
+    return {
+      x: () =>
+        fused("GanTanhGrad", y, d)
+          ? tf.engine().runKernel("GanTanhGrad", { y, dy: d }, {}) as tf.Tensor
+          : tf.mul(tf.sub(tf.scalar(1), tf.square(y)), d),
+    };
+  },
+};
 
 /** The replacement gradient configurations. */
 export const GRADIENTS: tf.GradConfig[] = [
@@ -104,20 +178,7 @@ export const GRADIENTS: tf.GradConfig[] = [
       };
     },
   },
-  {
-    kernelName: "Tanh",
-    outputsToSave: [true],
-    gradFunc: (dy, saved) => {
-      const [y] = saved;
-      const d = dy as tf.Tensor;
-      return {
-        x: () =>
-          fused("GanTanhGrad", y, d)
-            ? tf.engine().runKernel("GanTanhGrad", { y, dy: d }, {}) as tf.Tensor
-            : tf.mul(tf.sub(tf.scalar(1), tf.square(y)), d),
-      };
-    },
-  },
+  TANH_GRADIENT,
   {
     // tf.js's FusedBatchNorm gradient, with `tile(reshape(r, [1, 1, 1, C]), …)` replaced by `r`:
     // broadcasting multiplies by the same values.

@@ -18,7 +18,7 @@ import {
   sumKernel,
   tanhKernel,
 } from "./elementwise.ts";
-import { GRADIENT_KERNELS, GRADIENTS } from "./gradients.ts";
+import { GRADIENT_KERNELS, GRADIENTS, SECOND_ORDER_GRADIENTS } from "./gradients.ts";
 import { matMulKernel } from "./matmul.ts";
 import {
   conv2dBackpropFilterKernel,
@@ -69,6 +69,9 @@ export function useOurKernels(): void {
     if (!tf.getKernel(name, "wasm")) {
       tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc });
     }
+  }
+  for (const gradient of SECOND_ORDER_GRADIENTS) {
+    if (!tf.getGradient(gradient.kernelName)) tf.registerGradient(gradient);
   }
   for (const gradient of [...GRADIENTS, CONCAT_GRADIENT]) {
     if (originalGradients.has(gradient.kernelName)) continue;

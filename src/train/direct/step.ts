@@ -36,6 +36,7 @@ import { refuseSpectralState } from "../spectral.ts";
 import { HeapAdam } from "./heap_adam.ts";
 import { f32, Network } from "./network.ts";
 import { type Op, planOf } from "./plan.ts";
+import type { LossName } from "../losses.ts";
 
 /** log(1 + eˣ) as tf.js's Softplus computes it, in float32. */
 function softplus(x: number): number {
@@ -54,6 +55,7 @@ export type DirectStepOptions = AdamSettings & {
   batchSize: number;
   generatorSteps: number;
   generatorLearningRate?: number;
+  loss?: LossName;
 };
 
 /** The two models' plans and the widths of their input rows. */
@@ -90,6 +92,8 @@ interface Direct extends Plans {
   gradB: number;
   /** 1 / B in float32. */
   inv: number;
+  /** The objective. */
+  loss: LossName;
 }
 
 /** Both models' plans where the direct step applies to them, or undefined. */
@@ -147,7 +151,8 @@ function allocate(
   const gradA = kernels.alloc(2 * B * widest);
   const gradB = kernels.alloc(2 * B * widest);
   const inv = f32(1 / B);
-  return { ...plans, kernels, B, images, fake, z, G, D, adamG, adamD, gradA, gradB, inv };
+  const loss = options.loss ?? "ns";
+  return { ...plans, kernels, B, images, fake, z, G, D, adamG, adamD, gradA, gradB, inv, loss };
 }
 
 /** The whole WASM heap as floats. */
@@ -185,42 +190,86 @@ function generate(s: Direct): void {
   }
 }
 
-/** The discriminator's update on real (label 1) and generated (label 0) images; its stats. */
-function discriminatorUpdate(s: Direct): { lossD: number; dReal: number; dFake: number } {
-  const { B, D, gradA, inv } = s;
-  D.forward(s.images, 2 * B);
+/** Which term of an objective a logit enters: D's on a real or a generated image, or G's. */
+type Term = "real" | "fake" | "generator";
+
+/**
+ * One logit's term of an objective and its derivative, in float32 as tf.js computes them (the
+ * module table of src/train/losses.ts): the term's value before the batch mean (and, for `ls`,
+ * before the ½), and the derivative of the batch's loss, `inv = 1/B` included.
+ */
+function logitTerm(loss: LossName, term: Term, x: number, inv: number): [number, number] {
+  switch (loss) {
+    case "ns": // -log σ(x) = softplus(-x) towards real, softplus(x) towards fake
+      return term === "fake"
+        ? [softplus(x), f32(inv * sigmoid(x))]
+        : [softplus(-x), -f32(inv * sigmoid(-x))];
+    case "hinge":
+      if (term === "generator") return [-x, -inv];
+      if (term === "real") return 1 - x > 0 ? [f32(1 - x), -inv] : [0, 0];
+      return 1 + x > 0 ? [f32(1 + x), inv] : [0, 0];
+    case "ls": { // ½(x - 1)² towards real, ½x² towards fake: Square's gradient is dy·2x
+      const d = term === "fake" ? x : f32(x - 1);
+      return [f32(d * d), f32(f32(0.5 * inv) * f32(d * 2))];
+    }
+    case "wgan-gp":
+      return term === "fake" ? [x, inv] : [-x, -inv];
+  }
+}
+
+/** A batch's loss from the sum of its terms: their mean, halved for `ls`. */
+const batchLoss = (loss: LossName, sum: number, B: number): number =>
+  loss === "ls" ? f32(0.5 * f32(sum / B)) : f32(sum / B);
+
+/** What a step reports as D(x) for one output: σ(x) for `ns`, the output itself otherwise. */
+const score = (loss: LossName, x: number): number => (loss === "ns" ? sigmoid(x) : x);
+
+/** D's stats on the 2B logits at D's output: its loss, D(x), D(G(z)) and G's loss against them. */
+function judged(s: Direct, withGradient: boolean) {
+  const { B, D, gradA, inv, loss } = s;
   const logits = heapOf(s).subarray(D.output / 4, D.output / 4 + 2 * B);
   const d = heapOf(s).subarray(gradA / 4, gradA / 4 + 2 * B);
-  let lossReal = 0, lossFake = 0, dReal = 0, dFake = 0;
+  let lossReal = 0, lossFake = 0, lossG = 0, dReal = 0, dFake = 0;
   for (let i = 0; i < B; i++) {
     const real = logits[i], generated = logits[B + i];
-    lossReal += softplus(-real);
-    lossFake += softplus(generated);
-    dReal += sigmoid(real);
-    dFake += sigmoid(generated);
-    d[i] = -f32(inv * sigmoid(-real));
-    d[B + i] = f32(inv * sigmoid(generated));
+    const [r, dr] = logitTerm(loss, "real", real, inv);
+    const [f, df] = logitTerm(loss, "fake", generated, inv);
+    lossReal += r;
+    lossFake += f;
+    lossG += logitTerm(loss, "generator", generated, inv)[0];
+    dReal += score(loss, real);
+    dFake += score(loss, generated);
+    if (withGradient) d[i] = dr, d[B + i] = df;
   }
-  D.backward(gradA, s.gradB, 2 * B, true, false);
-  s.adamD.apply();
   return {
-    lossD: f32(f32(lossReal / B) + f32(lossFake / B)),
+    lossD: f32(batchLoss(loss, lossReal, B) + batchLoss(loss, lossFake, B)),
     dReal: f32(dReal / B),
     dFake: f32(dFake / B),
+    lossG: batchLoss(loss, lossG, B),
   };
+}
+
+/** The discriminator's update on real and generated images; its stats. */
+function discriminatorUpdate(s: Direct): ReturnType<typeof judged> {
+  const { B, D, gradA } = s;
+  D.forward(s.images, 2 * B);
+  const stats = judged(s, true);
+  D.backward(gradA, s.gradB, 2 * B, true, false);
+  s.adamD.apply();
+  return stats;
 }
 
 /** Generator update on the batch G last generated; returns its loss. */
 function generatorUpdate(s: Direct): number {
-  const { B, D, gradA, inv, classes, pixels, rowD } = s;
+  const { B, D, gradA, inv, classes, pixels, rowD, loss } = s;
   D.forward(s.fake, B);
   const logits = heapOf(s).subarray(D.output / 4, D.output / 4 + B);
   const d = heapOf(s).subarray(gradA / 4, gradA / 4 + B);
-  let loss = 0;
+  let sum = 0;
   for (let i = 0; i < B; i++) {
-    // mean(softplus(-l)); d/dl = -(1/B) · sigmoid(-l)
-    loss += softplus(-logits[i]);
-    d[i] = -f32(inv * sigmoid(-logits[i]));
+    const [value, derivative] = logitTerm(loss, "generator", logits[i], inv);
+    sum += value;
+    d[i] = derivative;
   }
   const [dFake, other] = D.backward(gradA, s.gradB, B, false, true);
   if (classes) {
@@ -232,7 +281,7 @@ function generatorUpdate(s: Direct): number {
   }
   s.G.backward(dFake, other, B, true, false);
   s.adamG.apply();
-  return f32(loss / B);
+  return batchLoss(loss, sum, B);
 }
 
 /** Checks one step's inputs against the step's sizes. */
@@ -286,7 +335,7 @@ export function createDirectStep(
   let disposed = false;
   return {
     kind: "direct",
-    run(batch, noise, labels) {
+    run(batch, noise, labels, part = "both") {
       if (disposed) throw new Error("GanStep: used after dispose()");
       checkInputs(s, generatorSteps, batch, noise, labels);
       // Real rows, then the generated batch asked for the same classes.
@@ -294,7 +343,13 @@ export function createDirectStep(
       if (classes) setRows(s, fake, batch, pixels, labels); // the labels now; the images below
       setRows(s, z, noise, latent, labels);
       generate(s);
-      const { lossD, dReal, dFake } = discriminatorUpdate(s);
+      if (part === "discriminator") return Promise.resolve(discriminatorUpdate(s));
+      let stats;
+      if (part === "generator") {
+        s.D.forward(images, 2 * B);
+        stats = judged(s, false);
+      } else stats = discriminatorUpdate(s);
+      const { lossD, dReal, dFake } = stats;
       // The generator's updates: the first on the batch above, further ones on fresh noise.
       const lossG = generatorUpdate(s);
       for (let k = 1; k < generatorSteps; k++) {

@@ -11,6 +11,7 @@ import type { Checkpoint, NamedWeight } from "./checkpoint.ts";
 import type { HealthIssue, HealthWarning } from "../health.ts";
 import type { TrainState } from "../state.ts";
 import type { AdamState } from "../adam.ts";
+import type { AdaptiveProbabilityState } from "../augment.ts";
 import type { RunEvaluation } from "./options.ts";
 import type { RunSettings } from "./settings.ts";
 
@@ -106,6 +107,22 @@ function checkNumbers(value: unknown, path: string, keys: string[]): void {
   }
 }
 
+/** Adaptive augmentation's state in a checkpoint. */
+function checkAugment(optimizers: Fields): AdaptiveProbabilityState {
+  const a = optimizers.object("augment");
+  const last = a.value.lastSignMean;
+  if (last !== null && typeof last !== "number") {
+    Fields.fail(`${a.path}.lastSignMean`, "a number or null");
+  }
+  return {
+    p: a.number("p", 0, 1),
+    signSum: a.number("signSum"),
+    count: a.integer("count"),
+    batches: a.integer("batches"),
+    lastSignMean: last as number | null,
+  };
+}
+
 const ISSUES: HealthIssue[] = ["non-finite", "discriminator-collapse", "mode-collapse"];
 
 /**
@@ -189,6 +206,11 @@ export function checkCheckpoint(value: unknown): Checkpoint {
         ...(optimizers.value.spectral === undefined
           ? {}
           : { spectral: optimizers.f32s("spectral") }),
+        // Checkpoints written before lazy R1 and adaptive augmentation existed have neither.
+        ...(optimizers.value.discriminatorUpdates === undefined
+          ? {}
+          : { discriminatorUpdates: optimizers.integer("discriminatorUpdates") }),
+        ...(optimizers.value.augment === undefined ? {} : { augment: checkAugment(optimizers) }),
       },
     },
     generator: checkWeights(c, "generator"),

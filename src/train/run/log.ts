@@ -30,6 +30,8 @@ export interface StepRecord {
   ms_per_step: number;
   /** Seconds of training so far, over all the run's sessions. */
   seconds: number;
+  /** With augmentation: the probability of each augmentation after these steps (ADA moves it). */
+  augment_p?: number;
 }
 
 /** A finished epoch's means. */
@@ -181,6 +183,7 @@ function readLogRecord(record: Record<string, unknown>): RunLogRecord | OtherRec
         d_g_z: n("d_g_z"),
         ms_per_step: n("ms_per_step"),
         seconds: n("seconds"),
+        ...(typeof record.augment_p === "number" ? { augment_p: record.augment_p } : {}),
       };
     case "epoch":
       return {

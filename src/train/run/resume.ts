@@ -61,6 +61,15 @@ export function optionsFromSettings(
     generatorSteps: training.generatorSteps as number,
     // Runs recorded before spectral normalisation existed trained without it.
     spectralNorm: training.spectralNorm === true,
+    // Runs recorded before the objectives, penalties and augmentations existed trained with
+    // the non-saturating loss and none of them.
+    loss: (training.loss ?? "ns") as TrainRunOptions["loss"],
+    gradientPenalty: (training.gradientPenalty ?? 10) as number,
+    discriminatorSteps: (training.discriminatorSteps ?? 1) as number,
+    r1: (training.r1 ?? 0) as number,
+    r1Every: (training.r1Every ?? 1) as number,
+    augment: (training.augment ?? []) as TrainRunOptions["augment"],
+    ada: training.ada === true,
     seed: training.seed as number,
     dataLimit: data.limit as number | null,
     ...(typeof data.dir === "string" ? { dataDir: data.dir } : {}),

@@ -14,7 +14,12 @@ import type { CurvePoint, MetricPoint } from "./chart.ts";
 import { captureWeights, type Checkpoint, restoreWeights, type RunProgress } from "./checkpoint.ts";
 import { writeCheckpoint } from "./checkpoint_file.ts";
 import { findNonFiniteWeight } from "../finite.ts";
-import { type HealthIssue, HealthMonitor, type HealthWarning } from "../health.ts";
+import {
+  DISCRIMINATOR_LOSS_FLOOR,
+  type HealthIssue,
+  HealthMonitor,
+  type HealthWarning,
+} from "../health.ts";
 import type { EpochInfo, StepInfo } from "../options.ts";
 import type { TrainState } from "../state.ts";
 import type { TrainResult } from "../train.ts";
@@ -102,7 +107,7 @@ export class RunSession {
   #context: RunContext;
   #curve: CurvePoint[] = [];
   #quality: MetricPoint[] = [];
-  #health = new HealthMonitor();
+  #health: HealthMonitor;
   #warnings: HealthWarning[] = [];
   #stoppedBy: HealthIssue | null = null;
   #best: RunEvaluation | null = null;
@@ -132,6 +137,9 @@ export class RunSession {
     this.#context = context;
     const { saved, settings, controls, models } = context;
     const seed = settings.training.seed;
+    this.#health = new HealthMonitor({
+      dLossFloor: DISCRIMINATOR_LOSS_FLOOR[settings.training.loss],
+    });
     this.#gridSeed = (seed ^ 0x5eed6a1d) >>> 0;
     this.#evalSeed = (seed ^ 0x0e7a1) >>> 0;
     this.#signal = this.#stopSignal();
@@ -263,6 +271,10 @@ export class RunSession {
       d_g_z: round(point.dFake),
       ms_per_step: round(pending.ms / n, 4),
       seconds: round(this.#seconds(), 6),
+      // The augmentations' probability after these steps (ADA moves it), with augmentation only.
+      ...(this.#context.settings.training.augment.length
+        ? { augment_p: round(info.augmentProbability, 6) }
+        : {}),
     });
     Object.assign(pending, noPending());
   }

@@ -17,7 +17,7 @@ import {
   type PresetName,
 } from "../../models/presets.ts";
 import type { Checkpoint } from "./checkpoint.ts";
-import { type ResolvedTrainOptions, resolveTrainOptions } from "../options.ts";
+import { LOSS_SETTINGS, type ResolvedTrainOptions, resolveTrainOptions } from "../options.ts";
 import type { TrainRunOptions } from "./options.ts";
 
 /** Everything that determines a run: what `config.json` holds under `"settings"`. */
@@ -57,7 +57,11 @@ export interface RunSettings {
 export function resolveRunSettings(options: TrainRunOptions = {}): RunSettings {
   const faithful = options.faithful ?? false;
   const preset = getPreset(options.preset ?? DEFAULT_PRESET, faithful);
-  const learningRate = options.learningRate ?? preset.training.learningRate;
+  // An objective whose paper trains with other optimiser settings takes them (LOSS_SETTINGS).
+  const loss = options.loss ?? "ns";
+  const lossSettings: Partial<ResolvedTrainOptions> = LOSS_SETTINGS[loss] ?? {};
+  const learningRate = options.learningRate ?? lossSettings.learningRate ??
+    preset.training.learningRate;
   // A preset's generator rate is a ratio to its own rate: `--lr` alone keeps the ratio.
   const ratio = (preset.training.generatorLearningRate ?? preset.training.learningRate) /
     preset.training.learningRate;
@@ -66,10 +70,18 @@ export function resolveRunSettings(options: TrainRunOptions = {}): RunSettings {
     batchSize: options.batchSize ?? preset.training.batchSize,
     learningRate,
     generatorLearningRate: options.generatorLearningRate ?? ratio * learningRate,
-    beta1: options.beta1 ?? preset.training.beta1,
-    beta2: options.beta2 ?? preset.training.beta2,
-    generatorSteps: options.generatorSteps ?? preset.training.generatorSteps,
+    beta1: options.beta1 ?? lossSettings.beta1 ?? preset.training.beta1,
+    beta2: options.beta2 ?? lossSettings.beta2 ?? preset.training.beta2,
+    generatorSteps: options.generatorSteps ?? lossSettings.generatorSteps ??
+      preset.training.generatorSteps,
     spectralNorm: options.spectralNorm ?? preset.training.spectralNorm ?? false,
+    loss,
+    gradientPenalty: options.gradientPenalty,
+    discriminatorSteps: options.discriminatorSteps,
+    r1: options.r1,
+    r1Every: options.r1Every,
+    augment: options.augment,
+    ada: options.ada,
     seed: options.seed ?? 0,
   });
   const limit = options.dataLimit === undefined
