@@ -12,7 +12,7 @@ import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { type LiveEvent, LiveTraining } from "../src/serve/live.ts";
 import { createHandler } from "../src/serve/server.ts";
 import { MAX_QUEUED_STEPS, StepGate } from "../src/serve/step_gate.ts";
-import type { StepInfo } from "../src/train/options.ts";
+import type { StepInfo, StepPart } from "../src/train/options.ts";
 
 const tick = (ms = 30) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -34,8 +34,10 @@ function stepInfo(globalStep: number): StepInfo {
     lossG: 2,
     dReal: 0.6,
     dFake: 0.4,
+    part: "both",
+    augmentProbability: 0,
     ms: 1,
-  } as StepInfo;
+  };
 }
 
 Deno.test("StepGate: held, it lets exactly one step through per request, with its part, in order", async () => {
@@ -94,8 +96,8 @@ Deno.test("StepGate: slow motion releases steps of its part no faster than its r
 
 /** One step of a loop that calls the hub as trainGAN does: nextStep, the step, onStep. */
 async function loopStep(live: LiveTraining, globalStep: number): Promise<string> {
-  const part = live.nextStep() ?? "both";
-  await live.step({ ...stepInfo(globalStep), part } as StepInfo);
+  const part: StepPart = live.nextStep() ?? "both";
+  await live.step({ ...stepInfo(globalStep), part });
   return part;
 }
 

@@ -346,6 +346,8 @@ function stepInfo(globalStep: number, loss = 1): StepInfo {
     lossG: 2 * loss,
     dReal: 0.6,
     dFake: 0.4,
+    part: "both",
+    augmentProbability: 0,
     ms: 1,
   };
 }

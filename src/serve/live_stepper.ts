@@ -75,8 +75,7 @@ export class LiveStepper {
       epoch: info.epoch,
       step: info.step,
       globalStep: info.globalStep,
-      // MERGE: info.part (what ran) once StepInfo has it.
-      part: released.part,
+      part: info.part,
       slow: released.slow,
       lossD: info.lossD,
       lossG: info.lossG,

@@ -8,9 +8,9 @@
  * @module
  */
 
-// MERGE: import { StepPart } from "../train/options.ts" once trainGAN's nextStep is on main.
-/** Which networks a step updates (as in trainGAN's `nextStep`). */
-export type StepPart = "both" | "discriminator" | "generator";
+import type { StepPart } from "../train/options.ts";
+
+export type { StepPart } from "../train/options.ts";
 
 /** The parts a step may update, as a control message names them. */
 export const STEP_PARTS: readonly StepPart[] = ["discriminator", "generator", "both"];
