@@ -97,7 +97,7 @@ async function steps(
     batchSize: 32,
     generatorSteps: 2,
     loss,
-    // The direct step computes the objective but not WGAN-GP's penalty: λ = 0 to compare them.
+    // The objective alone; tests/direct_penalties_test.ts compares the penalties.
     gradientPenalty: 0,
     autograd,
   });
@@ -115,9 +115,9 @@ async function steps(
 }
 
 for (const loss of ["hinge", "ls", "wgan-gp"] as const) {
-  Deno.test(`direct step = autograd step with loss ${loss} (no penalty: λ applies in the autograd step)`, async () => {
+  Deno.test(`direct step = autograd step with loss ${loss}`, async () => {
     await selectBackend("wasm");
-    // wgan-gp with λ = 0 here: the direct step computes the objective, not (yet) the penalty.
+    // wgan-gp with λ = 0 here: the objective alone (tests/direct_penalties_test.ts has the penalty).
     const direct = await steps(loss, false);
     const autograd = await steps(loss, true);
     equal(direct.kind, "direct");

@@ -60,7 +60,8 @@ const SERVE_FLAGS: FlagTable = {
     value: "ADDR",
     help: [
       "the address to listen on; anything but 127.0.0.1 shows the page",
-      "(and a live run's stop button) to your network  (default: 127.0.0.1)",
+      "to your network, and control then needs the token printed in its",
+      "URL                                                (default: 127.0.0.1)",
     ],
   },
   help: { type: "boolean", short: "h", help: ["this help"] },
@@ -122,6 +123,12 @@ export async function listen(options: ServeOptions): Promise<GanServer> {
     }
     throw error;
   }
+}
+
+/** The notice of a server beyond loopback: who can open the page, and what the token is for. */
+function beyondLoopback(hostname: string): string {
+  return `notice: listening on ${hostname}: other machines can open the page and read what it ` +
+    `shows; pausing, stepping or stopping a run needs the token in the URL above`;
 }
 
 /** Resolves when the user presses Ctrl-C. */
@@ -212,11 +219,10 @@ export async function serveCommand(args: string[]): Promise<number> {
   }
   const server = await listen(options);
   try {
-    const at = compare === undefined ? server.url : `${server.url}compare/`;
+    // The report only reads: its URL needs no token.
+    const at = compare === undefined ? server.url : new URL("/compare/", server.url).href;
     console.log(`serving ${what} at ${at} (Ctrl-C to stop)`);
-    if (hostname !== "127.0.0.1" && hostname !== "localhost" && hostname !== "::1") {
-      console.log(`notice: listening on ${hostname}: other machines can open the page`);
-    }
+    if (server.token !== null) console.log(beyondLoopback(hostname));
     await Promise.race([interrupted(), server.finished]);
   } finally {
     await follower?.stop();
@@ -267,6 +273,7 @@ export async function trainingServer(
   run.signal.addEventListener("abort", () => live.stop(), { once: true });
   live.start({ preset: run.preset, epochs: run.epochs, out: run.out });
   console.log(`live view: ${server.url}`);
+  if (server.token !== null) console.log(beyondLoopback(hostname));
   return {
     live,
     url: server.url,

@@ -296,8 +296,14 @@ function objective(t: RunSettings["training"]): string {
 function watchers(
   progress: Progress,
   web: TrainingServer | undefined,
-): Pick<TrainRunOptions, "onStep" | "onEpoch" | "onEvaluation" | "onWarning" | "onRollback"> {
+): Pick<
+  TrainRunOptions,
+  "nextStep" | "onStep" | "onManualStep" | "onEpoch" | "onEvaluation" | "onWarning" | "onRollback"
+> {
   return {
+    // The page's stepper: the part of a step asked for there, and the grid after it.
+    nextStep: web && (() => web.live.nextStep()),
+    onManualStep: web && ((info, drawGrid) => web.live.manualStep(info, drawGrid)),
     onStep: (info) => {
       progress.step(info);
       return web?.live.step(info);

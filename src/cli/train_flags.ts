@@ -232,7 +232,10 @@ export const TRAIN_FLAGS: FlagTable = {
   host: {
     type: "string",
     value: "ADDR",
-    help: ["the address to listen on with --serve          (default: 127.0.0.1)"],
+    help: [
+      "the address to listen on with --serve; beyond loopback, control",
+      "needs the token in the printed URL              (default: 127.0.0.1)",
+    ],
     resume: "kept",
   },
   "checkpoint-every": {

@@ -1,6 +1,7 @@
 /**
  * The server's answers: the headers every response carries, JSON, and the one-line errors that a
- * refused request gets (`403 unexpected Host "evil.example"`).
+ * refused request gets (`403 unexpected Host "evil.example"`), as text or, for the control route,
+ * as JSON.
  *
  * @module
  */
@@ -102,4 +103,23 @@ export function errorResponse(error: HttpError): Response {
     "content-type": "text/plain; charset=utf-8",
     "cache-control": "no-store",
   });
+}
+
+/**
+ * The JSON answer to a refused request, for the API routes a script calls:
+ * `{"error": "reason", "status": 403}`.
+ *
+ * @param error The refusal.
+ * @returns The response.
+ *
+ * @example
+ * ```ts
+ * import { HttpError, jsonError } from "./http.ts";
+ *
+ * const response = jsonError(new HttpError(403, "wrong token"));
+ * console.log(response.status, await response.json()); // 403 { error: "wrong token", status: 403 }
+ * ```
+ */
+export function jsonError(error: HttpError): Response {
+  return json({ error: error.message, status: error.status }, error.status);
 }

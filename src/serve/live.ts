@@ -1,10 +1,15 @@
 /**
  * Live training for the web page: a hub that a training run reports to (every step, epoch,
- * evaluation and warning) and that pages subscribe to, with pause, resume and stop.
+ * evaluation and warning) and that pages subscribe to, with pause, resume and stop, and GAN Lab's
+ * stepper: steps of D only, G only or both, one at a time or in slow motion.
  *
- * Pausing needs no hook in the training loop: `trainGAN` awaits what `onStep` returns, so the
- * step hook of a paused hub simply does not resolve until it is resumed or stopped. Stopping
- * aborts {@linkcode LiveTraining.signal}, which the run was given.
+ * Pausing needs no more of the loop than its step hook: `trainGAN` awaits what `onStep` returns,
+ * so the step hook of a paused hub does not resolve until a page resumes, stops or steps the run
+ * (`step_gate.ts`). `trainGAN` then asks `nextStep` for the next step's part: the part a page
+ * asked for, or none (the schedule's). Waiting after a step rather than before the next one
+ * means that a stop while paused ends training before another step (`trainGAN` looks at its
+ * signal between the two). Stopping aborts {@linkcode LiveTraining.signal}, which the run was
+ * given.
  *
  * @module
  */
@@ -18,6 +23,7 @@ import { LiveCurve } from "./live_curve.ts";
 import type {
   LiveEpoch,
   LiveEvent,
+  LiveHooks,
   LivePoint,
   LiveProgress,
   LiveRunInfo,
@@ -25,6 +31,8 @@ import type {
   LiveState,
   LiveTrainingOptions,
 } from "./live_types.ts";
+import { LiveStepper } from "./live_stepper.ts";
+import type { SlowMotion, StepPart } from "./step_gate.ts";
 
 export type * from "./live_types.ts";
 
@@ -70,10 +78,9 @@ export class LiveTraining {
   #evaluations: RunEvaluation[] = [];
   #warnings: { epoch: number; kind: string; message: string }[] = [];
   #listeners = new Set<(event: LiveEvent) => void>();
-  #resume: (() => void) | undefined;
-  #paused: Promise<void> | undefined;
   #activeSeconds = 0;
   #activeSince: number | undefined;
+  #stepper: LiveStepper;
 
   /**
    * Makes a hub for one run.
@@ -84,6 +91,7 @@ export class LiveTraining {
     this.controllable = options.controllable ?? true;
     this.#filesPrefix = options.filesPrefix === undefined ? "/files/" : options.filesPrefix;
     this.#flushMs = options.flushMs ?? 200;
+    this.#stepper = new LiveStepper(options.stepGridMs ?? 250);
   }
 
   /** Aborted when a page (or {@linkcode LiveTraining.stop}) stops the run: give it to the run. */
@@ -102,23 +110,33 @@ export class LiveTraining {
   }
 
   /**
-   * The callbacks and signal to pass to `trainRun` (or `trainGAN`, which takes the first three).
-   *
-   * @returns `signal`, `onStep`, `onEpoch`, `onEvaluation`, `onWarning`.
+   * Whether pages may also step the run: a controllable run whose loop calls `nextStep` (assumed
+   * until its first step says otherwise).
    */
-  hooks(): {
-    signal: AbortSignal;
-    onStep: (info: StepInfo) => Promise<void> | void;
-    onEpoch: (info: EpochInfo) => void;
-    onEvaluation: (evaluation: RunEvaluation) => void;
-    onWarning: (warning: HealthWarning) => void;
-  } {
+  get steppable(): boolean {
+    return this.controllable && (this.#stepper.driven || this.#progress.globalStep === 0);
+  }
+
+  /** Steps asked for one at a time and not yet taken. */
+  get queuedSteps(): number {
+    return this.#stepper.gate.queued;
+  }
+
+  /**
+   * The callbacks and signal to pass to `trainRun` (or `trainGAN`, which takes the first four).
+   *
+   * @returns `signal`, `nextStep`, `onStep`, `onEpoch`, `onEvaluation`, `onWarning`,
+   * `onManualStep`.
+   */
+  hooks(): LiveHooks {
     return {
       signal: this.signal,
+      nextStep: () => this.nextStep(),
       onStep: (info) => this.step(info),
       onEpoch: (info) => this.epoch(info),
       onEvaluation: (evaluation) => this.evaluation(evaluation),
       onWarning: (warning) => this.warning(warning),
+      onManualStep: (info, drawGrid) => this.manualStep(info, drawGrid),
     };
   }
 
@@ -135,7 +153,20 @@ export class LiveTraining {
   }
 
   /**
-   * Records a step; while paused, returns a promise that resolves on resume or stop (training
+   * What `trainGAN` asks before every step: the part of the step a page asked for (one step, or
+   * slow motion's), which the paused run's step hook has just let through; else undefined (the
+   * schedule's part).
+   *
+   * @returns The part of the next step, or undefined for the schedule's.
+   */
+  nextStep(): StepPart | undefined {
+    this.#stepper.driven = true;
+    return this.#stepper.take();
+  }
+
+  /**
+   * Records a step; while paused (or in slow motion), returns a promise that resolves when the
+   * next step may run: on resume, stop, a step asked for, or slow motion's next step (training
    * waits for it).
    *
    * @param info What `trainGAN` reports.
@@ -154,7 +185,28 @@ export class LiveTraining {
       },
       { epoch: info.epoch, step: info.step, globalStep: info.globalStep },
     );
-    return this.#paused;
+    const stepped = this.#stepper.report(info);
+    if (stepped) {
+      // Sent at once (after the steps before it), not with the next flush.
+      this.#flush();
+      this.#emit({ type: "stepped", data: stepped });
+    }
+    if (this.#state !== "paused" && this.#state !== "slow") return undefined;
+    // A loop that takes no parts must not be let through by steps it would not take.
+    if (!this.#stepper.driven) this.#stepper.gate.hold();
+    return this.#stepper.gate.wait();
+  }
+
+  /**
+   * After a step taken by hand (`trainRun`'s `onManualStep`): draws the fixed-noise grid and
+   * sends it to pages, except in slow motion less than `stepGridMs` after the last one.
+   *
+   * @param info The step.
+   * @param drawGrid Draws the grid from G's weights now, as a PNG.
+   */
+  async manualStep(info: StepInfo, drawGrid: () => Promise<Uint8Array>): Promise<void> {
+    const grid = await this.#stepper.grid(info, drawGrid);
+    if (grid) this.#emit({ type: "stepGrid", data: grid });
   }
 
   /**
@@ -206,32 +258,62 @@ export class LiveTraining {
    */
   finish(stopped = false): void {
     this.#flush();
-    this.#resumeWaiting();
+    this.#stepper.gate.open();
     this.#setState(stopped || this.#abort.signal.aborted ? "stopped" : "done");
   }
 
   /**
-   * Pauses the run after its current step.
+   * Pauses the run after its current step (also one in slow motion).
    *
    * @returns The state afterwards.
    */
   pause(): LiveState {
-    if (this.#state === "running") {
-      this.#paused = new Promise((resolve) => (this.#resume = resolve));
+    if (this.#state === "running" || this.#state === "slow") {
+      this.#stepper.gate.hold();
       this.#setState("paused");
     }
     return this.#state;
   }
 
   /**
-   * Resumes a paused run.
+   * Resumes a paused run (or one in slow motion).
    *
    * @returns The state afterwards.
    */
   resume(): LiveState {
-    if (this.#state === "paused") {
-      this.#resumeWaiting();
+    if (this.#state === "paused" || this.#state === "slow") {
+      this.#stepper.gate.open();
       this.#setState("running");
+    }
+    return this.#state;
+  }
+
+  /**
+   * Lets a paused run (or one in slow motion, which then pauses) take one step that updates
+   * `part`, after the steps already asked for; it stays paused.
+   *
+   * @param part The networks the step updates.
+   * @returns The state afterwards (`paused`; unchanged for a run in another state).
+   */
+  stepOnce(part: StepPart): LiveState {
+    if (this.#state === "paused" || this.#state === "slow") {
+      this.#stepper.gate.stepOnce(part);
+      this.#setState("paused");
+    }
+    return this.#state;
+  }
+
+  /**
+   * Plays a running or paused run in slow motion: one step updating `slow.part` every
+   * `1 / slow.rate` seconds, until paused, resumed or stopped; or changes its part and rate.
+   *
+   * @param slow The part and the steps per second.
+   * @returns The state afterwards (`slow`; unchanged for a run in another state).
+   */
+  slowMotion(slow: SlowMotion): LiveState {
+    if (this.#state === "running" || this.#state === "paused" || this.#state === "slow") {
+      this.#stepper.gate.slowMotion(slow);
+      this.#setState("slow", true);
     }
     return this.#state;
   }
@@ -242,9 +324,9 @@ export class LiveTraining {
    * @returns The state afterwards.
    */
   stop(): LiveState {
-    if (this.#state === "running" || this.#state === "paused" || this.#state === "waiting") {
+    if (["running", "paused", "slow", "waiting"].includes(this.#state)) {
       this.#abort.abort();
-      this.#resumeWaiting();
+      this.#stepper.gate.open();
       this.#setState("stopping");
     }
     return this.#state;
@@ -316,6 +398,10 @@ export class LiveTraining {
       run: this.#run && { ...this.#run },
       state: this.#state,
       controllable: this.controllable,
+      steppable: this.steppable,
+      slow: this.#stepper.slow,
+      stepped: this.#stepper.stepped,
+      stepGrid: this.#stepper.stepGrid,
       progress: { ...this.#progress },
       points: this.#curve.points,
       stride: this.#curve.stride,
@@ -378,19 +464,20 @@ export class LiveTraining {
       : null;
   }
 
-  #setState(state: LiveState): void {
+  /** Sets the state and tells pages (also when only slow motion's part or rate changed). */
+  #setState(state: LiveState, always = false): void {
     this.#updateTime();
     const timing = state === "running" && this.controllable;
     this.#activeSince = timing ? this.#activeSince ?? performance.now() : undefined;
-    if (state === this.#state) return;
+    if (state === this.#state && !always) return;
     this.#state = state;
-    this.#emit({ type: "state", data: { state, progress: { ...this.#progress }, run: this.#run } });
-  }
-
-  #resumeWaiting(): void {
-    this.#resume?.();
-    this.#resume = undefined;
-    this.#paused = undefined;
+    const data = {
+      state,
+      progress: { ...this.#progress },
+      run: this.#run,
+      slow: this.#stepper.slow,
+    };
+    this.#emit({ type: "state", data });
   }
 
   #emit(event: LiveEvent): void {

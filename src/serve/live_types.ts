@@ -5,10 +5,22 @@
  * @module
  */
 
+import type { EpochInfo, StepInfo } from "../train/options.ts";
+import type { HealthWarning } from "../train/health.ts";
 import type { RunEvaluation } from "../train/run/options.ts";
+import type { SlowMotion, StepPart } from "./step_gate.ts";
 
-/** Where a live run is. */
-export type LiveState = "waiting" | "running" | "paused" | "stopping" | "stopped" | "done";
+/**
+ * Where a live run is: `slow` is slow motion (a paused run taking steps on a timer).
+ */
+export type LiveState =
+  | "waiting"
+  | "running"
+  | "paused"
+  | "slow"
+  | "stopping"
+  | "stopped"
+  | "done";
 
 /** One point of the live curves: a step, or the mean of the `steps` steps ending at `step`. */
 export interface LivePoint {
@@ -60,6 +72,36 @@ export interface LiveEpoch {
   grid: string | null;
 }
 
+/** A step taken by hand (one at a time or in slow motion): what it measured. */
+export interface LiveSteppedStep {
+  /** The epoch, from 1. */
+  epoch: number;
+  /** The step within the epoch. */
+  step: number;
+  /** Steps since the start. */
+  globalStep: number;
+  /** Which networks it updated. */
+  part: StepPart;
+  /** Whether slow motion took it (else a step asked for by itself). */
+  slow: boolean;
+  /** Discriminator loss. */
+  lossD: number;
+  /** Generator loss. */
+  lossG: number;
+  /** D(x). */
+  dReal: number;
+  /** D(G(z)). */
+  dFake: number;
+}
+
+/** The fixed-noise grid after a step taken by hand, drawn from G's weights then. */
+export interface LiveStepGrid {
+  /** The step after which it was drawn. */
+  globalStep: number;
+  /** The grid as a PNG `data:` URL. */
+  image: string;
+}
+
 /** What describes a run before it starts. */
 export interface LiveRunInfo {
   /** The preset's name. */
@@ -80,6 +122,14 @@ export interface LiveSnapshot {
   state: LiveState;
   /** Whether the page may pause, resume and stop it. */
   controllable: boolean;
+  /** Whether it may also take steps one at a time and in slow motion. */
+  steppable: boolean;
+  /** Slow motion's part and rate while it plays (state `slow`); else null. */
+  slow: SlowMotion | null;
+  /** The last step taken by hand, if any. */
+  stepped: LiveSteppedStep | null;
+  /** The grid after the last step taken by hand that has one, if any. */
+  stepGrid: LiveStepGrid | null;
   /** How far it is. */
   progress: LiveProgress;
   /** The curves so far (points averaged over `stride` steps once there are many). */
@@ -96,10 +146,31 @@ export interface LiveSnapshot {
 
 /** A message to pages: its kind (the SSE event name) and JSON data. */
 export interface LiveEvent {
-  /** `snapshot`, `steps`, `epoch`, `evaluation`, `warning` or `state`. */
+  /**
+   * `snapshot`, `steps`, `epoch`, `evaluation`, `warning`, `state`, `stepped` (a
+   * {@linkcode LiveSteppedStep}) or `stepGrid` (a {@linkcode LiveStepGrid}).
+   */
   type: string;
   /** The event's data. */
   data: unknown;
+}
+
+/** What `LiveTraining.hooks` gives a run: the signal and the callbacks, for `trainRun`. */
+export interface LiveHooks {
+  /** Aborted when a page stops the run. */
+  signal: AbortSignal;
+  /** Before every step: the part of a step asked for by hand, else undefined. */
+  nextStep: () => StepPart | undefined;
+  /** Records a step; while paused, waits until the next step may run. */
+  onStep: (info: StepInfo) => Promise<void> | void;
+  /** Records an epoch. */
+  onEpoch: (info: EpochInfo) => void;
+  /** Records an evaluation. */
+  onEvaluation: (evaluation: RunEvaluation) => void;
+  /** Records a health warning. */
+  onWarning: (warning: HealthWarning) => void;
+  /** After a step taken by hand: sends its grid (drawn by `drawGrid`) when one is due. */
+  onManualStep: (info: StepInfo, drawGrid: () => Promise<Uint8Array>) => Promise<void>;
 }
 
 /** Options of {@linkcode LiveTraining}. */
@@ -120,4 +191,10 @@ export interface LiveTrainingOptions {
    * @default {200}
    */
   flushMs?: number;
+  /**
+   * In slow motion, the fewest milliseconds between two grids (the steps between get none); a
+   * step taken by itself always gets one.
+   * @default {250}
+   */
+  stepGridMs?: number;
 }

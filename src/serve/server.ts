@@ -10,14 +10,17 @@
  * GET  /files/PATH           a file of the served directory (model.json, weights, PNG, SVG, logs)
  * GET  /api/info             what is served: the generator's URL, whether a run is live
  * GET  /api/events           the live run as Server-Sent Events (a snapshot, then updates)
- * POST /api/control          {"action": "pause" | "resume" | "stop"}
+ * POST /api/control          {"action": "pause" | "resume" | "stop" | "step" | "slow", …}
+ *                            (beyond loopback: with the token)
  * GET  /api/mnist/NAME.idx   the first N MNIST training images or labels (?count=N)
  * ```
  *
  * Bound to 127.0.0.1 by default. Requests are checked before anything is read: the `Host`
  * header (against DNS rebinding, when bound to a loopback address), the method, the URL's length,
  * the path (no way out of the served directory), and for POST the origin, the content type and
- * the body's size.
+ * the body's size. Bound beyond loopback, the server makes a token (`token.ts`) that control
+ * requests must carry; its URL carries it (`?token=…`) for the page to send. What only reads
+ * (the page, files, events) needs none.
  *
  * This module holds the route table ({@linkcode createHandler}) and the listening socket
  * ({@linkcode startServer}); each route's handler is in its own module: `page_routes.ts` (the page,
@@ -40,6 +43,7 @@ import { mnistRoute } from "./mnist.ts";
 import { coreRoute, pageRoute, staticRoute, vendorRoute } from "./page_routes.ts";
 import { checkHost, LOOPBACK, requestUrl } from "./request_checks.ts";
 import { dispatch, type Route } from "./router.ts";
+import { newToken } from "./token.ts";
 
 export { MAX_BODY_BYTES } from "./control.ts";
 export { MAX_MNIST_IMAGES } from "./mnist.ts";
@@ -53,8 +57,8 @@ export interface ServeOptions {
    */
   port?: number;
   /**
-   * The address to listen on. Anything but a loopback address exposes the page (and the
-   * pause/stop buttons of a live run) to the network.
+   * The address to listen on. Anything but a loopback address shows the page to the network,
+   * and makes control (pause, resume, stop, step) need the token in {@linkcode GanServer.url}.
    * @default {"127.0.0.1"}
    */
   hostname?: string;
@@ -70,8 +74,13 @@ export interface ServeOptions {
 
 /** A running server. */
 export interface GanServer {
-  /** The page's URL, e.g. `http://127.0.0.1:8000/`. */
+  /**
+   * The page's URL, e.g. `http://127.0.0.1:8000/`; beyond loopback with the token,
+   * `http://127.0.0.1:8000/?token=…`.
+   */
   readonly url: string;
+  /** The token control requests must carry (beyond loopback); null on loopback. */
+  readonly token: string | null;
   /** The port it listens on. */
   readonly port: number;
   /** Resolves when the server has closed. */
@@ -80,18 +89,19 @@ export interface GanServer {
   shutdown(): Promise<void>;
 }
 
-/** `GET /api/info`: what is served. */
-async function info(options: ServeOptions): Promise<Response> {
+/** `GET /api/info`: what is served, and whether control needs the token. */
+async function info(options: ServeOptions, token: string | null): Promise<Response> {
   return json({
     version: VERSION,
     model: await modelUrl(options.root, options.model),
     live: options.live !== undefined,
     controllable: options.live?.controllable ?? false,
+    token: token !== null,
   });
 }
 
 /** The route table: every path the server answers, and what answers it. */
-function routes(options: ServeOptions, streams: EventStreams): Route[] {
+function routes(options: ServeOptions, streams: EventStreams, token: string | null): Route[] {
   const page = pageRoute();
   return [
     { method: "GET", path: "/", handle: page },
@@ -100,12 +110,12 @@ function routes(options: ServeOptions, streams: EventStreams): Route[] {
     { method: "GET", path: `${VENDOR_PREFIX}*`, handle: (_, url, name) => vendorRoute(url, name) },
     { method: "GET", path: "/core/*", handle: (_, url, path) => coreRoute(url, path) },
     { method: "GET", path: "/files/*", handle: (_, __, path) => fileRoute(options.root, path) },
-    { method: "GET", path: "/api/info", handle: () => info(options) },
+    { method: "GET", path: "/api/info", handle: () => info(options, token) },
     { method: "GET", path: "/api/events", handle: () => streams.open(options.live) },
     {
       method: "POST",
       path: "/api/control",
-      handle: (request, url) => control(request, url, options.live),
+      handle: (request, url) => control(request, url, options.live, token),
     },
     { method: "GET", path: "/api/mnist/*", handle: (_, url, name) => mnistRoute(url, name) },
     { method: "GET", path: "/compare*", handle: compareRoute(options.root) },
@@ -126,8 +136,9 @@ function failure(request: Request, error: unknown): Response {
  * The request handler, without a listening socket (what {@linkcode startServer} serves).
  *
  * @param options The served directory, the model and the live run; `hostname` and `port` say
- * which `Host` headers are the server's own.
- * @returns A handler for `Deno.serve`, and a function that closes its event streams.
+ * which `Host` headers are the server's own, and whether control needs a token.
+ * @returns A handler for `Deno.serve`, a function that closes its event streams, and the token
+ * control needs (a fresh one beyond loopback; null on loopback).
  *
  * @example Answer one request without a network
  * ```ts
@@ -141,10 +152,12 @@ function failure(request: Request, error: unknown): Response {
 export function createHandler(options: ServeOptions = {}): {
   handler: (request: Request) => Promise<Response>;
   closeStreams: () => void;
+  token: string | null;
 } {
   const loopbackOnly = LOOPBACK.has(options.hostname ?? "127.0.0.1");
+  const token = loopbackOnly ? null : newToken();
   const streams = new EventStreams();
-  const table = routes(options, streams);
+  const table = routes(options, streams, token);
   const handler = async (request: Request): Promise<Response> => {
     try {
       const url = requestUrl(request);
@@ -155,7 +168,7 @@ export function createHandler(options: ServeOptions = {}): {
       return failure(request, error);
     }
   };
-  return { handler, closeStreams: () => streams.closeAll() };
+  return { handler, closeStreams: () => streams.closeAll(), token };
 }
 
 /**
@@ -176,7 +189,7 @@ export function createHandler(options: ServeOptions = {}): {
  */
 export async function startServer(options: ServeOptions = {}): Promise<GanServer> {
   const hostname = options.hostname ?? "127.0.0.1";
-  const { handler, closeStreams } = createHandler(options);
+  const { handler, closeStreams, token } = createHandler(options);
   const controller = new AbortController();
   const listening = Promise.withResolvers<Deno.NetAddr>();
   const server = Deno.serve({
@@ -199,7 +212,8 @@ export async function startServer(options: ServeOptions = {}): Promise<GanServer
   const host = hostname.includes(":") ? `[${hostname}]` : hostname;
   const shown = hostname === "0.0.0.0" || hostname === "::" ? "127.0.0.1" : host;
   return {
-    url: `http://${shown}:${addr.port}/`,
+    url: `http://${shown}:${addr.port}/${token === null ? "" : `?token=${token}`}`,
+    token,
     port: addr.port,
     finished: server.finished,
     shutdown,

@@ -123,8 +123,8 @@ export type GanStepOptions =
 
 /**
  * Builds the training step of a GAN: two Adam optimisers and the update that uses them. The
- * direct step on our kernels where it applies (no `autograd`, `spectralNorm`, penalty or augmentation, an MLP on wasm:
- * {@linkcode createDirectStep} says), the autograd step otherwise.
+ * direct step on our kernels where it applies (no `autograd`, `spectralNorm` or augmentation, an
+ * MLP on wasm: {@linkcode createDirectStep} says), the autograd step otherwise.
  *
  * @param generator The generator, `(B, latentDim)` → `(B, height, width, channels)`.
  * @param discriminator The discriminator, images → `(B, 1)` logits.
@@ -154,10 +154,9 @@ export function createGanStep(
   options: GanStepOptions,
 ): GanStep {
   const settings = stepSettings(options);
-  // The direct step has the objectives but not yet the penalties and augmentations.
-  const direct = options.autograd || options.spectralNorm || settings.r1 > 0 ||
-      (settings.loss === "wgan-gp" && settings.gradientPenalty > 0) || settings.augment.length > 0
+  // The direct step has the objectives and the penalties but not the augmentations.
+  const direct = options.autograd || options.spectralNorm || settings.augment.length > 0
     ? undefined
-    : createDirectStep(generator, discriminator, settings);
+    : createDirectStep(generator, discriminator, { ...settings, random: options.random });
   return direct ?? createAutogradStep(generator, discriminator, options);
 }

@@ -164,6 +164,7 @@ export async function trainGAN(
         // With discriminatorSteps N, every N-th step updates G too.
         const part = (await options.nextStep?.()) ??
           ((globalStep + 1) % o.discriminatorSteps === 0 ? "both" : "discriminator");
+        if (options.signal?.aborted) break;
         const stats = await ganStep.run(batch, noise, labels, part);
         globalStep++;
         steps++;

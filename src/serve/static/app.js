@@ -26,6 +26,22 @@ async function chooseBackend() {
   throw new Error("this browser has neither WebGPU nor WebGL, which tf.js needs here");
 }
 
+/**
+ * The control token of a server beyond loopback: taken from the page's `?token=` (then dropped
+ * from the address bar, so that it is not copied on) and kept for this tab, so that a reload
+ * without it still controls the run.
+ */
+function controlToken() {
+  const url = new URL(location.href);
+  const given = url.searchParams.get("token");
+  if (given) {
+    sessionStorage.setItem("gan-token", given);
+    url.searchParams.delete("token");
+    history.replaceState(null, "", url);
+  }
+  return sessionStorage.getItem("gan-token");
+}
+
 function showTab(name) {
   for (const tab of document.querySelectorAll("[role=tab]")) {
     const selected = tab.dataset.tab === name;
@@ -36,11 +52,12 @@ function showTab(name) {
 }
 
 async function main() {
+  const token = controlToken();
   const explorer = new Explorer();
   globalThis.ganExplorer = explorer;
   let trainer = null;
   trainer = new TabTrainer(
-    new LiveView($("train-view"), (action) => trainer.control(action)),
+    new LiveView($("train-view"), (message) => trainer.control(message.action)),
     explorer,
   );
   for (const tab of document.querySelectorAll("[role=tab]")) {
@@ -59,12 +76,14 @@ async function main() {
 
   if (info.live) {
     $("tab-live").hidden = false;
+    const controls = info.controllable && (!info.token || token !== null);
     const view = new LiveView(
       $("live-view"),
-      info.controllable
-        ? (action) => controlServer(action).catch((error) => alert(error.message))
+      controls
+        ? (message) => controlServer(message, token).catch((error) => alert(error.message))
         : null,
     );
+    if (info.controllable && !controls) view.needsToken();
     let reloading = false;
     followServer(view, async () => {
       // The run saved new models with this epoch: show them (the same noise, so the samples

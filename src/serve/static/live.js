@@ -1,6 +1,8 @@
 // The live training view: loss curves, D(x) and D(G(z)), the fixed-noise grid per epoch, quality
-// metrics, progress and ETA, pause / resume / stop. Fed by the server's event stream (a run in
-// `train --serve` or a run directory being written) or by training in this tab.
+// metrics, progress and ETA, pause / resume / stop, and for a run of `train --serve` GAN Lab's
+// stepper (one step of D, G or both, slow motion) with what each step measured and the grid after
+// it. Fed by the server's event stream (a run in `train --serve` or a run directory being
+// written) or by training in this tab.
 
 import { drawChart, legend, PointStore } from "./chart.js";
 import { drawGrid } from "./images.js";
@@ -8,6 +10,8 @@ import { drawGrid } from "./images.js";
 const LOSSES = [{ key: "lossD", label: "loss D" }, { key: "lossG", label: "loss G" }];
 const OUTPUTS = [{ key: "dReal", label: "D(x)" }, { key: "dFake", label: "D(G(z))" }];
 const FID = [{ key: "fid", label: "FID", colour: "#9333ea" }];
+const PARTS = { discriminator: "D only", generator: "G only", both: "D + G" };
+const fixed = (x, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) : "–");
 
 /** "1m 05s". */
 export function duration(seconds) {
@@ -22,7 +26,8 @@ export function duration(seconds) {
 export class LiveView {
   /**
    * @param host The element to fill (from the #live-template template).
-   * @param onControl Called with "pause", "resume" or "stop"; null hides the buttons.
+   * @param onControl Called with a control message (`{ action: "pause" }`, …); null hides the
+   * buttons.
    */
   constructor(host, onControl) {
     host.replaceChildren(document.getElementById("live-template").content.cloneNode(true));
@@ -34,8 +39,28 @@ export class LiveView {
     this.stateName = "waiting";
     this.progress = null;
     this.controllable = onControl !== null;
+    this.steppable = false;
+    this.lastEpochStep = 0;
     for (const button of host.querySelectorAll("[data-action]")) {
-      button.addEventListener("click", () => onControl?.(button.dataset.action));
+      button.addEventListener("click", () => onControl?.({ action: button.dataset.action }));
+    }
+    for (const button of host.querySelectorAll("[data-step]")) {
+      button.addEventListener(
+        "click",
+        () => onControl?.({ action: "step", part: button.dataset.step }),
+      );
+    }
+    const slow = () => ({
+      action: "slow",
+      part: this.el("slow-part").value,
+      rate: Number(this.el("slow-rate").value),
+    });
+    this.el("slow-play").addEventListener("click", () => onControl?.(slow()));
+    for (const role of ["slow-part", "slow-rate"]) {
+      // Slow motion that plays takes the new part or rate at once.
+      this.el(role).addEventListener("change", () => {
+        if (this.stateName === "slow") onControl?.(slow());
+      });
     }
     legend(this.el("loss-legend"), LOSSES);
     legend(this.el("d-legend"), OUTPUTS);
@@ -48,6 +73,8 @@ export class LiveView {
   load(snapshot) {
     this.run = snapshot.run;
     this.controllable = this.controllable && snapshot.controllable !== false;
+    this.steppable = this.controllable && snapshot.steppable === true;
+    this.progress = snapshot.progress ?? this.progress;
     this.store.reset(snapshot.points ?? [], snapshot.stride ?? 1);
     this.evaluations = [];
     this.el("warnings").replaceChildren();
@@ -55,8 +82,34 @@ export class LiveView {
     for (const epoch of snapshot.epochs ?? []) this.epoch(epoch);
     for (const evaluation of snapshot.evaluations ?? []) this.evaluation(evaluation);
     for (const warning of snapshot.warnings ?? []) this.warning(warning);
-    this.setState(snapshot.state ?? "waiting", snapshot.progress ?? null);
+    if (snapshot.stepped) this.stepped(snapshot.stepped);
+    if (snapshot.stepGrid && snapshot.stepGrid.globalStep >= this.lastEpochStep) {
+      this.stepGrid(snapshot.stepGrid);
+    }
+    this.setState(snapshot.state ?? "waiting", snapshot.progress ?? null, snapshot.slow);
     this.redraw();
+  }
+
+  /** A step taken by hand: what it updated and measured. */
+  stepped(s) {
+    this.host.dataset.stepped = String(s.globalStep);
+    this.host.dataset.steppedPart = s.part;
+    this.el("stepped").textContent =
+      `step ${s.globalStep} (${PARTS[s.part]}${s.slow ? ", slow motion" : ""}): loss D ${
+        fixed(s.lossD)
+      } · loss G ${fixed(s.lossG)} · D(x) ${fixed(s.dReal)} · ` +
+      `D(G(z)) ${fixed(s.dFake)}`;
+  }
+
+  /** The fixed-noise grid after a step taken by hand (G's weights then). */
+  stepGrid(grid) {
+    this.host.dataset.stepGrid = String(grid.globalStep);
+    const image = this.el("grid-image");
+    image.src = grid.image;
+    image.hidden = false;
+    this.el("grid-canvas").hidden = true;
+    this.el("grid-empty").hidden = true;
+    this.el("grid-caption").textContent = `Fixed noise after step ${grid.globalStep}`;
   }
 
   /** New steps and where the run is. */
@@ -69,6 +122,7 @@ export class LiveView {
   /** A finished epoch, with its grid as a URL (server runs). */
   epoch(epoch) {
     this.host.dataset.epochs = String(epoch.epoch);
+    this.lastEpochStep = epoch.epoch * (this.progress?.stepsPerEpoch ?? 0);
     if (epoch.grid) {
       const image = this.el("grid-image");
       image.src = `${epoch.grid}?epoch=${epoch.epoch}`;
@@ -88,6 +142,14 @@ export class LiveView {
     this.el("grid-image").hidden = true;
     this.el("grid-empty").hidden = true;
     this.el("grid-caption").textContent = `Fixed noise after epoch ${epoch}`;
+  }
+
+  /** A server beyond loopback whose token this page lacks: say how to get control. */
+  needsToken() {
+    const note = this.el("control-note");
+    note.textContent = "Watching only: open the URL the server printed (with its ?token=…) " +
+      "to pause, step or stop the run.";
+    note.hidden = false;
   }
 
   evaluation(e) {
@@ -120,19 +182,28 @@ export class LiveView {
     this.el("warnings").append(item);
   }
 
-  setState(state, progress) {
+  setState(state, progress, slow = null) {
     this.stateName = state;
     this.host.dataset.state = state;
     const label = this.el("state");
-    label.textContent = state;
+    label.textContent = state === "slow" && slow ? `slow · ${slow.rate}/s` : state;
     label.className = `state ${state}`;
     const controls = this.el("controls");
     controls.hidden = !this.controllable;
-    const active = state === "running" || state === "paused";
+    const held = state === "paused" || state === "slow";
+    const active = state === "running" || held;
     controls.querySelector('[data-action="pause"]').hidden = state === "paused";
-    controls.querySelector('[data-action="pause"]').disabled = state !== "running";
-    controls.querySelector('[data-action="resume"]').hidden = state !== "paused";
+    controls.querySelector('[data-action="pause"]').disabled =
+      !(state === "running" || state === "slow");
+    controls.querySelector('[data-action="resume"]').hidden = !held;
     controls.querySelector('[data-action="stop"]').disabled = !active;
+    this.el("stepper").hidden = !this.steppable;
+    for (const button of this.host.querySelectorAll("[data-step]")) button.disabled = !held;
+    this.el("slow-play").disabled = !active || state === "slow";
+    if (slow) {
+      this.el("slow-part").value = slow.part;
+      this.el("slow-rate").value = String(slow.rate);
+    }
     if (progress) this.setProgress(progress);
   }
 
@@ -183,20 +254,28 @@ export function followServer(view, onEpoch) {
   });
   on("evaluation", (e) => view.evaluation(e));
   on("warning", (w) => view.warning(w));
-  on("state", ({ state, progress, run }) => {
+  on("state", ({ state, progress, run, slow }) => {
     if (run) view.run = run;
-    view.setState(state, progress);
+    view.setState(state, progress, slow);
   });
+  on("stepped", (step) => view.stepped(step));
+  on("stepGrid", (grid) => view.stepGrid(grid));
   return source;
 }
 
-/** Sends a control action for the server's run. */
-export async function controlServer(action) {
+/**
+ * Sends a control message (`{ action: "pause" }`, …) for the server's run, with the server's
+ * token when it has one (a server beyond loopback).
+ */
+export async function controlServer(message, token) {
+  const headers = { "content-type": "application/json" };
+  if (token) headers.authorization = `Bearer ${token}`;
   const response = await fetch("/api/control", {
     method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ action }),
+    headers,
+    body: JSON.stringify(message),
   });
-  if (!response.ok) throw new Error(await response.text());
-  return (await response.json()).state;
+  const answer = await response.json().catch(() => ({ error: response.statusText }));
+  if (!response.ok) throw new Error(answer.error ?? `HTTP ${response.status}`);
+  return answer.state;
 }

@@ -96,6 +96,26 @@ export class Network {
     return this.#kernels.offset(weight.read().dataId);
   }
 
+  /**
+   * The heap offset of one of the ops' weights' current value.
+   *
+   * @param weight A weight of one of the ops.
+   * @returns Its byte offset.
+   */
+  offsetOf(weight: Weight): number {
+    return this.#at(weight);
+  }
+
+  /**
+   * The gradient buffer of one of the ops' weights, which `backward` fills and Adam reads.
+   *
+   * @param weight A weight of one of the ops.
+   * @returns Its byte offset.
+   */
+  gradientOf(weight: Weight): number {
+    return this.#grads.get(weight)!;
+  }
+
   /** The output of the last op. */
   get output(): number {
     return this.outputs[this.outputs.length - 1];

@@ -20,8 +20,10 @@
  * ReLU/LeakyReLU/Tanh activations, Flatten and Reshape, and to conditional MLPs (`cgan`: the
  * one-hot label joined to z and to the flattened image, then such a chain; each input row is then
  * the input ‖ the label), with a discriminator that has no BatchNorm, on the wasm backend with our
- * kernels. `createGanStep` (src/train/step.ts) uses it there and the autograd step everywhere
- * else. The layer plan is in plan.ts, a network's passes in network.ts, its Adam in heap_adam.ts.
+ * kernels; WGAN-GP's and R1's penalties too, for a discriminator without Tanh. `createGanStep`
+ * (src/train/step.ts) uses it there and the autograd step everywhere else. The layer plan is in
+ * plan.ts, a network's passes in network.ts, its Adam in heap_adam.ts, the penalties' double
+ * backward pass in penalties.ts.
  *
  * @module
  */
@@ -37,6 +39,8 @@ import { HeapAdam } from "./heap_adam.ts";
 import { f32, Network } from "./network.ts";
 import { type Op, planOf } from "./plan.ts";
 import type { LossName } from "../losses.ts";
+import { Random } from "../../random.ts";
+import { DirectPenalties, penaltiesApply } from "./penalties.ts";
 
 /** log(1 + eˣ) as tf.js's Softplus computes it, in float32. */
 function softplus(x: number): number {
@@ -56,6 +60,14 @@ export type DirectStepOptions = AdamSettings & {
   generatorSteps: number;
   generatorLearningRate?: number;
   loss?: LossName;
+  /** λ of WGAN-GP's penalty (with `loss` "wgan-gp"; default 10). */
+  gradientPenalty?: number;
+  /** γ of R1 (default 0: none). */
+  r1?: number;
+  /** D updates per R1 penalty (default 1). */
+  r1Every?: number;
+  /** The penalties' random numbers (WGAN-GP's α; default: seed 0). */
+  random?: Random;
 };
 
 /** The two models' plans and the widths of their input rows. */
@@ -94,6 +106,10 @@ interface Direct extends Plans {
   inv: number;
   /** The objective. */
   loss: LossName;
+  /** The gradient penalties, if any. */
+  penalties: DirectPenalties | undefined;
+  /** Discriminator updates so far (lazy R1 counts them). */
+  updates: number;
 }
 
 /** Both models' plans where the direct step applies to them, or undefined. */
@@ -152,7 +168,22 @@ function allocate(
   const gradB = kernels.alloc(2 * B * widest);
   const inv = f32(1 / B);
   const loss = options.loss ?? "ns";
-  return { ...plans, kernels, B, images, fake, z, G, D, adamG, adamD, gradA, gradB, inv, loss };
+  const penalties = penalised(options)
+    ? new DirectPenalties(kernels, D, {
+      batchSize: B,
+      row: rowD,
+      pixels: plans.pixels,
+      gradientPenalty: loss === "wgan-gp" ? options.gradientPenalty ?? 10 : 0,
+      r1: options.r1 ?? 0,
+      r1Every: options.r1Every ?? 1,
+      random: options.random ?? new Random(0),
+    })
+    : undefined;
+  return {
+    ...plans,
+    ...{ kernels, B, images, fake, z, G, D, adamG, adamD, gradA, gradB, inv, loss, penalties },
+    updates: 0,
+  };
 }
 
 /** The whole WASM heap as floats. */
@@ -249,13 +280,24 @@ function judged(s: Direct, withGradient: boolean) {
   };
 }
 
-/** The discriminator's update on real and generated images; its stats. */
+/** Whether a step has a gradient penalty (as the autograd step decides). */
+const penalised = (o: DirectStepOptions): boolean =>
+  (o.loss === "wgan-gp" && (o.gradientPenalty ?? 10) > 0) || (o.r1 ?? 0) > 0;
+
+/**
+ * The discriminator's update on real and generated images, its penalties in the same Adam step;
+ * its stats, D's loss with the penalties.
+ */
 function discriminatorUpdate(s: Direct): ReturnType<typeof judged> {
   const { B, D, gradA } = s;
+  // WGAN-GP's α first, as the autograd step draws them.
+  const alpha = s.penalties?.draw();
   D.forward(s.images, 2 * B);
   const stats = judged(s, true);
   D.backward(gradA, s.gradB, 2 * B, true, false);
+  if (s.penalties) stats.lossD = s.penalties.add(stats.lossD, s.updates, alpha, s.images);
   s.adamD.apply();
+  s.updates++;
   return stats;
 }
 
@@ -319,7 +361,8 @@ function checkInputs(
  * @param generator The generator (Sequential, or a conditional MLP).
  * @param discriminator The discriminator (the same, no BatchNorm).
  * @param options Batch size, Adam settings (`learningRate` the discriminator's, and the
- * generator's unless `generatorLearningRate` is given), generator updates per step.
+ * generator's unless `generatorLearningRate` is given), generator updates per step, the
+ * objective and its penalties.
  * @returns The step, or undefined.
  */
 export function createDirectStep(
@@ -328,6 +371,7 @@ export function createDirectStep(
   options: DirectStepOptions,
 ): GanStep | undefined {
   const plans = plansOf(generator, discriminator);
+  if (plans && penalised(options) && !penaltiesApply(plans.planD)) return undefined;
   const s = plans && allocate(generator, discriminator, plans, options);
   if (!s) return undefined;
   const { B, latent, pixels, classes, z, images, fake } = s;
@@ -360,17 +404,22 @@ export function createDirectStep(
       return Promise.resolve({ lossD, lossG, dReal, dFake });
     },
     exportState() {
-      return { generator: s.adamG.exportState(), discriminator: s.adamD.exportState() };
+      return {
+        generator: s.adamG.exportState(),
+        discriminator: s.adamD.exportState(),
+        discriminatorUpdates: s.updates,
+      };
     },
     importState(state) {
       refuseSpectralState(state);
       s.adamG.importState(state.generator);
       s.adamD.importState(state.discriminator);
+      s.updates = state.discriminatorUpdates ?? 0;
     },
     dispose() {
       if (disposed) return;
       disposed = true;
-      s.G.free(), s.D.free(), s.adamG.free(), s.adamD.free();
+      s.G.free(), s.D.free(), s.adamG.free(), s.adamD.free(), s.penalties?.free();
       for (const offset of [images, z, s.gradA, s.gradB]) s.kernels.free(offset);
     },
   };

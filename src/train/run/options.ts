@@ -11,7 +11,7 @@ import type { MnistSplit } from "../../data/mnist.ts";
 import type { DiscriminatorOptions, GeneratorOptions, PresetName } from "../../models/presets.ts";
 import type { Evaluation } from "../../eval/evaluate.ts";
 import type { HealthIssue, HealthWarning } from "../health.ts";
-import type { ResolvedTrainOptions, TrainOptions } from "../options.ts";
+import type { ResolvedTrainOptions, StepInfo, TrainOptions } from "../options.ts";
 import type { TrainResult } from "../train.ts";
 import type { RunSettings } from "./settings.ts";
 
@@ -19,11 +19,14 @@ import type { RunSettings } from "./settings.ts";
  * Options of {@linkcode trainRun}: a preset and whatever to change in it. The training numbers
  * (`epochs`, `batchSize`, `learningRate`, `generatorLearningRate`, `beta1`, `beta2`,
  * `generatorSteps`, `spectralNorm`) default to the preset's, the seed to 0;
- * `signal`, `onStep` and `onEpoch` work as in {@linkcode trainGAN} (`onEpoch` runs once the
- * epoch's files are written).
+ * `signal`, `nextStep`, `onStep` and `onEpoch` work as in {@linkcode trainGAN} (`onEpoch` runs
+ * once the epoch's files are written).
  */
-export interface TrainRunOptions
-  extends Pick<TrainOptions, keyof ResolvedTrainOptions | "signal" | "onStep" | "onEpoch"> {
+export interface TrainRunOptions extends
+  Pick<
+    TrainOptions,
+    keyof ResolvedTrainOptions | "signal" | "nextStep" | "onStep" | "onEpoch"
+  > {
   /**
    * The recipe to start from.
    * @default {"quick"}
@@ -118,6 +121,13 @@ export interface TrainRunOptions
   onResume?: (from: ResumeInfo) => void | Promise<void>;
   /** Called at each rollback (`onNan: "rollback"`). */
   onRollback?: (rollback: RollbackInfo) => void | Promise<void>;
+  /**
+   * Called after each step whose part `nextStep` chose (a step taken by hand, as the live view's
+   * stepper takes them), before `onStep`, with the step and a function that draws the
+   * fixed-noise grid (`gridSize` samples of the epochs' grids' noise, as a PNG) from G's current
+   * weights (not the average): call it before returning to see what the step changed.
+   */
+  onManualStep?: (info: StepInfo, drawGrid: () => Promise<Uint8Array>) => void | Promise<void>;
 }
 
 /**

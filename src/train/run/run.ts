@@ -119,6 +119,7 @@ async function runTraining(options: TrainRunOptions): Promise<TrainRunResult> {
         learningRate: session.learningRate,
         generatorLearningRate: session.generatorLearningRate,
         signal: session.signal,
+        nextStep: options.nextStep && (() => session.nextStep()),
         onStep: (info) => session.step(info),
         onEpoch: (info) => session.epoch(info),
         resume,

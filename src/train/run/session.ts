@@ -20,7 +20,9 @@ import {
   HealthMonitor,
   type HealthWarning,
 } from "../health.ts";
-import type { EpochInfo, StepInfo } from "../options.ts";
+import type { EpochInfo, StepInfo, StepPart } from "../options.ts";
+import { sample } from "../../sample/sample.ts";
+import { encodePngGrid } from "../../sample/grid.ts";
 import type { TrainState } from "../state.ts";
 import type { TrainResult } from "../train.ts";
 import { saveBest, writeEpochFiles, writeLossChart } from "./epoch_files.ts";
@@ -127,6 +129,8 @@ export class RunSession {
   #gridSeed: number;
   /** Evaluation samples: their own stream too, the same every time, so evaluations compare. */
   #evalSeed: number;
+  /** Whether the caller's `nextStep` chose the part of the step in flight (a step by hand). */
+  #chosen = false;
 
   /**
    * Starts a session, from the checkpoint when there is one.
@@ -223,7 +227,19 @@ export class RunSession {
   }
 
   /**
-   * A step: the weight average, the health checks, the log line every `logEvery` steps.
+   * Before every step: the caller's `nextStep`, noting whether it chose the step's part.
+   *
+   * @returns The part it chose, or undefined for the schedule's.
+   */
+  async nextStep(): Promise<StepPart | undefined> {
+    const part = await this.#context.options.nextStep?.();
+    this.#chosen = part !== undefined;
+    return part;
+  }
+
+  /**
+   * A step: the weight average, the health checks, the log line every `logEvery` steps, and
+   * after a step whose part `nextStep` chose, `onManualStep` (before `onStep`, which may wait).
    *
    * @param info What `trainGAN` reports.
    */
@@ -245,7 +261,16 @@ export class RunSession {
     pending.ms += info.ms;
     const lastStep = info.epoch === info.epochs && info.step === info.stepsPerEpoch;
     if (pending.steps === settings.logEvery || lastStep) await this.#logSteps(info);
+    if (this.#chosen) await options.onManualStep?.(info, () => this.#drawGrid());
+    this.#chosen = false;
     await options.onStep?.(info);
+  }
+
+  /** The fixed-noise grid of the epochs' files, drawn from G's weights now, as a PNG. */
+  async #drawGrid(): Promise<Uint8Array> {
+    const { models, settings } = this.#context;
+    const grid = await sample(models.generator, { n: settings.gridSize, seed: this.#gridSeed });
+    return encodePngGrid(grid, { scale: 2 });
   }
 
   /** The curve's point and the log's line for the pending steps, which then start again. */
