@@ -13,6 +13,7 @@
  * POST /api/control          {"action": "pause" | "resume" | "stop" | "step" | "slow", …}
  *                            (beyond loopback: with the token)
  * GET  /api/mnist/NAME.idx   the first N MNIST training images or labels (?count=N)
+ * GET  /compare/             with `--compare DIR`: the comparison's report and its images
  * ```
  *
  * Bound to 127.0.0.1 by default. Requests are checked before anything is read: the `Host`
