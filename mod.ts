@@ -168,3 +168,13 @@ export {
 } from "./src/io/model_files.ts";
 export { VERSION } from "./src/version.ts";
 export type { LayersModel, Scalar, Tensor, Tensor4D, Variable } from "./src/tf_types.ts";
+export {
+  type CompareOptions,
+  type CompareResult,
+  compareRuns,
+  type VariantStart,
+} from "./src/compare/run.ts";
+export { parseVariants, type Variant, type VariantOptions } from "./src/compare/variants.ts";
+export { type ComparisonReport, writeReport } from "./src/compare/report.ts";
+export { type ComparisonSettings } from "./src/compare/manifest.ts";
+export { type EpochPoint, type VariantState, type VariantSummary } from "./src/compare/summary.ts";
