@@ -107,6 +107,11 @@ Deno.test("evaluate judges colour images with the CIFAR-10 classifier; precision
   equal(alone.classShare.length, 10);
   ok(Number.isNaN(alone.precision) && Number.isNaN(alone.recall));
   equal(alone.referenceCount, 0);
+  // Only statistics ship for CIFAR-10: no images for KID or the floor.
+  deepEqual(alone.reference, { name: "CIFAR-10 test", count: 10_000 });
+  ok(Number.isNaN(alone.kid) && Number.isNaN(alone.kidStd) && Number.isNaN(alone.fidFloor));
+  equal(alone.kidSubsetSize, 0);
+  equal(alone.fidFloorCount, 0);
   // Against itself: FID 0, every image inside the other's manifold.
   const self = await evaluate(smooth, { reference: smooth });
   ok(self.fid < 1e-6, `FID against itself ${self.fid}`);
@@ -117,6 +122,9 @@ Deno.test("evaluate judges colour images with the CIFAR-10 classifier; precision
   const far = await evaluate(colourImages(40, 3, false), { reference: smooth });
   ok(far.fid > 2 * near.fid, `FID: noise ${far.fid}, smooth ${near.fid}`);
   ok(far.precision < near.precision, `precision: noise ${far.precision}, smooth ${near.precision}`);
+  ok(far.kid > near.kid && far.kid > 0, `KID: noise ${far.kid}, smooth ${near.kid}`);
+  equal(near.fidFloorCount, 20);
+  equal(near.reference.name, "given images");
 });
 
 Deno.test("evaluate on colour images leaves no tensors behind and rejects shapes it has no classifier for", async () => {
@@ -176,6 +184,34 @@ Deno.test("cli eval of a colour generator: CIFAR-10 classes, precision and recal
   const json = JSON.parse(withData.stdout.trim().split("\n").at(-1)!);
   ok(json.precision >= 0 && json.precision <= 1, withData.stdout);
   equal(json.reference_count, 6);
+  equal(json.reference, "CIFAR-10 test");
+  equal(json.reference_images, 6);
+  equal(typeof json.kid, "number");
+  ok(alone.stdout.includes("real-vs-real floor n/a: needs real images, --data DIR)  KID n/a"));
+  // The memorisation check searches the training batches of --data.
+  const out = join(dir, "nn.png");
+  const nearest = await runCli([
+    "eval",
+    "--model",
+    model,
+    "--n",
+    "20",
+    "--data",
+    dir,
+    "--nearest",
+    "3",
+    "--out",
+    out,
+    "--json",
+  ]);
+  equal(nearest.code, 0, nearest.stderr);
+  const checked = JSON.parse(nearest.stdout.trim().split("\n").at(-1)!).nearest;
+  equal(checked.training_count, 30);
+  equal(checked.median_count, 30);
+  ok((await Deno.stat(out)).size > 0);
+  const noData = await runCli(["eval", "--model", model, "--nearest", "3", "--out", out]);
+  equal(noData.code, 2);
+  ok(oneLine(noData.stderr).includes("come from --data DIR"), noData.stderr);
   const missing = await runCli(["eval", "--model", model, "--data", join(dir, "nowhere")]);
   equal(missing.code, 2);
   ok(oneLine(missing.stderr).includes("no such directory"), missing.stderr);

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { selectBackend } from "../src/backend/select.ts";
 import { encodeIdx } from "../src/data/idx.ts";
-import type { ImageSet } from "../src/data/images.ts";
+import { type ImageSet, pickImages } from "../src/data/images.ts";
 import { loadMnist } from "../src/data/mnist.ts";
 import {
   CLASS_COUNT,
@@ -150,6 +150,13 @@ Deno.test("MNIST training digits score like the test set: FID near 0, all ten cl
   equal(result.count, 10_000);
   equal(result.referenceCount, 10_000);
   ok(result.fid < 2, `FID ${result.fid}`);
+  // The protocol: n 10000 against the 10,000 test digits, and the floor of real digits at that n.
+  deepEqual(result.reference, { name: "MNIST test", count: 10_000 });
+  equal(result.fidFloorCount, 10_000);
+  ok(result.fidFloor > 0 && result.fidFloor < 1, `floor ${result.fidFloor}`);
+  // KID: about 0 for real digits (unbiased), well inside the spread of its subsets.
+  equal(result.kidSubsetSize, 1000);
+  ok(Math.abs(result.kid) < 0.2 && result.kidStd > 0, `KID ${result.kid} ± ${result.kidStd}`);
   equal(result.coverage, 10);
   ok(result.is > 9, `IS ${result.is}`);
   ok(result.confidence > 0.95, `confidence ${result.confidence}`);
@@ -167,6 +174,7 @@ Deno.test("one digit repeated covers one class, with IS 1 and low recall", async
   ok(Math.abs(result.is - 1) < 1e-3, `IS ${result.is}`);
   ok(result.recall < 0.05, `recall ${result.recall}`);
   ok(result.fid > 100, `FID ${result.fid}`);
+  ok(result.kid > 10, `KID ${result.kid}`);
 });
 
 Deno.test("uniform noise in [-1, 1] scores a huge FID and low precision", async () => {
@@ -178,16 +186,49 @@ Deno.test("uniform noise in [-1, 1] scores a huge FID and low precision", async 
   );
   ok(result.precision < 0.5, `precision ${result.precision}`);
   ok(result.recall < 0.05, `recall ${result.recall}`);
+  ok(result.kid > 20 * Math.abs(digits.kid) && result.kid > 1, `KID ${result.kid}, ${digits.kid}`);
+  // Both at n 2000: one floor, measured once.
+  equal(result.fidFloor, digits.fidFloor);
+  equal(result.fidFloorCount, 2000);
+});
+
+Deno.test("the FID floor is what n random training digits score, and falls as n grows", async () => {
+  const train = await loadMnist({ split: "train" });
+  // The floor's digits: a fixed random subset of the training set (Random(0)'s shuffle).
+  const order = new Random(0).shuffle(Uint32Array.from({ length: train.count }, (_, i) => i));
+  const floors: number[] = [];
+  for (const n of [300, 1200]) {
+    const real = await evaluate(pickImages(train, order.subarray(0, n)));
+    ok(
+      Math.abs(real.fid - real.fidFloor) < 1e-9,
+      `n ${n}: FID ${real.fid}, floor ${real.fidFloor}`,
+    );
+    floors.push(real.fidFloor);
+  }
+  // FID's bias shrinks like 1/n.
+  ok(floors[0] > 2 * floors[1], `floors ${floors}`);
+  const noisy = await evaluate(noise(300, 2));
+  equal(noisy.fidFloor, floors[0]);
 });
 
 Deno.test("evaluate with a given reference: a set against itself scores FID 0, precision and recall 1", async () => {
   const digits = await loadMnist({ split: "train", limit: 500 });
-  const result = await evaluate(digits, { reference: digits, k: 2 });
+  const result = await evaluate(digits, { reference: digits, k: 2, referenceName: "500 digits" });
   ok(result.fid < 1e-6, `FID ${result.fid}`);
   equal(result.precision, 1);
   equal(result.recall, 1);
   equal(result.k, 2);
   equal(result.referenceCount, 500);
+  deepEqual(result.reference, { name: "500 digits", count: 500 });
+  // The floor from the reference alone: 250 of its digits against the other 250.
+  equal(result.fidFloorCount, 250);
+  ok(result.fidFloor > result.fid && result.fidFloor < 10, `floor ${result.fidFloor}`);
+  const fewer = await evaluate(pickImages(digits, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]), {
+    reference: digits,
+  });
+  equal(fewer.fidFloorCount, 10);
+  equal(fewer.kidSubsetSize, 10);
+  equal((await evaluate(digits, { reference: digits })).reference.name, "given images");
 });
 
 Deno.test("evaluate leaves no tensors behind", async () => {
@@ -246,6 +287,10 @@ Deno.test("cli eval FILE.idx prints a table, and with --json one JSON object on 
   const table = await runCli(["eval", file]);
   equal(table.code, 0, table.stderr);
   match(table.stdout, /evaluated 400 images from .*digits\.idx/);
+  match(
+    table.stdout,
+    /^FID \d+\.\d\d \(n 400 vs MNIST test 10000; real-vs-real floor \d+\.\d\d\) {2}KID -?\d\.\d{4} ± \d\.\d{4}$/m,
+  );
   match(table.stdout, /FID +\d+\.\d\d/);
   match(table.stdout, /coverage +10\/10/);
   match(table.stdout, /class share 0: \d+\.\d%/);
@@ -257,6 +302,12 @@ Deno.test("cli eval FILE.idx prints a table, and with --json one JSON object on 
     equal(typeof result[key], "number", key);
   }
   equal(result.class_share.length, 10);
+  for (const key of ["fid_floor", "kid", "kid_std"]) equal(typeof result[key], "number", key);
+  equal(result.reference, "MNIST test");
+  equal(result.reference_images, 10_000);
+  equal(result.fid_floor_n, 300);
+  equal(result.kid_subset_size, 300);
+  equal(result.nearest, undefined);
   equal(result.n, 300);
   equal(result.k, 2);
   equal(result.coverage, 10);
@@ -343,6 +394,11 @@ Deno.test("cli eval --help", async () => {
   equal(code, 0);
   match(stdout, /Usage: cli\.ts eval FILE\.idx/);
   match(stdout, /--json/);
+  match(stdout, /--nearest K +the memorisation check/);
+  match(stdout, /--out FILE\.png +where --nearest writes its grid/);
+  match(stdout, /real-vs-real floor, the FID of n real training digits/);
+  match(stdout, /KID \(Kernel Inception Distance/);
+  match(stdout, /draws fresh digits scores about 50%/);
   const main = await runCli(["--help"]);
   match(main.stdout, /eval +judge samples/);
 });

@@ -1,19 +1,25 @@
 /**
  * `eval`: judge images (an IDX file, or samples drawn from a trained generator) with the built-in
- * MNIST classifier (or, for 32×32 colour generators, the CIFAR-10 one): FID, Inception Score, class
- * coverage, precision and recall.
+ * MNIST classifier (or, for 32×32 colour generators, the CIFAR-10 one): FID with its protocol (n,
+ * the reference, the real-versus-real floor), KID, Inception Score, class coverage, precision and
+ * recall; with `--nearest K --out FILE.png` also the memorisation check.
  *
  * @module
  */
+
+import { dirname } from "node:path";
 
 import { BACKEND_CHOICES, type BackendSelection, selectBackend } from "../backend/select.ts";
 import { IDX_IMAGES_MAGIC } from "../data/idx.ts";
 import { readIdx } from "../data/idx_file.ts";
 import { bytesToPixels, type ImageSet } from "../data/images.ts";
 import { DataFileError, ModelFileError } from "../errors.ts";
+import { writeFileAtomic } from "../fs.ts";
 import { CIFAR_CLASSES, loadCifar10 } from "../data/cifar.ts";
 import { CIFAR_CLASSIFIER_INFO, CLASSIFIER_INFO } from "../eval/classifier_data.ts";
 import { evaluate, type Evaluation } from "../eval/evaluate.ts";
+import { nearestGrid, nearestTraining } from "../eval/nearest.ts";
+import { loadMnist } from "../data/mnist.ts";
 import { loadModel } from "../io/model_files.ts";
 import { generatorShape, sample } from "../sample/sample.ts";
 import {
@@ -26,91 +32,8 @@ import {
   stringFlag,
 } from "./args.ts";
 import { UsageError } from "./errors.ts";
-import { flagDefault, flagSpecs, type FlagTable, optionsHelp } from "./flag_table.ts";
-
-/** `eval`'s flags, in the order `eval --help` lists them. */
-const EVAL_FLAGS: FlagTable = {
-  model: {
-    type: "string",
-    value: "DIR",
-    help: [
-      "draw the images from a trained generator instead: a run directory, a model",
-      "directory or a model.json",
-    ],
-  },
-  n: {
-    type: "string",
-    value: "N",
-    help: [
-      "images to draw from --model                          (default: 10000)",
-      "with FILE.idx: evaluate its first N                   (default: all)",
-    ],
-  },
-  seed: {
-    type: "string",
-    value: "N",
-    help: ["seed of the noise for --model                         (default: $default)"],
-    default: 0,
-  },
-  k: {
-    type: "string",
-    value: "N",
-    help: ["the neighbour of precision and recall                 (default: $default)"],
-    default: 3,
-  },
-  data: {
-    type: "string",
-    value: "DIR",
-    help: [
-      "for a colour generator: CIFAR-10's binary files; its test_batch.bin is the",
-      "reference of FID, precision and recall            (default: none; FID",
-      "against the shipped statistics, no precision and recall)",
-    ],
-  },
-  backend: {
-    type: "string",
-    value: "NAME",
-    help: ["auto | webgpu | wasm | cpu                            (default: $default)"],
-    default: "auto",
-  },
-  json: {
-    type: "boolean",
-    help: [
-      'end with one JSON line: {"fid", "is", "coverage", "precision", "recall",',
-      '"confidence", "class_share", …; "label_accuracy" for conditional models}',
-    ],
-  },
-  help: { type: "boolean", short: "h", help: ["this help"] },
-};
-
-/** The command's help text. */
-export const EVAL_HELP = `Usage: cli.ts eval FILE.idx [options]
-       cli.ts eval --model DIR [options]
-
-Judge MNIST-like images with the built-in classifier (a small CNN, ${
-  (CLASSIFIER_INFO.testAccuracy * 100).toFixed(2)
-}% on the MNIST test
-set): FID against the test set, Inception Score, class coverage and shares, confidence, and k-NN
-precision and recall. For a conditional generator (cgan, cdcgan) the samples ask for the digits in
-turn, and eval also says how many the classifier recognises as the digit asked for (label_accuracy).
-A 32×32 colour generator (dcgan32) is judged by a CIFAR-10 classifier instead (${
-  (CIFAR_CLASSIFIER_INFO.testAccuracy * 100).toFixed(1)
-}% on CIFAR-10's
-test set; its FID is in its own units, not Inception's): FID against the test set's shipped
-statistics, IS, coverage and class shares; precision and recall need --data.
-
-Arguments:
-  FILE.idx           images as "sample --out FILE.idx" writes them: uint8 IDX, N×28×28, 0 = background
-                     (.idx.gz too)
-
-Options:
-${optionsHelp(EVAL_FLAGS, 21)}
-
-Examples:
-  cli.ts eval samples.idx
-  cli.ts eval --model runs/lite --n 10000 --seed 2 --json
-  cli.ts eval --model runs/cifar --data data/cifar10
-`;
+import { EVAL_FLAGS, EVAL_HELP } from "./eval_flags.ts";
+import { flagDefault, flagSpecs } from "./flag_table.ts";
 
 /** Splits off the positional arguments (values of string flags stay with their flags). */
 function splitPositionals(args: string[]): { flags: string[]; positionals: string[] } {
@@ -151,6 +74,31 @@ async function readImages(path: string, limit: number | undefined): Promise<Imag
 }
 
 const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+/** KID and its spread with four decimals, or two significant digits where those show nothing. */
+function kidText(kid: number, std: number): string {
+  const small = Math.abs(kid) < 1e-3 && kid !== 0;
+  const format = (x: number) => (small ? x.toExponential(1) : x.toFixed(4));
+  return `${format(kid)} ± ${format(std)}`;
+}
+
+/**
+ * The headline line: FID with its protocol (n, the reference, the real-vs-real floor) and KID,
+ * e.g. `FID 3.21 (n 10000 vs MNIST test 10000; real-vs-real floor 0.12)  KID 0.0123 ± 0.0456`.
+ *
+ * @param result The evaluation.
+ * @returns One line.
+ */
+export function protocolLine(result: Evaluation): string {
+  const { fid, count, reference, fidFloor, fidFloorCount } = result;
+  const floor = Number.isNaN(fidFloor)
+    ? "real-vs-real floor n/a: needs real images, --data DIR"
+    : `real-vs-real floor ${fidFloor.toFixed(2)}` +
+      (fidFloorCount === count ? "" : ` at n ${fidFloorCount}`);
+  const kid = Number.isNaN(result.kid) ? "n/a" : kidText(result.kid, result.kidStd);
+  return `FID ${fid.toFixed(2)} (n ${count} vs ${reference.name} ${reference.count}; ${floor})  ` +
+    `KID ${kid}`;
+}
 
 /**
  * The human-readable report: one row per metric, with what real digits score beside it.
@@ -224,7 +172,14 @@ interface EvalRequest {
   dataDir?: string;
   backendChoice: (typeof BACKEND_CHOICES)[number];
   json: boolean;
+  /** `--nearest K`: images shown in the memorisation grid. */
+  nearest?: number;
+  /** `--out FILE.png`: where the grid goes. */
+  out?: string;
 }
+
+/** A request with `--nearest` (and so `--out`). */
+type NearestRequest = EvalRequest & { nearest: number; out: string };
 
 /** The images to judge, where they came from, the backend, and CIFAR-10's reference if given. */
 interface Judged {
@@ -232,11 +187,14 @@ interface Judged {
   source: string;
   backend: BackendSelection;
   reference?: ImageSet;
+  /** What the protocol calls it. */
+  referenceName?: string;
 }
 
 /**
  * Runs `eval`: the arguments, the images (read from FILE.idx or drawn from --model), the
- * evaluation, then the table and, with `--json`, one JSON line.
+ * evaluation, then FID's protocol line, the table, with `--nearest` the memorisation check and its
+ * grid, and with `--json` one JSON line.
  *
  * @param args The arguments after `eval`.
  * @returns The exit code.
@@ -251,20 +209,44 @@ export async function evalCommand(args: string[]): Promise<number> {
   const request = evalRequest(flags, positionals);
   const log = (line: string) => (request.json ? console.error(line) : console.log(line));
   requirePermission({ name: "read" }, "--allow-read");
-  const { images, source, backend, reference } = request.file !== undefined
+  if (request.out !== undefined) {
+    const dir = dirname(request.out);
+    requirePermission(
+      { name: "write", path: request.out },
+      `--allow-write (or --allow-write=${dir})`,
+    );
+    await requireDirectory("out", dir);
+  }
+  const { images, source, backend, reference, referenceName } = request.file !== undefined
     ? await fileImages(request, request.file)
     : await modelImages(request, request.modelPath!);
+  if (request.nearest !== undefined && request.nearest > images.count) {
+    throw new UsageError(
+      `--nearest ${request.nearest}: more than the ${images.count} images evaluated`,
+    );
+  }
   const started = performance.now();
-  const result = await evaluate(images, { k: request.k, reference });
+  const result = await evaluate(images, { k: request.k, reference, referenceName });
   const seconds = (performance.now() - started) / 1000;
   log(
     `evaluated ${images.count} images from ${source} in ${seconds.toFixed(1)} s ` +
       `[${backend.description}]`,
   );
+  log(protocolLine(result));
   log(evaluationTable(result, images.channels === 3));
+  const nearest = request.nearest === undefined
+    ? undefined
+    : await memorisation(request as NearestRequest, images, log);
   if (request.json) {
     console.log(JSON.stringify({
       fid: result.fid,
+      fid_floor: result.fidFloor,
+      fid_floor_n: result.fidFloorCount,
+      reference: result.reference.name,
+      reference_images: result.reference.count,
+      kid: result.kid,
+      kid_std: result.kidStd,
+      kid_subset_size: result.kidSubsetSize,
       is: result.is,
       coverage: result.coverage,
       precision: result.precision,
@@ -282,6 +264,7 @@ export async function evalCommand(args: string[]): Promise<number> {
       ...(request.file === undefined ? { seed: request.seed ?? 0 } : {}),
       seconds,
       backend: backend.name,
+      ...(nearest ? { nearest } : {}),
     }));
   }
   return 0;
@@ -314,7 +297,73 @@ function evalRequest(flags: Flags, positionals: string[]): EvalRequest {
   }
   const backendChoice = choiceFlag(flags, "backend", BACKEND_CHOICES) ??
     flagDefault<EvalRequest["backendChoice"]>(EVAL_FLAGS, "backend");
-  return { file, modelPath, n, seed, k, dataDir, backendChoice, json: flags.json === true };
+  const { nearest, out } = nearestFlags(flags);
+  if (nearest !== undefined && modelPath !== undefined && nearest > (n ?? 10_000)) {
+    throw new UsageError(`--nearest ${nearest}: more than the ${n ?? 10_000} images drawn (--n)`);
+  }
+  return {
+    file,
+    modelPath,
+    n,
+    seed,
+    k,
+    dataDir,
+    backendChoice,
+    json: flags.json === true,
+    nearest,
+    out,
+  };
+}
+
+/** `--nearest K` and `--out FILE.png`, which go together. */
+function nearestFlags(flags: Flags): { nearest?: number; out?: string } {
+  const nearest = intFlag(flags, "nearest", 1, 1000);
+  const out = stringFlag(flags, "out");
+  if (nearest === undefined && out !== undefined) {
+    throw new UsageError(`--out applies to --nearest K (the grid of the memorisation check)`);
+  }
+  if (nearest !== undefined && out === undefined) {
+    throw new UsageError(`--nearest needs --out FILE.png for its grid`);
+  }
+  if (out !== undefined && !out.endsWith(".png")) {
+    throw new UsageError(`--out ${out}: expected a file name ending in .png`);
+  }
+  return { nearest, out };
+}
+
+/**
+ * The memorisation check: the share of the images nearer to a training image than the median
+ * training image to its nearest other one, and the grid of the first K beside their neighbours.
+ */
+async function memorisation(
+  request: NearestRequest,
+  images: ImageSet,
+  log: (line: string) => void,
+): Promise<Record<string, number | string>> {
+  const { nearest: show, out, dataDir } = request;
+  const colour = images.channels === 3;
+  const training = colour
+    ? await loadCifar10({ dir: dataDir!, split: "train" })
+    : await loadMnist({ split: "train" });
+  const result = await nearestTraining(images, { training, show });
+  await writeFileAtomic(out, nearestGrid(images, training, result, 2));
+  const what = colour ? "training image" : "training digit";
+  log(
+    `memorisation: ${percent(result.share)} of the ${images.count} images lie nearer to a ` +
+      `${what} than the median ${what} to its nearest other one (${
+        result.medianDistance.toFixed(2)
+      } in feature space, median of ${result.medianCount} of ${result.trainingCount}); fresh ` +
+      `images score about 50%, copies of the training set push it towards 100%`,
+  );
+  log(`wrote ${out}: the first ${show} images, each beside its 5 nearest ${what}s, nearest first`);
+  return {
+    share: result.share,
+    median_distance: result.medianDistance,
+    median_count: result.medianCount,
+    training_count: result.trainingCount,
+    shown: show,
+    out,
+  };
 }
 
 /** Starts the backend, saying what it had to fall back from. */
@@ -365,14 +414,21 @@ async function modelImages(request: EvalRequest, modelPath: string): Promise<Jud
         `32×32×3 (CIFAR-10)`,
     );
   }
+  if (request.nearest !== undefined && shape === "32×32×3" && dataDir === undefined) {
+    throw new UsageError(
+      `--nearest: a colour generator's training images come from --data DIR (CIFAR-10's batches)`,
+    );
+  }
   let reference: ImageSet | undefined;
+  let referenceName: string | undefined;
   if (dataDir !== undefined) {
     if (shape !== "32×32×3") {
       throw new UsageError(`--data applies to a colour generator; ${path} makes ${shape} digits`);
     }
     reference = await loadCifar10({ dir: dataDir, split: "test" });
+    referenceName = "CIFAR-10 test";
   }
   const images = await sample(model, { n: n ?? 10_000, seed: seed ?? 0 });
   model.dispose();
-  return { images, source: `${path} (seed ${seed ?? 0})`, backend, reference };
+  return { images, source: `${path} (seed ${seed ?? 0})`, backend, reference, referenceName };
 }

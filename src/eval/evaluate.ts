@@ -1,14 +1,14 @@
 /**
- * The sample-quality evaluator: FID, a classifier-based Inception Score, class coverage and
- * histogram, mean confidence, and k-NN precision and recall, all judged by the shipped MNIST
- * classifier against the MNIST test set (32×32 colour images by the shipped CIFAR-10 classifier
- * against the statistics of CIFAR-10's test set).
+ * The sample-quality evaluator: FID (with its protocol: n, the reference, the real-versus-real
+ * floor at that n), KID, a classifier-based Inception Score, class coverage and histogram, mean
+ * confidence, and k-NN precision and recall, all judged by the shipped MNIST classifier against the
+ * MNIST test set (32×32 colour images by the shipped CIFAR-10 classifier against the statistics of
+ * CIFAR-10's test set).
  *
  * @module
  */
 
 import type { ImageSet } from "../data/images.ts";
-import { loadMnist } from "../data/mnist.ts";
 import { checkInteger, checkNumber } from "../errors.ts";
 import { sample } from "../sample/sample.ts";
 import type { LayersModel } from "../tf_types.ts";
@@ -22,9 +22,19 @@ import {
   loadClassifier,
 } from "./classifier.ts";
 import { CIFAR_TEST_FEATURE_STATISTICS, TEST_FEATURE_STATISTICS } from "./classifier_data.ts";
-import { type FeatureStatistics, featureStatistics, frechetDistance } from "./fid.ts";
-import { type FeatureManifold, featureManifold, precisionRecall } from "./precision_recall.ts";
+import { featureStatistics, frechetDistance } from "./fid.ts";
+import { kernelDistance } from "./kid.ts";
+import { featureManifold, precisionRecall } from "./precision_recall.ts";
+import {
+  type EvaluationReference,
+  givenReference,
+  type Judge,
+  type ReferenceFeatures,
+  shippedReference,
+} from "./reference.ts";
 import { classScores } from "./scores.ts";
+
+export type { EvaluationReference, Judge };
 
 /**
  * Options of {@linkcode evaluate}.
@@ -49,9 +59,25 @@ export interface EvaluateOptions {
    * shipped feature statistics, precision and recall against a fixed random subset of it of the
    * samples' number (at most `maxReference`). Given, FID and precision/recall use these images.
    * For colour images the default is FID against the shipped statistics of CIFAR-10's test set
-   * and no precision and recall (NaN): the package holds no CIFAR-10 images.
+   * and no KID, floor, precision and recall (NaN): the package holds no CIFAR-10 images.
    */
   reference?: ImageSet;
+  /**
+   * What the protocol calls a given `reference` (`Evaluation.reference.name`), e.g.
+   * `"CIFAR-10 test"`.
+   * @default {"given images"}
+   */
+  referenceName?: string;
+  /**
+   * Subsets KID averages over.
+   * @default {100}
+   */
+  kidSubsets?: number;
+  /**
+   * Images drawn from each side per KID subset (at most the images' and the reference's number).
+   * @default {1000}
+   */
+  kidSubsetSize?: number;
   /**
    * At most this many reference images for precision and recall.
    * @default {10000}
@@ -76,10 +102,34 @@ export interface EvaluateOptions {
  * ```
  */
 export interface Evaluation {
-  /** The number of images evaluated. */
+  /** The number of images evaluated: the n of FID's and KID's protocol. */
   count: number;
-  /** Fréchet distance of their classifier features to the reference's (lower is better; 0 = alike). */
+  /** Fréchet distance of their classifier features to the reference's (lower is better; 0 = alike).
+   * Biased upwards at small n: compare it with `fidFloor`, and only at equal n. */
   fid: number;
+  /** The set FID and KID compared with, and how many images its statistics hold. */
+  reference: EvaluationReference;
+  /**
+   * The real-versus-real floor: the FID of `fidFloorCount` real images under the same protocol.
+   * Against the MNIST test set: that many MNIST training digits (a fixed random subset) against
+   * the test set's statistics, what a generator drawing fresh digits like its training data
+   * scores. Against given reference images: `min(n, ⌊N/2⌋)` of them against the other ones.
+   * NaN without real images (colour images without a reference).
+   */
+  fidFloor: number;
+  /** Real images the floor measured: n, or fewer where fewer are available (0: none). */
+  fidFloorCount: number;
+  /**
+   * Kernel Inception Distance on the same features (Bińkowski et al. 2018): the unbiased MMD²
+   * under `k(x, y) = (xᵀy/d + 1)³`, averaged over `kidSubsets` subsets of `kidSubsetSize`. About 0
+   * for images like the reference at any n (slightly negative happens); NaN without reference
+   * images.
+   */
+  kid: number;
+  /** The standard deviation of KID's subset estimates (NaN without reference images). */
+  kidStd: number;
+  /** Images per side in each KID subset: `min(1000, n, reference images)` (0: no KID). */
+  kidSubsetSize: number;
   /** Classifier-based Inception Score, `exp(E[KL(p(y|x) ‖ p(y))])`: 1 to 10, higher is better. */
   is: number;
   /** The number of classes holding at least `coverageThreshold` (5%) of the images. */
@@ -95,7 +145,8 @@ export interface Evaluation {
   classShare: number[];
   /** The `k` of precision and recall. */
   k: number;
-  /** The number of reference images precision and recall compared with (0: none). */
+  /** The number of reference images precision and recall compared with (0: none); at most
+   * `maxReference` and n, so it can be fewer than `reference.count`. */
   referenceCount: number;
   /**
    * For images that carry labels (samples of a conditional generator: the class each was asked
@@ -107,14 +158,6 @@ export interface Evaluation {
 }
 
 const MNIST_TEST_SIZE = 10_000;
-
-/** A classifier with the statistics of its features on its test set. */
-export interface Judge {
-  /** The classifier (see `createClassifier`). */
-  model: LayersModel;
-  /** Mean and covariance of its features on the test set (MNIST's or CIFAR-10's). */
-  statistics: FeatureStatistics;
-}
 
 const shipped = new Map<"mnist" | "cifar", Promise<Judge>>();
 
@@ -162,59 +205,23 @@ function kindOf(where: string, images: ImageSet): "mnist" | "cifar" {
   return "mnist";
 }
 
-/** Per classifier: its features of the MNIST test set in a fixed random order, and manifolds of
- * the first n of them by n and k (the few sizes a session uses). */
-const testCache = new WeakMap<
-  LayersModel,
-  { features: Promise<Float32Array>; manifolds: Map<string, Promise<FeatureManifold>> }
->();
-
-async function mnistTestManifold(
-  model: LayersModel,
-  count: number,
-  k: number,
-): Promise<FeatureManifold> {
-  let cache = testCache.get(model);
-  if (!cache) {
-    const features = loadMnist({ split: "test", shuffleSeed: 0 })
-      .then((test) => classifyImages(model, test))
-      .then((output) => output.features);
-    cache = { features, manifolds: new Map() };
-    testCache.set(model, cache);
-  }
-  const key = `${count}/${k}`;
-  let manifold = cache.manifolds.get(key);
-  if (!manifold) {
-    manifold = cache.features.then((features) => {
-      const dim = features.length / MNIST_TEST_SIZE;
-      return featureManifold(features.subarray(0, count * dim), dim, { k });
-    });
-    if (cache.manifolds.size >= 4) cache.manifolds.delete(cache.manifolds.keys().next().value!);
-    cache.manifolds.set(key, manifold);
-  }
-  try {
-    return await manifold;
-  } catch (error) {
-    testCache.delete(model);
-    throw error;
-  }
-}
-
 /**
  * Evaluates a set of 28×28 grey images (pixels in [-1, 1], as `sample` and `loadMnist` give them)
  * with the shipped MNIST classifier: FID on its 64 penultimate features against the MNIST test set,
- * a classifier-based Inception Score, class coverage and shares, mean confidence, and k-NN
- * precision and recall (Kynkäänniemi et al. 2019) on the same features. 32×32×3 images (`dcgan32`,
+ * with the real-versus-real floor at the same n (`fidFloor`), KID on the same features, a
+ * classifier-based Inception Score, class coverage and shares, mean confidence, and k-NN precision
+ * and recall (Kynkäänniemi et al. 2019) on the same features. 32×32×3 images (`dcgan32`,
  * `loadCifar10`) are judged the same way by the shipped CIFAR-10 classifier (64 features), FID
- * against its features' statistics on CIFAR-10's test set; precision and recall only against a
- * given `reference`.
+ * against its features' statistics on CIFAR-10's test set; KID, the floor, precision and recall
+ * only against a given `reference`.
  *
  * Runs on the current tf.js backend (call `selectBackend` first). The first call builds the
- * classifier and, for precision and recall, reads the bundled MNIST test set; both stay in memory
- * for later calls. Every other tensor is disposed.
+ * classifier and reads the bundled MNIST test set (KID, precision and recall) and, once per n,
+ * training digits for the floor; they stay in memory for later calls. Every other tensor is
+ * disposed.
  *
  * @param images The images; at least `k + 1` of them (and 2 for FID).
- * @param options `k`, the reference images, the coverage threshold.
+ * @param options `k`, the reference images, the coverage threshold, KID's subsets.
  * @returns The metrics.
  * @throws {RangeError} If the images are neither 28×28×1 nor 32×32×3, or too few.
  * @throws {DataFileError} If the bundled MNIST test set cannot be read.
@@ -225,8 +232,8 @@ async function mnistTestManifold(
  *
  * await selectBackend("wasm");
  * const digits = await loadMnist({ split: "train", limit: 1000 });
- * const { fid, is, coverage, precision, recall } = await evaluate(digits);
- * console.log({ fid, is, coverage, precision, recall });
+ * const { fid, fidFloor, kid, kidStd, is, coverage, precision, recall } = await evaluate(digits);
+ * console.log({ fid, fidFloor, kid, kidStd, is, coverage, precision, recall });
  * ```
  */
 export async function evaluate(
@@ -244,6 +251,8 @@ function checkOptions(images: ImageSet, options: EvaluateOptions): number {
   const k = checkInteger("evaluate", "k", options.k ?? 3);
   checkInteger("evaluate", "maxReference", options.maxReference ?? 10_000, 2);
   checkNumber("evaluate", "coverageThreshold", options.coverageThreshold ?? 0.05, 0, 1);
+  checkInteger("evaluate", "kidSubsets", options.kidSubsets ?? 100);
+  checkInteger("evaluate", "kidSubsetSize", options.kidSubsetSize ?? 1000, 2);
   const needed = Math.max(2, k + 1);
   if (images.count < needed) {
     throw new RangeError(
@@ -278,29 +287,29 @@ export async function evaluateWith(
   options: EvaluateOptions = {},
 ): Promise<Evaluation> {
   const k = checkOptions(images, options);
-  const maxReference = options.maxReference ?? 10_000;
   const { features, probabilities, dim } = await classifyImages(judge.model, images);
   const scores = classScores(probabilities, { coverageThreshold: options.coverageThreshold });
-  let referenceStatistics = judge.statistics;
-  let reference: FeatureManifold | undefined;
-  if (options.reference) {
-    const count = Math.min(images.count, maxReference, options.reference.count);
-    const real = await classifyImages(judge.model, options.reference);
-    referenceStatistics = featureStatistics(real.features, dim);
-    const subset = real.features.subarray(0, count * dim);
-    reference = await featureManifold(subset, dim, { k });
-  } else if (images.channels === 1) {
-    const count = Math.min(images.count, maxReference, MNIST_TEST_SIZE);
-    reference = await mnistTestManifold(judge.model, count, k);
-  }
-  const fid = frechetDistance(featureStatistics(features, dim), referenceStatistics);
+  const real = await referenceOf(judge, images, options, k);
+  const fid = frechetDistance(featureStatistics(features, dim), real.statistics);
+  const kid = real.features
+    ? await kernelDistance(features, real.features, dim, {
+      subsets: options.kidSubsets,
+      subsetSize: options.kidSubsetSize,
+    })
+    : { kid: NaN, std: NaN, subsetSize: 0 };
   // Colour images without reference images: no bundled test set to measure the manifold of.
-  const { precision, recall } = reference
-    ? await precisionRecall(reference, await featureManifold(features, dim, { k }))
+  const { precision, recall } = real.manifold
+    ? await precisionRecall(real.manifold, await featureManifold(features, dim, { k }))
     : { precision: NaN, recall: NaN };
   return {
     count: images.count,
     fid,
+    reference: real.description,
+    fidFloor: real.floor.fid,
+    fidFloorCount: real.floor.count,
+    kid: kid.kid,
+    kidStd: kid.std,
+    kidSubsetSize: kid.subsetSize,
     is: scores.inceptionScore,
     coverage: scores.coverage,
     precision,
@@ -308,9 +317,26 @@ export async function evaluateWith(
     confidence: scores.confidence,
     classShare: scores.classShare,
     k,
-    referenceCount: reference?.count ?? 0,
+    referenceCount: real.manifold?.count ?? 0,
     ...(images.labels ? labelAccuracy(probabilities, images.labels) : {}),
   };
+}
+
+/** The reference of an evaluation: the caller's images, or the shipped one for the images' kind. */
+function referenceOf(
+  judge: Judge,
+  images: ImageSet,
+  options: EvaluateOptions,
+  k: number,
+): Promise<ReferenceFeatures> {
+  const maxReference = options.maxReference ?? 10_000;
+  if (options.reference) {
+    const manifoldCount = Math.min(images.count, maxReference, options.reference.count);
+    const name = options.referenceName ?? "given images";
+    return givenReference(judge.model, options.reference, name, images.count, manifoldCount, k);
+  }
+  const manifoldCount = Math.min(images.count, maxReference, MNIST_TEST_SIZE);
+  return shippedReference(judge, images.channels === 3, images.count, manifoldCount, k);
 }
 
 /** The share of images the classifier puts in their labelled class, overall and per class. */

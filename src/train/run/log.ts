@@ -69,6 +69,12 @@ export interface EvalRecord
   samples: number;
   /** Share of each class among the samples (`Evaluation.classShare`). */
   class_share: number[];
+  /** The real-vs-real FID at `samples` (`Evaluation.fidFloor`); absent from older logs. */
+  fid_floor?: number;
+  /** KID (`Evaluation.kid`); absent from older logs and custom evaluators'. */
+  kid?: number;
+  /** The spread of KID's subsets (`Evaluation.kidStd`). */
+  kid_std?: number;
 }
 
 /** A health warning. */
@@ -210,6 +216,10 @@ function readLogRecord(record: Record<string, unknown>): RunLogRecord | OtherRec
         recall: n("recall"),
         confidence: n("confidence"),
         class_share: Array.isArray(record.class_share) ? record.class_share as number[] : [],
+        ...Object.fromEntries(
+          ["fid_floor", "kid", "kid_std"].filter((key) => typeof record[key] === "number")
+            .map((key) => [key, record[key]]),
+        ),
       };
     case "warning":
       return {

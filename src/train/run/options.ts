@@ -201,7 +201,8 @@ export interface RunEvaluation extends
   Pick<
     Evaluation,
     "fid" | "is" | "coverage" | "precision" | "recall" | "confidence" | "classShare"
-  > {
+  >,
+  Partial<Pick<Evaluation, "fidFloor" | "kid" | "kidStd">> {
   /** The epoch after which it ran. */
   epoch: number;
   /** Steps since the start of the run. */

@@ -365,6 +365,10 @@ export class RunSession {
       recall: round(metrics.recall),
       confidence: round(metrics.confidence),
       class_share: metrics.classShare.map((x) => round(x, 4)),
+      ...(metrics.fidFloor === undefined ? {} : { fid_floor: round(metrics.fidFloor) }),
+      ...(metrics.kid === undefined
+        ? {}
+        : { kid: round(metrics.kid), kid_std: round(metrics.kidStd ?? NaN) }),
     });
     if (this.#best === null || metrics.fid < this.#best.fid) {
       this.#best = evaluation;
