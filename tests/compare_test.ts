@@ -195,16 +195,23 @@ Deno.test("compareRuns trains every variant from one seed into its run directory
       evals.map((r) => `${name} ${r.epoch} ${r.fid}`),
     );
     const fid = (evals[1].fid as number).toFixed(2);
-    ok(html.includes(`<td>${fid} <small>(epoch 2, n 100)</small></td>`), `${name}'s FID ${fid}`);
+    // The FID with its protocol: n, the reference set and the real-vs-real floor at that n.
+    ok(
+      new RegExp(
+        `<td>${fid} <small>\\(epoch 2, n 100 vs MNIST test; real-vs-real floor \\d+\\.\\d\\d\\)</small></td>`,
+      )
+        .test(html),
+      `${name}'s FID ${fid}`,
+    );
     ok(html.includes(`src="${encodeURIComponent(name)}/samples/epoch-002.png"`), `${name}'s grid`);
     ok((await Deno.stat(join(run, "samples/epoch-002.png"))).isFile);
     ok(svg.includes(`>${name}</text>`), `${name} in the legend`);
   }
-  // Four panels (FID, coverage, D(x), D(G(z))) with a line of two epochs per variant.
+  // Five panels (FID, KID, coverage, D(x), D(G(z))) with a line of two epochs per variant.
   const lines = [...svg.matchAll(/<polyline [^>]*points="([^"]*)"/g)].map((m) =>
     m[1].split(" ").length
   );
-  deepEqual(lines, new Array(8).fill(2));
+  deepEqual(lines, new Array(10).fill(2));
   deepEqual((await readManifest(whole))?.finished, {
     ns: { epochs: 2, stoppedBy: null },
     "hinge": { epochs: 2, stoppedBy: null },
@@ -386,7 +393,7 @@ async function syntheticComparison(): Promise<string> {
     epochRecord(1, 0.7, 0.3),
     evalRecord(2, 40.25, { kid: 0.05 }),
     epochRecord(2, 0.65, 0.35),
-    evalRecord(3, 12.345, { kid: 0.0123 }),
+    evalRecord(3, 12.345, { kid: 0.0123, fid_floor: 0.48 }),
     epochRecord(3, 0.612, 0.388, 22.5),
   ]);
   await Deno.writeFile(
@@ -413,13 +420,13 @@ Deno.test("writeReport shows each variant's log: the table's numbers, the charts
   equal(
     row("ns"),
     "<tr><td><code>ns</code></td><td>loss ns, lr 0.0002</td><td>finished (3 epochs)</td>" +
-      "<td>12.35 <small>(epoch 3, n 500)</small></td><td>0.0123</td><td>7/10</td><td>0.81</td>" +
+      "<td>12.35 <small>(epoch 3, n 500 vs MNIST test; real-vs-real floor 0.48)</small></td><td>0.0123</td><td>7/10</td><td>0.81</td>" +
       "<td>0.52</td><td>0.612</td><td>0.388</td><td>1m05s</td></tr>",
   );
   equal(
     row("hinge+r1=1"),
     "<tr><td><code>hinge+r1=1</code></td><td>loss hinge, R1 γ 1 every 4, lr 0.0002</td>" +
-      "<td>epoch 1 of 3</td><td>70.00 <small>(epoch 1, n 500)</small></td><td>—</td><td>5/10</td>" +
+      "<td>epoch 1 of 3</td><td>70.00 <small>(epoch 1, n 500 vs MNIST test)</small></td><td>—</td><td>5/10</td>" +
       "<td>0.81</td><td>0.52</td><td>1.500</td><td>-1.250</td><td>21s</td></tr>",
   );
   match(row("ls"), /<td>not started<\/td><td>—<\/td>/);

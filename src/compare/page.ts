@@ -89,6 +89,13 @@ function stateText(v: VariantSummary, epochs: number): string {
   return "not started";
 }
 
+/** How an FID was measured: after which epoch, n, the reference set, the real-vs-real floor. */
+function fidProtocol(e: EpochPoint, channels: number): string {
+  const reference = channels === 3 ? "CIFAR-10 test" : "MNIST test";
+  const floor = Number.isFinite(e.fidFloor) ? `; real-vs-real floor ${num(e.fidFloor, 2)}` : "";
+  return `epoch ${e.epoch}, n ${e.samples} vs ${reference}${floor}`;
+}
+
 /** The table: a row per variant. */
 function table(variants: VariantSummary[], settings: ComparisonSettings): string {
   const kid = variants.some((v) => v.points.some((p) => Number.isFinite(p.kid)));
@@ -112,7 +119,7 @@ function table(variants: VariantSummary[], settings: ComparisonSettings): string
       `<code>${html(v.name)}</code>`,
       html(describeSettings(v.training)),
       html(stateText(v, settings.epochs)),
-      e ? `${num(e.fid, 2)} <small>(epoch ${e.epoch}, n ${e.samples})</small>` : "—",
+      e ? `${num(e.fid, 2)} <small>(${fidProtocol(e, v.imageShape?.[2] ?? 1)})</small>` : "—",
       ...(kid ? [num(e?.kid, 4)] : []),
       e ? `${e.coverage}/10` : "—",
       num(e?.precision, 2),

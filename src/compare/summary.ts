@@ -28,6 +28,8 @@ export interface EpochPoint {
   fid: number;
   /** KID after the epoch, where the log has it (NaN: not). */
   kid: number;
+  /** The real-vs-real FID floor at the evaluation's n, where the log has it (NaN: not). */
+  fidFloor: number;
   /** Classes holding at least 5% of the samples (NaN: not evaluated). */
   coverage: number;
   /** k-NN precision (NaN: not evaluated or not measured). */
@@ -105,6 +107,7 @@ export function logPoints(text: string): { points: EpochPoint[]; seconds: number
         lossG: record.loss_g,
         fid: NaN,
         kid: NaN,
+        fidFloor: NaN,
         coverage: NaN,
         precision: NaN,
         recall: NaN,
@@ -112,11 +115,10 @@ export function logPoints(text: string): { points: EpochPoint[]; seconds: number
       });
     }
     if (record?.kind === "eval") {
-      // KID is not among readLogLine's fields (yet): read it from the line itself.
-      const kid = (JSON.parse(line) as { kid?: unknown }).kid;
       evals.set(record.epoch, {
         fid: record.fid,
-        kid: typeof kid === "number" ? kid : NaN,
+        kid: record.kid ?? NaN,
+        fidFloor: record.fid_floor ?? NaN,
         coverage: record.coverage,
         precision: record.precision,
         recall: record.recall,
