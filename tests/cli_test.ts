@@ -257,7 +257,12 @@ Deno.test("train --eval-every evaluates, logs the metrics and keeps the best gen
   ]);
   equal(train.code, 0, train.stderr);
   match(train.stdout, /the original recipe as written/);
-  equal(train.stdout.match(/^\[\d\] eval: FID \d+\.\d+ IS \d+\.\d+ coverage \d+\/10/mg)?.length, 2);
+  equal(
+    train.stdout.match(
+      /^\[\d\] eval: FID \d+\.\d+ \(floor \d+\.\d+\) KID -?\d+\.\d+ IS \d+\.\d+ coverage \d+\/10/mg,
+    )?.length,
+    2,
+  );
   match(train.stdout, /the best generator \(epoch [12], FID \d+\.\d+\) is in /);
   ok((await Deno.stat(join(run, "best", "model.json"))).isFile);
   const evals = (await Deno.readTextFile(join(run, "log.jsonl"))).trim().split("\n")

@@ -114,7 +114,9 @@ export class Progress {
   evaluation(e: RunEvaluation): void {
     this.#fid = e.fid;
     this.message(
-      `[${e.epoch}] eval: FID ${e.fid.toFixed(2)} IS ${
+      `[${e.epoch}] eval: FID ${e.fid.toFixed(2)}${
+        e.fidFloor === undefined ? "" : ` (floor ${e.fidFloor.toFixed(2)})`
+      }${e.kid === undefined ? "" : ` KID ${e.kid.toFixed(4)}`} IS ${
         e.is.toFixed(2)
       } coverage ${e.coverage}/10 ` +
         (Number.isNaN(e.precision)
