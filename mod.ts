@@ -114,6 +114,7 @@ export {
   sigmoidCrossEntropy,
 } from "./src/train/losses.ts";
 export {
+  checkPenaltyDiscriminator,
   type Critic,
   interpolationWeights,
   r1Penalty,

@@ -12,7 +12,12 @@ import { TensorAdam } from "./adam.ts";
 import { discriminatorLoss, discriminatorScore, generatorLoss, type LossName } from "./losses.ts";
 import type { StepPart } from "./options.ts";
 import { createAugmenter } from "./augment_step.ts";
-import { interpolationWeights, r1Penalty, wganGradientPenalty } from "./penalties.ts";
+import {
+  checkPenaltyDiscriminator,
+  interpolationWeights,
+  r1Penalty,
+  wganGradientPenalty,
+} from "./penalties.ts";
 import { Random } from "../random.ts";
 import { refuseSpectralState, SpectralNorm } from "./spectral.ts";
 import type { GanStep, GanStepOptions } from "./step.ts";
@@ -127,8 +132,8 @@ function keepStats(realLogits: tf.Tensor, fakeLogits: tf.Tensor, loss: LossName)
 }
 
 /**
- * One step's updates; returns `[lossD, lossG, D(x), D(G(z)), …D's B outputs on reals]` as one
- * tensor.
+ * One step's updates; returns `[lossD, lossG, D(x), D(G(z))]` as one tensor, followed by D's B
+ * outputs on reals with ADA.
  * A step without D's update reports D's loss on the batch without penalties; one without G's the
  * generator's loss against D before its update.
  */
@@ -208,7 +213,9 @@ function update(
       );
     }
     const [dReal, dFake, realLogits] = stats;
-    const stacked = tf.concat([tf.stack([lossD!, lossG, dReal, dFake]), realLogits]);
+    const scalars = tf.stack([lossD!, lossG, dReal, dFake]);
+    // D's outputs on reals come back only for ADA, which reads their signs.
+    const stacked = p.settings.ada ? tf.concat([scalars, realLogits]) : scalars;
     tf.dispose([lossD!, lossG, ...stats]);
     return stacked;
   });
@@ -232,13 +239,7 @@ export function createAutogradStep(
   const { learningRate, generatorLearningRate, beta1, beta2, epsilon } = settings;
   const latentDim = generator.inputs[0].shape[1] as number;
   const imageShape = generator.outputs[0].shape.slice(1) as [number, number, number];
-  const penalised = (settings.loss === "wgan-gp" && settings.gradientPenalty > 0) ||
-    settings.r1 > 0;
-  if (penalised && hasBatchNorm(discriminator)) {
-    throw new RangeError(
-      "GanStep: gradient penalties (wgan-gp, r1) need a discriminator without BatchNorm, which judges each image on its own",
-    );
-  }
+  checkPenaltyDiscriminator(discriminator, settings);
   const varsD = trainableVariables(discriminator);
   const varsG = trainableVariables(generator);
   const adam = { learningRate, beta1, beta2, epsilon };

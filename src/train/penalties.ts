@@ -18,6 +18,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Scalar, Tensor } from "../tf_types.ts";
 import type { Random } from "../random.ts";
+import type { LayersModel } from "../tf_types.ts";
+import type { LossName } from "./losses.ts";
 import { TANH_GRADIENT } from "../backend/kernels/gradients.ts";
 
 // tf.js's LeakyRelu gradient masks with `where(greater(x, 0), …)`; differentiating that gradient
@@ -34,6 +36,36 @@ if (!tf.getGradient("Greater")) {
 // tf.js's Tanh gradient uses its saved output, which a gradient of the gradient cannot trace
 // back to the input (gradients.ts says why): ours recomputes it there.
 if (!tf.getGradient("Tanh")?.inputsToSave?.includes("x")) tf.registerGradient(TANH_GRADIENT);
+
+/**
+ * Refuses a gradient penalty for a discriminator with BatchNorm, which judges a batch, not each
+ * image (the gradient of the sum of its outputs is then not each image's own gradient).
+ *
+ * @param discriminator D.
+ * @param settings The objective, λ and γ.
+ * @throws {RangeError} Saying so, when a penalty is asked for and D has BatchNorm.
+ *
+ * @example
+ * ```ts
+ * import { checkPenaltyDiscriminator, createDiscriminator } from "@gan/mnist";
+ *
+ * const discriminator = createDiscriminator({ preset: "dcgan", seed: 1 });
+ * checkPenaltyDiscriminator(discriminator, { loss: "ns", gradientPenalty: 10, r1: 0 }); // fine
+ * ```
+ */
+export function checkPenaltyDiscriminator(
+  discriminator: LayersModel,
+  settings: { loss: LossName; gradientPenalty: number; r1: number },
+): void {
+  const penalised = (settings.loss === "wgan-gp" && settings.gradientPenalty > 0) ||
+    settings.r1 > 0;
+  const batchNorm = discriminator.layers.some((l) => l.getClassName() === "BatchNormalization");
+  if (penalised && batchNorm) {
+    throw new RangeError(
+      "GanStep: gradient penalties (wgan-gp, r1) need a discriminator without BatchNorm, which judges each image on its own",
+    );
+  }
+}
 
 /** A discriminator as a function: images → `(B, 1)` outputs. */
 export type Critic = (images: Tensor) => Tensor;

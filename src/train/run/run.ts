@@ -12,6 +12,7 @@
 
 import { RunDirectoryError } from "../../errors.ts";
 import { describeFsError } from "../../fs.ts";
+import { checkPenaltyDiscriminator } from "../penalties.ts";
 import { trainGAN, type TrainResult } from "../train.ts";
 import { runConfig } from "./config.ts";
 import { checkOneBatch, checkSameData, fitImageShape, loadRunData, runEvaluator } from "./data.ts";
@@ -90,6 +91,8 @@ async function runTraining(options: TrainRunOptions): Promise<TrainRunResult> {
   fitImageShape(settings, data);
   const models = createRunModels(settings);
   checkOneBatch(settings, data);
+  // Before the run directory is touched: a penalty the step would refuse.
+  checkPenaltyDiscriminator(models.discriminator, settings.training);
   if (saved) restoreRunModels(models, saved, point!.source);
   const log = out === undefined ? undefined : await openRunDirectory(out, {
     settings,
