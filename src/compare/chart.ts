@@ -77,7 +77,7 @@ function seriesOf(
  * ```ts
  * import { comparisonSvg } from "./chart.ts";
  *
- * const point = { epoch: 1, dReal: 0.7, dFake: 0.3, lossD: 1, lossG: 1, fid: 80, kid: NaN, coverage: 9, precision: 0.5, recall: 0.4, samples: 500 };
+ * const point = { epoch: 1, dReal: 0.7, dFake: 0.3, lossD: 1, lossG: 1, fid: 80, kid: NaN, fidFloor: NaN, coverage: 9, precision: 0.5, recall: 0.4, samples: 500 };
  * const ns = { name: "ns", dir: "ns", state: "finished" as const, stoppedBy: null, training: null, imageShape: null, points: [point], lastGrid: null, seconds: 3 };
  * console.log(comparisonSvg([ns], "lite, seed 1").startsWith("<svg")); // true
  * ```
