@@ -48,6 +48,17 @@ Deno.test("parseVariants reads a loss and its modifiers, and names each variant 
       gradientPenalty: 5,
       discriminatorSteps: 5,
     }],
+    [
+      "wgan-gp+gsteps=2+lr=2e-4+dsteps=1",
+      "wgan-gp+lr=0.0002+dsteps=1+gsteps=2",
+      "wgan-gp+lr=0.0002+dsteps=1+gsteps=2",
+      {
+        loss: "wgan-gp",
+        learningRate: 2e-4,
+        discriminatorSteps: 1,
+        generatorSteps: 2,
+      },
+    ],
     ["ls+sn+gsteps=2", "ls+gsteps=2+sn", "ls+gsteps=2+sn", {
       loss: "ls",
       generatorSteps: 2,
@@ -66,7 +77,8 @@ Deno.test("parseVariants reads a loss and its modifiers, and names each variant 
 Deno.test("parseVariants refuses a bad variant with one line that names it and the fault", () => {
   const bad: [string, RegExp][] = [
     ["bogus", /^variant "bogus": unknown loss "bogus" \(losses: ns, hinge, ls, wgan-gp/],
-    ["ns+foo", /^variant "ns\+foo": unknown modifier "foo" \(modifiers: gp=λ/],
+    ["ns+foo", /^variant "ns\+foo": unknown modifier "foo" \(modifiers: lr=X, gp=λ/],
+    ["ns+lr=0", /^variant "ns\+lr=0": lr: expected a number from 1e-8 to 10, got "0"/],
     ["ns+r1", /^variant "ns\+r1": r1: expected a number from 0 to 1000000, got ""/],
     ["ns+r1=-1", /^variant "ns\+r1=-1": r1: expected a number/],
     ["ns+dsteps=2.5", /^variant "ns\+dsteps=2.5": dsteps: expected an integer from 1 to 100/],

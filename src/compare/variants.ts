@@ -23,6 +23,7 @@ import type { TrainRunOptions } from "../train/run/options.ts";
 export type VariantOptions =
   & Pick<
     TrainRunOptions,
+    | "learningRate"
     | "gradientPenalty"
     | "discriminatorSteps"
     | "generatorSteps"
@@ -94,6 +95,7 @@ function flag(key: "ada" | "spectralNorm", usage: string): Modifier {
 
 /** The modifiers, in the order a variant's canonical name lists them. */
 const MODIFIERS: Readonly<Record<string, Modifier>> = {
+  lr: numeric("learningRate", "lr=X", 1e-8, 10, false),
   gp: numeric("gradientPenalty", "gp=λ", 0, 1e6, false),
   dsteps: numeric("discriminatorSteps", "dsteps=N", 1, 100, true),
   gsteps: numeric("generatorSteps", "gsteps=N", 1, 16, true),
@@ -117,6 +119,7 @@ const MODIFIERS: Readonly<Record<string, Modifier>> = {
 
 /** The option each modifier sets, for the canonical name. */
 const WRITTEN: Readonly<Record<string, (o: VariantOptions) => string | undefined>> = {
+  lr: (o) => o.learningRate === undefined ? undefined : `lr=${o.learningRate}`,
   gp: (o) => o.gradientPenalty === undefined ? undefined : `gp=${o.gradientPenalty}`,
   dsteps: (o) => o.discriminatorSteps === undefined ? undefined : `dsteps=${o.discriminatorSteps}`,
   gsteps: (o) => o.generatorSteps === undefined ? undefined : `gsteps=${o.generatorSteps}`,
