@@ -88,8 +88,9 @@ export const TRAIN_FLAGS: FlagTable = {
     help: [
       "ns | hinge | ls | wgan-gp: the objective; wgan-gp trains at its",
       "paper's Adam 1e-4, β (0, 0.9), 5 D updates per G update unless",
-      "--lr, --d-steps etc. say otherwise                   (default: ns)",
+      "--lr, --d-steps etc. say otherwise",
     ],
+    presetDefault: (preset) => preset.training.loss ?? "ns",
   },
   gp: {
     type: "string",
@@ -104,12 +105,14 @@ export const TRAIN_FLAGS: FlagTable = {
   r1: {
     type: "string",
     value: "γ",
-    help: ["R1 penalty γ/2·‖∇D(x)‖² on real images (Mescheder et al. 2018)", "(default: none)"],
+    help: ["R1 penalty γ/2·‖∇D(x)‖² on real images (Mescheder et al. 2018); 0: none"],
+    presetDefault: (preset) => preset.training.r1 ?? "none",
   },
   "r1-every": {
     type: "string",
     value: "K",
-    help: ["lazy R1: every K-th D update, weighted by K           (default: 1)"],
+    help: ["lazy R1: every K-th D update, weighted by K"],
+    presetDefault: (preset) => preset.training.r1Every ?? 1,
   },
   augment: {
     type: "string",

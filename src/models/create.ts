@@ -19,6 +19,57 @@ import {
 } from "./options.ts";
 import { setLatentMixture } from "./prior.ts";
 import { SeedSource } from "./seeds.ts";
+import type { DiscriminatorOptions, GeneratorOptions } from "./presets.ts";
+import { ProGANDiscriminator, ProGANGenerator } from "./style/progan.ts";
+import { StyleGANGenerator } from "./style/stylegan.ts";
+
+/** A style-family generator (`progan`, `stylegan`): one registered layer, z (and the label) in. */
+function styleFamilyGenerator(o: GeneratorOptions, seed: number): LayersModel {
+  const classes = o.classes ?? 0;
+  const common = { channels: o.hiddenUnits, imageShape: o.imageShape, seed, name: o.architecture };
+  const layer = o.architecture === "progan"
+    ? new ProGANGenerator({ ...common, latentDim: o.latentDim, growth: o.growth ?? null })
+    : new StyleGANGenerator({
+      ...common,
+      latentDim: o.latentDim,
+      styleDim: o.styleDim ?? o.latentDim,
+      mappingLayers: o.mappingLayers ?? 4,
+      mixing: o.mixing ?? 0.9,
+      classes,
+    });
+  if (classes && o.architecture === "progan") {
+    throw new RangeError("createGenerator: a progan generator has no class input (use stylegan)");
+  }
+  if (!classes) return tfl.sequential({ name: "generator", layers: [layer] });
+  const z = tfl.input({ shape: [o.latentDim], name: "z" });
+  const label = tfl.input({ shape: [classes], name: "label" });
+  // [(B, latentDim), (B, classes)] -> (B, H, W, C)
+  const x = layer.apply([z, label]) as tfl.SymbolicTensor;
+  return tfl.model({ inputs: [z, label], outputs: x, name: "generator" });
+}
+
+/** ProGAN's discriminator (`progan`, and `stylegan`'s, grown from the start). */
+function styleFamilyDiscriminator(o: DiscriminatorOptions, seed: number): LayersModel {
+  const classes = o.classes ?? 0;
+  const layer = new ProGANDiscriminator({
+    channels: o.hiddenUnits,
+    imageShape: o.imageShape,
+    growth: o.architecture === "progan" ? o.growth ?? null : null,
+    classes,
+    seed,
+    name: `${o.architecture}_d`,
+  });
+  if (!classes) return tfl.sequential({ name: "discriminator", layers: [layer] });
+  const image = tfl.input({ shape: o.imageShape, name: "image" });
+  const label = tfl.input({ shape: [classes], name: "label" });
+  // [(B, H, W, C), (B, classes)] -> (B, 1)
+  const x = layer.apply([image, label]) as tfl.SymbolicTensor;
+  return tfl.model({ inputs: [image, label], outputs: x, name: "discriminator" });
+}
+
+/** Whether the options build one of the style family's registered layers. */
+const styleFamily = (architecture: string | undefined) =>
+  architecture === "progan" || architecture === "stylegan";
 
 /**
  * Builds a generator: an MLP, z → (Dense → [BatchNorm] → activation) × hidden → Dense → image, or
@@ -41,6 +92,7 @@ import { SeedSource } from "./seeds.ts";
 export function createGenerator(options: CreateGeneratorOptions = {}): LayersModel {
   const o = resolveGeneratorOptions(options);
   const seeds = new SeedSource(options.seed, 0x47454e);
+  if (styleFamily(o.architecture)) return styleFamilyGenerator(o, seeds.next() ?? 0);
   const classes = o.classes ?? 0;
   // Unconditional: a Sequential model from z. Conditional: z and the one-hot label joined first.
   const inputShape = classes ? undefined : [o.latentDim];
@@ -82,6 +134,7 @@ export function createGenerator(options: CreateGeneratorOptions = {}): LayersMod
 export function createDiscriminator(options: CreateDiscriminatorOptions = {}): LayersModel {
   const o = resolveDiscriminatorOptions(options);
   const seeds = new SeedSource(options.seed, 0x444953);
+  if (styleFamily(o.architecture)) return styleFamilyDiscriminator(o, seeds.next() ?? 0);
   const [height, width, channels] = o.imageShape;
   const classes = o.classes ?? 0;
   const dcgan = o.architecture === "dcgan";

@@ -9,6 +9,7 @@ import { checkInteger, checkNumber } from "../errors.ts";
 import { latentMixtureProblem } from "./prior.ts";
 import {
   type Activation,
+  type Architecture,
   DEFAULT_PRESET,
   type DiscriminatorOptions,
   type GeneratorOptions,
@@ -58,6 +59,7 @@ const ACTIVATIONS: readonly Activation[] = [
   "linear",
 ];
 const INITIALIZERS: readonly Initializer[] = ["torch", "glorot", "normal"];
+const ARCHITECTURES: readonly Architecture[] = ["mlp", "dcgan", "progan", "stylegan"];
 
 function checkShared(
   where: string,
@@ -74,9 +76,11 @@ function checkShared(
   >,
 ): void {
   if (options.classes !== undefined) checkInteger(where, "classes", options.classes, 0, 1000);
-  if (options.architecture !== undefined && !["mlp", "dcgan"].includes(options.architecture)) {
+  if (options.architecture !== undefined && !ARCHITECTURES.includes(options.architecture)) {
     throw new RangeError(
-      `${where}: architecture must be "mlp" or "dcgan", got "${options.architecture}"`,
+      `${where}: architecture must be one of ${
+        ARCHITECTURES.join(", ")
+      }, got "${options.architecture}"`,
     );
   }
   if (!Array.isArray(options.hiddenUnits)) {

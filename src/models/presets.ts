@@ -16,6 +16,7 @@ import {
   TRAINED_STANDARD,
   TRAINED_TUTORIAL,
 } from "./presets/mlp.ts";
+import { CSTYLEGAN, PROGAN, PROGAN32, STYLEGAN } from "./presets/style.ts";
 import type { Preset, PresetName } from "./presets/types.ts";
 
 export type {
@@ -65,6 +66,12 @@ function deepFreeze<T>(value: T): T {
  *   with standard's two G updates per D update, `cdcgan` with the DCGAN paper's one): the
  *   generator takes `[z, oneHotDigit]` and draws that digit, the discriminator judges
  *   `[image, oneHotDigit]` (for `cdcgan` the digit as 10 constant maps beside the image).
+ * - `progan` (`progan32` for CIFAR-10): ProGAN, grown 7×7 → 14×14 → 28×28 with a fade-in of each
+ *   new block, pixel norm in G, minibatch standard deviation in D, equalised learning rate
+ *   (src/models/style/progan.ts, docs/style-gans.md).
+ * - `stylegan`, `cstylegan`: a style-based generator (mapping network, learned constant,
+ *   modulated convolutions, noise inputs, style mixing) with ProGAN's discriminator and R1; the
+ *   conditional one draws the digit asked for (src/models/style/stylegan.ts).
  *
  * @example Read a preset, then train a variant of it
  * ```ts
@@ -85,6 +92,10 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = deepFreeze({
   cgan: CGAN,
   cdcgan: CDCGAN,
   dcgan32: DCGAN32,
+  progan: PROGAN,
+  progan32: PROGAN32,
+  stylegan: STYLEGAN,
+  cstylegan: CSTYLEGAN,
 });
 
 /**
@@ -125,6 +136,10 @@ export const PRESET_NAMES: readonly PresetName[] = [
   "cgan",
   "cdcgan",
   "dcgan32",
+  "progan",
+  "progan32",
+  "stylegan",
+  "cstylegan",
 ];
 
 /**

@@ -99,6 +99,12 @@ export interface AdamState {
   m: Float32Array[];
   /** Second moments likewise. */
   v: Float32Array[];
+  /**
+   * Per variable, β1 and β2 to the power of its own next update, where some variable has missed
+   * updates (a block of progressive growing, unused before its phase): its moments and bias
+   * correction start at its first gradient. Absent when every variable took every update.
+   */
+  variableAcc?: { beta1: number[]; beta2: number[] };
 }
 
 /**
@@ -129,6 +135,15 @@ export function checkAdamState(state: AdamState, sizes: number[], where: string)
       throw new RangeError(`${where}: a β power of the optimiser state is ${x}, not in [0, 1)`);
     }
   }
+  const acc = state.variableAcc;
+  if (
+    acc && (acc.beta1.length !== sizes.length || acc.beta2.length !== sizes.length ||
+      ![...acc.beta1, ...acc.beta2].every((x) => x >= 0 && x < 1))
+  ) {
+    throw new RangeError(
+      `${where}: the optimiser state's per-variable β powers are not ${sizes.length} numbers in [0, 1)`,
+    );
+  }
   if (!Number.isInteger(state.steps) || state.steps < 0) {
     throw new RangeError(`${where}: the optimiser state's step count is ${state.steps}`);
   }
@@ -143,6 +158,9 @@ export class TensorAdam {
   // β^t, kept in float32 exactly as tf.js keeps it (a float32 variable multiplied each step).
   #accBeta1: number;
   #accBeta2: number;
+  // Each variable's own β powers: the same as the above unless it has missed an update.
+  #acc1: number[];
+  #acc2: number[];
 
   /**
    * @param variables The variables this optimiser updates.
@@ -153,6 +171,8 @@ export class TensorAdam {
     this.#settings = settings;
     this.#accBeta1 = f32(settings.beta1);
     this.#accBeta2 = f32(settings.beta2);
+    this.#acc1 = variables.map(() => this.#accBeta1);
+    this.#acc2 = variables.map(() => this.#accBeta2);
   }
 
   /** The moments, made (zero) on first use; variables outlive tidy. */
@@ -176,11 +196,14 @@ export class TensorAdam {
     const s = this.#settings;
     // Our fused kernel where it is registered for the backend in use, else tf.js's operations.
     const fused = tf.getKernel(ADAM_UPDATE, tf.getBackend()) !== undefined;
-    const attrs = adamAttrs(s, this.#accBeta1, this.#accBeta2);
+    const b1 = f32(s.beta1), b2 = f32(s.beta2);
     tf.tidy(() => {
       this.#variables.forEach((x, i) => {
         const g = grads[x.name];
         if (g === undefined) return;
+        const attrs = adamAttrs(s, this.#acc1[i], this.#acc2[i]);
+        this.#acc1[i] = f32(this.#acc1[i] * b1);
+        this.#acc2[i] = f32(this.#acc2[i] * b2);
         const { m, v } = moments[i];
         if (fused) {
           const [x2, m2, v2] = tf.engine().runKernel(
@@ -218,12 +241,16 @@ export class TensorAdam {
    */
   exportState(): AdamState {
     const moments = this.#ensureMoments();
+    const behind = this.#acc1.some((a, i) =>
+      a !== this.#accBeta1 || this.#acc2[i] !== this.#accBeta2
+    );
     return {
       steps: this.#steps,
       accBeta1: this.#accBeta1,
       accBeta2: this.#accBeta2,
       m: moments.map(({ m }) => Float32Array.from(m.dataSync() as Float32Array)),
       v: moments.map(({ v }) => Float32Array.from(v.dataSync() as Float32Array)),
+      ...(behind ? { variableAcc: { beta1: [...this.#acc1], beta2: [...this.#acc2] } } : {}),
     };
   }
 
@@ -245,6 +272,8 @@ export class TensorAdam {
     });
     this.#accBeta1 = state.accBeta1;
     this.#accBeta2 = state.accBeta2;
+    this.#acc1 = state.variableAcc?.beta1.slice() ?? this.#variables.map(() => state.accBeta1);
+    this.#acc2 = state.variableAcc?.beta2.slice() ?? this.#variables.map(() => state.accBeta2);
     this.#steps = state.steps;
   }
 

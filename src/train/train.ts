@@ -12,6 +12,7 @@ import { checkInteger } from "../errors.ts";
 import type { LayersModel } from "../tf_types.ts";
 import { Random } from "../random.ts";
 import { latentMixtureOf, latentNoise } from "../models/prior.ts";
+import { prepareModels } from "../models/style/growth.ts";
 import { checkModels } from "./check_models.ts";
 import { resolveTrainOptions, type TrainOptions } from "./options.ts";
 import { checkTrainState, type TrainState } from "./state.ts";
@@ -165,6 +166,11 @@ export async function trainGAN(
         const part = (await options.nextStep?.()) ??
           ((globalStep + 1) % o.discriminatorSteps === 0 ? "both" : "discriminator");
         if (options.signal?.aborted) break;
+        // Progressive growing's phase and blend, per-step noise: a function of the step alone.
+        prepareModels([generator, discriminator], {
+          globalStep,
+          imagesSeen: globalStep * o.batchSize,
+        });
         const stats = await ganStep.run(batch, noise, labels, part);
         globalStep++;
         steps++;

@@ -5,6 +5,8 @@
  */
 
 import type { LatentMixture } from "../prior.ts";
+import type { GrowthSchedule } from "../style/growth.ts";
+import type { LossName } from "../../train/losses.ts";
 
 /** Activation functions of hidden layers. */
 export type Activation = "relu" | "leaky_relu" | "tanh" | "sigmoid" | "elu" | "linear";
@@ -18,8 +20,13 @@ export type Activation = "relu" | "leaky_relu" | "tanh" | "sigmoid" | "elu" | "l
  */
 export type Initializer = "torch" | "glorot" | "normal";
 
-/** The kind of network: Dense layers (`mlp`) or convolutions (`dcgan`, src/models/dcgan.ts). */
-export type Architecture = "mlp" | "dcgan";
+/**
+ * The kind of network: Dense layers (`mlp`), convolutions (`dcgan`, src/models/dcgan.ts),
+ * progressive growing (`progan`, src/models/style/progan.ts) or a style-based generator with
+ * ProGAN's discriminator (`stylegan`, src/models/style/stylegan.ts). For `progan` and
+ * `stylegan`, `hiddenUnits` are the channels per resolution, lowest first.
+ */
+export type Architecture = "mlp" | "dcgan" | "progan" | "stylegan";
 
 /** The architecture of a generator: latent vector → hidden layers → image. */
 export interface GeneratorOptions {
@@ -59,6 +66,14 @@ export interface GeneratorOptions {
    * preset's mixture).
    */
   latentMixture?: LatentMixture | null;
+  /** `progan`: images per phase of progressive growing (absent: grown from the start). */
+  growth?: GrowthSchedule | null;
+  /** `stylegan`: length of w. */
+  styleDim?: number;
+  /** `stylegan`: Dense layers of the mapping network. */
+  mappingLayers?: number;
+  /** `stylegan`: probability of style mixing while training. */
+  mixing?: number;
 }
 
 /** The architecture of an MLP discriminator: image → hidden Dense layers → one logit. */
@@ -88,6 +103,8 @@ export interface DiscriminatorOptions {
   initializer: Initializer;
   /** Standard deviation for the `"normal"` initializer. */
   initStddev: number;
+  /** `progan`: images per phase of progressive growing (absent: grown from the start). */
+  growth?: GrowthSchedule | null;
 }
 
 /** How a preset trains: the optimiser, the batches, the data. */
@@ -118,6 +135,12 @@ export interface TrainingSettings {
   average?: number;
   /** Train on the first `dataLimit` images only (all when absent). */
   dataLimit?: number;
+  /** The objective (`trainGAN`'s `loss`); `"ns"` when absent. */
+  loss?: LossName;
+  /** R1's weight γ on D (`trainGAN`'s `r1`); 0 when absent. */
+  r1?: number;
+  /** Lazy R1: every how many D updates (`trainGAN`'s `r1Every`); 1 when absent. */
+  r1Every?: number;
 }
 
 /** A complete recipe: both architectures and the training settings. */
@@ -143,7 +166,11 @@ export type PresetName =
   | "dcgan"
   | "cgan"
   | "cdcgan"
-  | "dcgan32";
+  | "dcgan32"
+  | "progan"
+  | "progan32"
+  | "stylegan"
+  | "cstylegan";
 
 /** MNIST's image shape: 28×28, one channel. */
 export const MNIST_SHAPE: [number, number, number] = [28, 28, 1];

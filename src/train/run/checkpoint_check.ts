@@ -90,12 +90,21 @@ function checkAdam(fields: Fields, key: string): AdamState {
   const a = fields.object(key);
   const m = a.f32s("m"), v = a.f32s("v");
   if (m.length !== v.length) Fields.fail(`${a.path}.v`, `${m.length} arrays, as m`);
+  const acc = a.value.variableAcc === undefined ? undefined : a.object("variableAcc");
+  const powers = (key: string) =>
+    acc!.array(key).map((x, i) => {
+      if (typeof x !== "number" || !(x >= 0 && x < 1)) {
+        Fields.fail(`${acc!.path}.${key}[${i}]`, "a number in [0, 1)");
+      }
+      return x as number;
+    });
   return {
     steps: a.integer("steps"),
     accBeta1: a.number("accBeta1", 0, 1),
     accBeta2: a.number("accBeta2", 0, 1),
     m,
     v,
+    ...(acc ? { variableAcc: { beta1: powers("beta1"), beta2: powers("beta2") } } : {}),
   };
 }
 

@@ -58,7 +58,7 @@ export function resolveRunSettings(options: TrainRunOptions = {}): RunSettings {
   const faithful = options.faithful ?? false;
   const preset = getPreset(options.preset ?? DEFAULT_PRESET, faithful);
   // An objective whose paper trains with other optimiser settings takes them (LOSS_SETTINGS).
-  const loss = options.loss ?? "ns";
+  const loss = options.loss ?? preset.training.loss ?? "ns";
   const lossSettings: Partial<ResolvedTrainOptions> = LOSS_SETTINGS[loss] ?? {};
   const learningRate = options.learningRate ?? lossSettings.learningRate ??
     preset.training.learningRate;
@@ -78,8 +78,8 @@ export function resolveRunSettings(options: TrainRunOptions = {}): RunSettings {
     loss,
     gradientPenalty: options.gradientPenalty,
     discriminatorSteps: options.discriminatorSteps,
-    r1: options.r1,
-    r1Every: options.r1Every,
+    r1: options.r1 ?? preset.training.r1,
+    r1Every: options.r1Every ?? preset.training.r1Every,
     augment: options.augment,
     ada: options.ada,
     seed: options.seed ?? 0,
