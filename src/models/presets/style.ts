@@ -9,11 +9,11 @@
 import type { GrowthSchedule } from "../style/growth.ts";
 import { MNIST_SHAPE, type Preset } from "./types.ts";
 
-/** Images per phase of `progan`: one epoch of MNIST alone at each resolution, one to fade in. */
-export const PROGAN_GROWTH: GrowthSchedule = { stableImages: 60_000, fadeImages: 60_000 };
+/** Images per phase of `progan`: half an epoch of MNIST alone at each resolution, half to fade in. */
+export const PROGAN_GROWTH: GrowthSchedule = { stableImages: 30_000, fadeImages: 30_000 };
 
 /**
- * `progan` (Karras et al. 2018): 7×7 → 14×14 → 28×28, 128/64/32 channels, pixel norm in G,
+ * `progan` (Karras et al. 2018): 7×7 → 14×14 → 28×28, 64/32/16 channels, pixel norm in G,
  * minibatch standard deviation in D, equalised learning rate, Adam 1e-3 with β = (0, 0.99) as
  * the paper; the non-saturating loss (the paper's WGAN-GP is `--loss wgan-gp`).
  */
@@ -24,7 +24,7 @@ export const PROGAN: Preset = {
   generator: {
     architecture: "progan",
     latentDim: 128,
-    hiddenUnits: [128, 64, 32],
+    hiddenUnits: [64, 32, 16],
     activation: "leaky_relu",
     leakyReluAlpha: 0.2,
     batchNorm: false,
@@ -37,7 +37,7 @@ export const PROGAN: Preset = {
   discriminator: {
     architecture: "progan",
     imageShape: MNIST_SHAPE,
-    hiddenUnits: [128, 64, 32],
+    hiddenUnits: [64, 32, 16],
     activation: "leaky_relu",
     leakyReluAlpha: 0.2,
     dropout: 0,
@@ -46,7 +46,7 @@ export const PROGAN: Preset = {
     growth: PROGAN_GROWTH,
   },
   training: {
-    epochs: 8,
+    epochs: 10,
     batchSize: 64,
     learningRate: 1e-3,
     beta1: 0,
@@ -64,12 +64,12 @@ export const PROGAN32: Preset = {
   generator: {
     ...PROGAN.generator,
     imageShape: [32, 32, 3],
-    growth: { stableImages: 50_000, fadeImages: 50_000 },
+    growth: { stableImages: 25_000, fadeImages: 25_000 },
   },
   discriminator: {
     ...PROGAN.discriminator,
     imageShape: [32, 32, 3],
-    growth: { stableImages: 50_000, fadeImages: 50_000 },
+    growth: { stableImages: 25_000, fadeImages: 25_000 },
   },
   training: { ...PROGAN.training, epochs: 10 },
 };
@@ -77,7 +77,7 @@ export const PROGAN32: Preset = {
 /**
  * `stylegan` (Karras et al. 2019, 2020), scaled down: a 4-layer mapping network z (128) → w (128),
  * a learned 7×7 constant, modulated/demodulated 3×3 convolutions with noise inputs at 7, 14 and
- * 28 (128/64/32 channels), skip toRGBs, style mixing on 90% of training images; ProGAN's
+ * 28 (64/32/16 channels), skip toRGBs, style mixing on 90% of training images; ProGAN's
  * discriminator (grown from the start); the non-saturating loss with lazy R1 (γ = 1, every 4th D
  * update); Adam 2e-3, β = (0, 0.99) as StyleGAN2.
  */
@@ -91,7 +91,7 @@ export const STYLEGAN: Preset = {
     styleDim: 128,
     mappingLayers: 4,
     mixing: 0.9,
-    hiddenUnits: [128, 64, 32],
+    hiddenUnits: [64, 32, 16],
     activation: "leaky_relu",
     leakyReluAlpha: 0.2,
     batchNorm: false,
@@ -102,7 +102,7 @@ export const STYLEGAN: Preset = {
   },
   discriminator: { ...PROGAN.discriminator, architecture: "stylegan", growth: null },
   training: {
-    epochs: 8,
+    epochs: 10,
     batchSize: 64,
     learningRate: 2e-3,
     beta1: 0,

@@ -112,7 +112,8 @@ export function minibatchStdDev(x: tf.Tensor4D, groupSize: number): tf.Tensor4D 
     // (B/G): one number per group
     const perGroup = tf.mean(std, [1, 2, 3]);
     // (B/G, G, H, W, 1): each image of a group gets its group's number
-    const maps = tf.tile(tf.reshape(perGroup, [b / g, 1, 1, 1, 1]), [1, g, h, w, 1]);
+    // (a broadcast: tf.js has no gradient for a rank-5 Tile)
+    const maps = tf.mul(tf.reshape(perGroup, [b / g, 1, 1, 1, 1]), tf.ones([1, g, h, w, 1]));
     return tf.concat([x, tf.reshape(maps, [b, h, w, 1])], 3) as tf.Tensor4D;
   });
 }
