@@ -164,6 +164,7 @@ export {
   STYLE_RANGES,
   styleAverage,
   type StyleAverageOptions,
+  type StyleLayer,
   styleLayerOf,
   type StyleLayout,
   styleLayout,

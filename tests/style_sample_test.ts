@@ -14,7 +14,7 @@ import type { ImageSet } from "../src/data/images.ts";
 import { loadModel, saveModel } from "../src/io/model_files.ts";
 import { createGenerator } from "../src/models/create.ts";
 import { latentNoise } from "../src/models/prior.ts";
-import type { StyleGANGenerator } from "../src/models/style/stylegan.ts";
+import { StyleGANGenerator } from "../src/models/style/stylegan.ts";
 import { Random } from "../src/random.ts";
 import { encodePngGrid } from "../src/sample/grid.ts";
 import { sample } from "../src/sample/sample.ts";
@@ -22,6 +22,7 @@ import {
   interpolateW,
   sampleTruncated,
   styleAverage,
+  type StyleLayer,
   styleLayerOf,
   styleLayout,
   styleMixGrid,
@@ -37,7 +38,7 @@ const LATENT = SMALL.latentDim;
 
 /** Sets every noise input's strength (0 when untrained), so that the noise maps show. */
 function setNoise(generator: LayersModel, strength: number): LayersModel {
-  for (const weight of styleLayerOf(generator)!.weights) {
+  for (const weight of (styleLayerOf(generator) as StyleGANGenerator).weights) {
     if (/noise\d+_strength/.test(weight.name)) {
       const value = tf.fill([1], strength);
       weight.write(value);
@@ -50,7 +51,7 @@ function setNoise(generator: LayersModel, strength: number): LayersModel {
 const quiet = createGenerator({ preset: "stylegan", ...SMALL, seed: 1 });
 const noisy = setNoise(createGenerator({ preset: "stylegan", ...SMALL, seed: 1 }), 0.5);
 const conditional = setNoise(createGenerator({ preset: "cstylegan", ...SMALL, seed: 2 }), 0.5);
-const layer = styleLayerOf(noisy)!;
+const layer = styleLayerOf(noisy) as StyleGANGenerator;
 
 const work = await Deno.makeTempDir({ prefix: "gan-style-sample-" });
 const styleDir = join(work, "stylegan");
@@ -80,17 +81,17 @@ function zOf(seed: number, count: number, i: number): Float32Array {
 }
 
 /** One w, `(1, styleDim)`, of a z (and a class). */
-function wOf(style: StyleGANGenerator, z: Float32Array, label?: number): tf.Tensor2D {
+function wOf(style: StyleLayer, z: Float32Array, label?: number): tf.Tensor2D {
   return tf.tidy(() =>
     style.mapping(
       tf.tensor2d(z, [1, LATENT]),
-      label === undefined ? undefined : tf.cast(tf.oneHot([label], 10), "float32") as tf.Tensor2D,
-    )
+      label === undefined ? undefined : tf.cast(tf.oneHot([label], 10), "float32"),
+    ) as tf.Tensor2D
   );
 }
 
 /** The image of one w per layer, assembled by hand: layer k takes `pick(k)`. */
-function drawWs(style: StyleGANGenerator, pick: (k: number) => tf.Tensor2D): Float32Array {
+function drawWs(style: StyleLayer, pick: (k: number) => tf.Tensor2D): Float32Array {
   return tf.tidy(() => {
     // numWs × (1, styleDim) -> (1, numWs, styleDim)
     const ws = tf.stack(Array.from({ length: style.numWs }, (_, k) => pick(k)), 1) as tf.Tensor3D;
@@ -99,7 +100,7 @@ function drawWs(style: StyleGANGenerator, pick: (k: number) => tf.Tensor2D): Flo
 }
 
 Deno.test("styleLayerOf finds the StyleGANGenerator of a stylegan, a cstylegan and a loaded one, nothing in a lite one", async () => {
-  equal(styleLayerOf(noisy)?.getClassName(), "StyleGANGenerator");
+  ok(styleLayerOf(noisy) instanceof StyleGANGenerator);
   equal(styleLayerOf(conditional)?.numWs, 6);
   const { model } = await loadModel(styleDir, "generator");
   equal(styleLayerOf(model)?.numWs, 6);

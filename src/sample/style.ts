@@ -22,7 +22,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs-core";
-import type { LayersModel } from "../tf_types.ts";
+import type { LayersModel, Tensor, Tensor4D } from "../tf_types.ts";
 import type { ImageSet } from "../data/images.ts";
 import { checkInteger } from "../errors.ts";
 import { Random } from "../random.ts";
@@ -47,6 +47,31 @@ export interface StyleLayout {
   crossover: number;
 }
 
+/**
+ * What a style-based generator's layer (`StyleGANGenerator`, src/models/style/stylegan.ts) offers
+ * for taking it apart: the mapping network, the synthesis network and the truncation trick.
+ */
+export interface StyleLayer {
+  /** ws the synthesis takes: one per convolution and one for the last toRGB. */
+  readonly numWs: number;
+  /** The ws of each resolution's layers, lowest first (a toRGB's w is the next one's first). */
+  readonly wsByResolution: number[][];
+  /** Seed of the noise maps outside training. */
+  noiseSeed: number;
+  /** Its sizes: z, w, and the classes of a conditional generator (0 for none). */
+  readonly config: { latentDim: number; styleDim: number; classes?: number };
+  /** z `(B, latentDim)` (and one-hot `(B, classes)`) → w `(B, styleDim)`. */
+  mapping(z: Tensor, label?: Tensor): Tensor;
+  /** w `(B, styleDim)` → the same w for every layer, `(B, numWs, styleDim)`. */
+  broadcast(w: Tensor): Tensor;
+  /** ws `(B, numWs, styleDim)` → images `(B, H, W, C)`, linear (not clipped). */
+  synthesis(ws: Tensor, training?: boolean): Tensor4D;
+  /** `w̄ + ψ·(w − w̄)`: w `(B, styleDim)` or `(B, numWs, styleDim)`, w̄ `(styleDim)` or `(B, styleDim)`. */
+  truncate<T extends Tensor>(w: T, average: Tensor, psi: number): T;
+  /** The mean w, `(styleDim)`, of `n` z from N(0, I) (with a `(1, classes)` label, of one class). */
+  averageW(n?: number, seed?: number, label?: Tensor): Tensor;
+}
+
 /** z's drawn for the average w of the truncation trick (StyleGAN's figure). */
 const AVERAGE_SAMPLES = 10_000;
 
@@ -68,15 +93,17 @@ const AVERAGE_SEED = 0x9e3779b9;
  * console.log(styleLayerOf(createGenerator({ preset: "lite" }))); // undefined
  * ```
  */
-export function styleLayerOf(generator: LayersModel): StyleGANGenerator | undefined {
-  return generator.layers.find((layer): layer is StyleGANGenerator =>
-    layer instanceof StyleGANGenerator
-  );
+export function styleLayerOf(generator: LayersModel): StyleLayer | undefined {
+  return generator.layers.find((layer) => layer instanceof StyleGANGenerator) as
+    | StyleGANGenerator
+    | undefined;
 }
 
 /** The layer, or a RangeError naming the function. */
 function requireStyleLayer(where: string, generator: LayersModel): StyleGANGenerator {
-  const layer = styleLayerOf(generator);
+  const layer = generator.layers.find((layer): layer is StyleGANGenerator =>
+    layer instanceof StyleGANGenerator
+  );
   if (!layer) {
     throw new RangeError(
       `${where}: not a style-based generator (stylegan, cstylegan): it has no StyleGANGenerator layer`,
