@@ -158,6 +158,23 @@ export {
   slerp,
 } from "./src/sample/interpolate.ts";
 export { encodeGif, type GifOptions, imageFrames } from "./src/sample/animation.ts";
+export {
+  interpolateW,
+  sampleTruncated,
+  STYLE_RANGES,
+  styleAverage,
+  type StyleAverageOptions,
+  type StyleLayer,
+  styleLayerOf,
+  type StyleLayout,
+  styleLayout,
+  type StyleMixGrid,
+  styleMixGrid,
+  type StyleMixOptions,
+  type StyleRange,
+  type StyleWalkOptions,
+  type TruncatedSampleOptions,
+} from "./src/sample/style.ts";
 export { encodePngGrid, gridImage, type GridOptions, type RasterImage } from "./src/sample/grid.ts";
 export { writeGif, writeImagesIdx, writePngGrid } from "./src/sample/files.ts";
 export { PROGRESS_GIF, writeProgressGif } from "./src/train/run/timelapse.ts";

@@ -22,10 +22,12 @@ import { nearestGrid, nearestTraining } from "../eval/nearest.ts";
 import { loadMnist } from "../data/mnist.ts";
 import { loadModel } from "../io/model_files.ts";
 import { generatorShape, sample } from "../sample/sample.ts";
+import { sampleTruncated, styleLayerOf } from "../sample/style.ts";
 import {
   choiceFlag,
   type Flags,
   intFlag,
+  numberFlag,
   parseFlags,
   requireDirectory,
   requirePermission,
@@ -168,6 +170,8 @@ interface EvalRequest {
   modelPath?: string;
   n?: number;
   seed?: number;
+  /** `--truncation PSI`: ψ of a style-based generator's truncation trick. */
+  truncation?: number;
   k: number;
   dataDir?: string;
   backendChoice: (typeof BACKEND_CHOICES)[number];
@@ -262,6 +266,7 @@ export async function evalCommand(args: string[]): Promise<number> {
       reference_count: result.referenceCount,
       source: request.file ?? request.modelPath,
       ...(request.file === undefined ? { seed: request.seed ?? 0 } : {}),
+      ...(request.truncation === undefined ? {} : { truncation: request.truncation }),
       seconds,
       backend: backend.name,
       ...(nearest ? { nearest } : {}),
@@ -290,6 +295,12 @@ function evalRequest(flags: Flags, positionals: string[]): EvalRequest {
   if (seed !== undefined && file !== undefined) {
     throw new UsageError(`--seed applies to --model only (the images of ${file} are given)`);
   }
+  const truncation = numberFlag(flags, "truncation", 0, 2);
+  if (truncation !== undefined && file !== undefined) {
+    throw new UsageError(
+      `--truncation applies to --model only (the images of ${file} are given)`,
+    );
+  }
   const k = intFlag(flags, "k", 1, 100) ?? flagDefault<number>(EVAL_FLAGS, "k");
   const dataDir = stringFlag(flags, "data");
   if (dataDir !== undefined && file !== undefined) {
@@ -306,6 +317,7 @@ function evalRequest(flags: Flags, positionals: string[]): EvalRequest {
     modelPath,
     n,
     seed,
+    truncation,
     k,
     dataDir,
     backendChoice,
@@ -390,7 +402,7 @@ async function fileImages(request: EvalRequest, file: string): Promise<Judged> {
 
 /** Images drawn from `--model`'s generator (28×28 digits or 32×32 colour), and --data's test set. */
 async function modelImages(request: EvalRequest, modelPath: string): Promise<Judged> {
-  const { n, k, seed, dataDir } = request;
+  const { n, k, seed, dataDir, truncation } = request;
   if (n !== undefined && n <= k) {
     throw new UsageError(
       `--n ${n}: the evaluator needs at least ${k + 1} images (more than --k ${k})`,
@@ -428,7 +440,23 @@ async function modelImages(request: EvalRequest, modelPath: string): Promise<Jud
     reference = await loadCifar10({ dir: dataDir, split: "test" });
     referenceName = "CIFAR-10 test";
   }
-  const images = await sample(model, { n: n ?? 10_000, seed: seed ?? 0 });
+  if (truncation !== undefined && !styleLayerOf(model)) {
+    throw new UsageError(
+      `--truncation: ${path} is not a style-based generator ` +
+        `(train one with --preset stylegan or cstylegan)`,
+    );
+  }
+  const drawn = { n: n ?? 10_000, seed: seed ?? 0 };
+  const images = truncation === undefined
+    ? await sample(model, drawn)
+    : await sampleTruncated(model, { ...drawn, psi: truncation });
   model.dispose();
-  return { images, source: `${path} (seed ${seed ?? 0})`, backend, reference, referenceName };
+  const psi = truncation === undefined ? "" : `, truncation ψ ${truncation}`;
+  return {
+    images,
+    source: `${path} (seed ${seed ?? 0}${psi})`,
+    backend,
+    reference,
+    referenceName,
+  };
 }

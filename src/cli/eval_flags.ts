@@ -31,6 +31,15 @@ export const EVAL_FLAGS: FlagTable = {
     help: ["seed of the noise for --model                         (default: $default)"],
     default: 0,
   },
+  truncation: {
+    type: "string",
+    value: "PSI",
+    help: [
+      "style-based models (stylegan, cstylegan): sample with the truncation trick,",
+      "each w pulled towards the average w by PSI in (0, 2]; precision rises and",
+      "recall falls as PSI drops (try 1, 0.7, 0.5)               (default: 1, off)",
+    ],
+  },
   k: {
     type: "string",
     value: "N",
@@ -118,4 +127,5 @@ Examples:
   cli.ts eval --model runs/lite --n 10000 --seed 2 --json
   cli.ts eval --model runs/cifar --data data/cifar10
   cli.ts eval --model runs/lite --nearest 16 --out nn.png
+  cli.ts eval --model runs/stylegan --truncation 0.7 --json
 `;

@@ -1,6 +1,7 @@
 /**
  * `sample`: draw images from a trained generator into a PNG grid or an IDX file, or a walk
- * between two seeds or two digits into a strip or a GIF.
+ * between two seeds or two digits into a strip or a GIF; from a style-based generator also with
+ * the truncation trick, or a style-mixing grid.
  *
  * @module
  */
@@ -15,9 +16,19 @@ import { writeGif, writeImagesIdx, writePngGrid } from "../sample/files.ts";
 import { sampleInterpolation } from "../sample/interpolate.ts";
 import { generatorShape, sample } from "../sample/sample.ts";
 import {
+  interpolateW,
+  sampleTruncated,
+  STYLE_RANGES,
+  styleLayerOf,
+  styleLayout,
+  styleMixGrid,
+  type StyleRange,
+} from "../sample/style.ts";
+import {
   choiceFlag,
   type Flags,
   intFlag,
+  numberFlag,
   parseFlags,
   requireDirectory,
   requiredStringFlag,
@@ -26,7 +37,48 @@ import {
 import { UsageError } from "./errors.ts";
 import { flagSpecs, type FlagTable, optionsHelp } from "./flag_table.ts";
 
-/** `sample`'s flags, in the order `sample --help` lists them (the walks' last). */
+/** `sample`'s flags for style-based generators, which its `--help` lists in a section of their own. */
+const STYLE_FLAGS: FlagTable = {
+  truncation: {
+    type: "string",
+    value: "PSI",
+    help: [
+      "the truncation trick: each w pulled towards the average w (its",
+      "digit's, for cstylegan) by PSI in (0, 2]: lower, more typical",
+      "digits and less variety; grids, walks, --mix      (default: 1, off)",
+    ],
+  },
+  mix: {
+    type: "string",
+    value: "A,B",
+    help: [
+      "style mixing, a PNG grid: seed A's images down the left, seed B's",
+      "along the top, and at row i, column j the image with A_i's coarse",
+      "styles (see --crossover) and B_j's others (StyleGAN's figure 3)",
+    ],
+  },
+  rows: {
+    type: "string",
+    value: "N",
+    help: ["--mix: sources A, one per row, from 1 to 32         (default: 6)"],
+  },
+  cols: {
+    type: "string",
+    value: "N",
+    help: ["--mix: sources B, one per column, from 1 to 32      (default: 6)"],
+  },
+  crossover: {
+    type: "string",
+    value: "K",
+    help: [
+      "--mix: ws 0 … K−1 from A and the rest from B, K from 1 to the",
+      "generator's ws − 1 (6 ws for 28×28 digits; default 1, the first of",
+      "the middle resolution); or coarse, middle, fine: those styles from A",
+    ],
+  },
+};
+
+/** `sample`'s flags, in the order `sample --help` lists them (the walks', the style ones last). */
 export const SAMPLE_FLAGS: FlagTable = {
   model: {
     type: "string",
@@ -89,7 +141,8 @@ export const SAMPLE_FLAGS: FlagTable = {
     walk: true,
     help: [
       "from seed A's noise to seed B's along the great circle between",
-      "them (slerp), where Gaussian noise lives",
+      "them (slerp), where Gaussian noise lives; stylegan and cstylegan:",
+      "from A's w to B's along the straight line",
     ],
   },
   "from-digit": {
@@ -113,7 +166,11 @@ export const SAMPLE_FLAGS: FlagTable = {
     walk: true,
     help: ["images in the walk, from 2 to 1000                  (default: 10)"],
   },
+  ...STYLE_FLAGS,
 };
+
+/** Whether a row of the table is one of the style-based generators' flags. */
+const isStyleFlag = (row: FlagTable[string]) => Object.values(STYLE_FLAGS).includes(row);
 
 /** The command's help text. */
 export const SAMPLE_HELP = `Usage: cli.ts sample --model DIR --out FILE [options]
@@ -121,11 +178,14 @@ export const SAMPLE_HELP = `Usage: cli.ts sample --model DIR --out FILE [options
 Draw images from a trained generator, or a walk between two seeds or two digits.
 
 Options:
-${optionsHelp(SAMPLE_FLAGS, 21, (row) => !row.walk)}
+${optionsHelp(SAMPLE_FLAGS, 21, (row) => !row.walk && !isStyleFlag(row))}
 
 Walks (--steps images, both ends included; each end is the image that "--n 1" draws
 with that end's seed and digit):
 ${optionsHelp(SAMPLE_FLAGS, 21, (row) => row.walk === true)}
+
+Style-based generators (stylegan, cstylegan; a walk then moves in w, the digits' too):
+${optionsHelp(SAMPLE_FLAGS, 21, isStyleFlag)}
 
 Examples:
   cli.ts sample --model runs/lite --n 100 --out grid.png
@@ -134,6 +194,8 @@ Examples:
   cli.ts sample --model runs/cdcgan --by-class --out grid.png
   cli.ts sample --model runs/lite --interpolate 1,2 --steps 12 --out walk.png
   cli.ts sample --model runs/cgan --from-digit 3 --to-digit 8 --seed 5 --out morph.gif
+  cli.ts sample --model runs/stylegan --truncation 0.7 --n 100 --out typical.png
+  cli.ts sample --model runs/stylegan --mix 1,2 --crossover coarse --out mix.png
 `;
 
 /** A walk as the flags ask for it: between two seeds, two digits, or both. */
@@ -210,6 +272,69 @@ function walkFlags(flags: Flags, format: string, out: string): Walk | undefined 
   };
 }
 
+/** A style-mixing grid as the flags ask for it. */
+interface Mix {
+  /** `--mix A,B`: the rows' seed and the columns'. */
+  seeds: [number, number];
+  /** `--rows N`, `--cols N`. */
+  rows: number;
+  cols: number;
+  /** `--crossover K` or `--crossover coarse|middle|fine`; the generator's default when absent. */
+  crossover?: number | StyleRange;
+}
+
+/** `--mix A,B` and the flags that go with it, checked; `undefined` without `--mix`. */
+function mixFlags(flags: Flags, format: string, out: string): Mix | undefined {
+  const raw = flags.mix;
+  if (raw === undefined) {
+    for (const name of ["rows", "cols", "crossover"]) {
+      if (flags[name] !== undefined) throw new UsageError(`--${name} applies to --mix A,B`);
+    }
+    return undefined;
+  }
+  const match = typeof raw === "string" ? raw.match(/^\s*(\d+)\s*,\s*(\d+)\s*$/) : null;
+  const seeds = match ? [Number(match[1]), Number(match[2])] : [];
+  if (seeds.length !== 2 || seeds.some((seed) => seed > 2 ** 32 - 1)) {
+    throw new UsageError(
+      `--mix: expected two seeds A,B (integers from 0 to 4294967295), got "${raw}"`,
+    );
+  }
+  const refused: [string, string][] = [
+    ["interpolate", "choose one"],
+    ["from-digit", "choose one"],
+    ["to-digit", "choose one"],
+    ["steps", "--steps is a walk's"],
+    ["n", "--mix draws --rows × --cols images"],
+    ["seed", "the seeds are --mix's A,B"],
+    ["by-class", "choose one"],
+    ["columns", "the grid has --cols + 1 columns"],
+  ];
+  for (const [name, why] of refused) {
+    if (flags[name] !== undefined) throw new UsageError(`--${name} and --mix: ${why}`);
+  }
+  if (format !== "png") {
+    throw new UsageError(`--out ${out}: --mix draws a PNG grid; the file must end in .png`);
+  }
+  const crossover = flags.crossover;
+  let k: number | StyleRange | undefined;
+  if (typeof crossover === "string" && STYLE_RANGES.includes(crossover as StyleRange)) {
+    k = crossover as StyleRange;
+  } else if (crossover !== undefined) {
+    if (typeof crossover !== "string" || !/^\s*\d+\s*$/.test(crossover) || Number(crossover) < 1) {
+      throw new UsageError(
+        `--crossover: expected an integer of at least 1, or coarse, middle or fine, got "${crossover}"`,
+      );
+    }
+    k = Number(crossover);
+  }
+  return {
+    seeds: seeds as [number, number],
+    rows: intFlag(flags, "rows", 1, 32) ?? 6,
+    cols: intFlag(flags, "cols", 1, 32) ?? 6,
+    ...(k !== undefined ? { crossover: k } : {}),
+  };
+}
+
 /**
  * Runs `sample`.
  *
@@ -236,7 +361,9 @@ export async function sampleCommand(args: string[]): Promise<number> {
       `--out ${out}: expected a file name ending in .png, .gif, .idx or .idx.gz`,
     );
   }
+  const mix = mixFlags(flags, format, out);
   const walk = walkFlags(flags, format, out);
+  const truncation = numberFlag(flags, "truncation", 0, 2);
   const byClass = flags["by-class"] === true;
   const digit = intFlag(flags, "digit", 0, 999);
   if (byClass && digit !== undefined) {
@@ -279,8 +406,29 @@ export async function sampleCommand(args: string[]): Promise<number> {
       throw new UsageError(`--${name} ${value}: the generator knows classes 0–${classes - 1}`);
     }
   }
+  const styleFlag = mix ? "mix" : truncation !== undefined ? "truncation" : undefined;
+  if (styleFlag && !styleLayerOf(model)) {
+    throw new UsageError(
+      `--${styleFlag}: ${path} is not a style-based generator ` +
+        `(train one with --preset stylegan or cstylegan)`,
+    );
+  }
+  if (mix) {
+    const said = await drawMix(model, mix, { out, psi: truncation, digit, scale });
+    console.log(`wrote ${said} from ${path} to ${out} [${backend.name}]`);
+    return 0;
+  }
   if (walk) {
-    const said = await drawWalk(model, walk, { out, format, seed, digit, columns, scale, classes });
+    const said = await drawWalk(model, walk, {
+      out,
+      format,
+      seed,
+      digit,
+      columns,
+      scale,
+      classes,
+      psi: truncation,
+    });
     console.log(`wrote ${said} from ${path} to ${out} [${backend.name}]`);
     return 0;
   }
@@ -293,10 +441,13 @@ export async function sampleCommand(args: string[]): Promise<number> {
     labels = Array.from({ length: n }, (_, i) => Math.floor(i / perClass));
     gridColumns = perClass;
   }
-  const images = await sample(model, { n, seed, labels });
+  const images = truncation === undefined
+    ? await sample(model, { n, seed, labels })
+    : await sampleTruncated(model, { n, seed, labels, psi: truncation });
   if (format === "png") await writePngGrid(out, images, { columns: gridColumns, scale });
   else await writeImagesIdx(out, images);
-  const what = digit !== undefined ? `, digit ${digit}` : byClass ? `, one row per class` : "";
+  const what = (digit !== undefined ? `, digit ${digit}` : byClass ? `, one row per class` : "") +
+    (truncation === undefined ? "" : `, truncation ψ ${truncation}`);
   console.log(
     `wrote ${n} samples (${images.height}×${images.width}×${images.channels}, seed ${seed}${what}) ` +
       `from ${path} to ${out} [${backend.name}]`,
@@ -313,16 +464,23 @@ interface WalkOutput {
   columns: number | undefined;
   scale: number | undefined;
   classes: number;
+  /** `--truncation`: ψ at a style-based walk's ends. */
+  psi: number | undefined;
 }
 
 /** Draws a walk and writes it as a strip, a GIF or an IDX file; returns what it wrote in words. */
 async function drawWalk(model: LayersModel, walk: Walk, o: WalkOutput): Promise<string> {
-  const images = await sampleInterpolation(model, {
+  const options = {
     steps: walk.steps,
     seeds: walk.seeds ?? o.seed,
     // Digit 0 by default: the class "--n 1" draws, so that the ends are its images.
     ...(o.classes ? { labels: walk.digits ?? o.digit ?? 0 } : {}),
-  });
+  };
+  // A style-based generator walks in w, the space its mapping network made smooth.
+  const inW = styleLayerOf(model) !== undefined;
+  const images = inW
+    ? await interpolateW(model, { ...options, psi: o.psi ?? 1 })
+    : await sampleInterpolation(model, options);
   if (o.format === "png") {
     await writePngGrid(o.out, images, { columns: o.columns ?? walk.steps, scale: o.scale ?? 1 });
   } else if (o.format === "gif") {
@@ -331,7 +489,9 @@ async function drawWalk(model: LayersModel, walk: Walk, o: WalkOutput): Promise<
   } else {
     await writeImagesIdx(o.out, images);
   }
-  const z = walk.seeds ? `seeds ${walk.seeds.join(" → ")} by slerp` : `seed ${o.seed}`;
+  const z = walk.seeds
+    ? `seeds ${walk.seeds.join(" → ")} ${inW ? "in w" : "by slerp"}`
+    : `seed ${o.seed}${inW ? ", in w" : ""}`;
   const label = !o.classes
     ? ""
     : walk.digits
@@ -339,7 +499,53 @@ async function drawWalk(model: LayersModel, walk: Walk, o: WalkOutput): Promise<
     : o.digit !== undefined
     ? `, digit ${o.digit}`
     : ", digit 0 by default: --digit D picks another";
-  return `a walk of ${walk.steps} images (${z}${label})`;
+  const psi = o.psi === undefined ? "" : `, truncation ψ ${o.psi}`;
+  return `a walk of ${walk.steps} images (${z}${label}${psi})`;
+}
+
+/** What `sample --mix` was asked for besides the grid's sources. */
+interface MixOutput {
+  out: string;
+  psi: number | undefined;
+  digit: number | undefined;
+  scale: number | undefined;
+}
+
+/** Draws a style-mixing grid and writes it as a PNG; returns what it wrote in words. */
+async function drawMix(model: LayersModel, mix: Mix, o: MixOutput): Promise<string> {
+  const layout = styleLayout(model);
+  const { crossover } = mix;
+  if (typeof crossover === "number" && crossover > layout.numWs - 1) {
+    throw new UsageError(
+      `--crossover ${crossover}: the generator takes ${layout.numWs} ws; ` +
+        `expected 1 to ${layout.numWs - 1}, or coarse, middle or fine`,
+    );
+  }
+  if (
+    typeof crossover === "string" && layout.ranges[crossover][0] === layout.ranges[crossover][1]
+  ) {
+    throw new UsageError(`--crossover ${crossover}: the generator has no ${crossover} styles`);
+  }
+  const [rowSeed, columnSeed] = mix.seeds;
+  const grid = await styleMixGrid(model, {
+    rowSeed,
+    columnSeed,
+    rows: mix.rows,
+    columns: mix.cols,
+    ...(typeof crossover === "number" ? { crossover } : {}),
+    ...(typeof crossover === "string" ? { range: crossover } : {}),
+    psi: o.psi ?? 1,
+    ...(o.digit !== undefined ? { labels: o.digit } : {}),
+  });
+  await writePngGrid(o.out, grid, { columns: grid.gridColumns, scale: o.scale ?? 1 });
+  const [start, end] = grid.fromRows;
+  const named = typeof crossover === "string" ? ` (the ${crossover} styles)` : "";
+  const digit = o.digit === undefined ? "" : `, digit ${o.digit}`;
+  const psi = o.psi === undefined ? "" : `, truncation ψ ${o.psi}`;
+  return `a style-mixing grid of ${mix.rows}×${mix.cols}: each image takes ws ${start}–${
+    end - 1
+  } of ${layout.numWs}${named} from its row's seed ${rowSeed} image, the others from its ` +
+    `column's seed ${columnSeed} image${digit}${psi}`;
 }
 
 /** `--from-digit` and `--to-digit` as flag names and values. */
