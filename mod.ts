@@ -102,6 +102,16 @@ export {
 } from "./src/models/presets.ts";
 export { createDiscriminator, createGenerator } from "./src/models/create.ts";
 export {
+  grownAfter,
+  type Growth,
+  growthAt,
+  type GrowthSchedule,
+  prepareModels,
+  type StepAware,
+  type StepProgress,
+} from "./src/models/style/growth.ts";
+
+export {
   type CreateDiscriminatorOptions,
   type CreateGeneratorOptions,
 } from "./src/models/options.ts";

@@ -13,6 +13,32 @@ const values = (t: tf.Tensor): number[] => Array.from(t.dataSync());
 const dense = (sizes: number[]) =>
   sizes.slice(1).reduce((n, out, i) => n + sizes[i] * out + out, 0);
 
+/** 3×3 convolutions with biases, `[in, out]` each. */
+const convs = (pairs: number[][]) => pairs.reduce((n, [i, o]) => n + 9 * i * o + o, 0);
+
+/** ProGAN's generator: Dense z → r0²·64, the convs per resolution, a toRGB (1×1 + bias) each. */
+function proganG(rgb: number, r0: number): number {
+  const dense = 128 * r0 * r0 * 64 + r0 * r0 * 64;
+  const body = convs([[64, 64], [64, 32], [32, 32], [32, 16], [16, 16]]);
+  return dense + body + [64, 32, 16].reduce((n, c) => n + c * rgb + rgb, 0);
+}
+
+/** ProGAN's discriminator: a fromRGB each, the convs (65 in: minibatch std), two Dense. */
+function proganD(rgb: number, r0: number): number {
+  const fromRGB = [64, 32, 16].reduce((n, c) => n + rgb * c + c, 0);
+  const body = convs([[65, 64], [32, 32], [32, 64], [16, 16], [16, 32]]);
+  return fromRGB + body + r0 * r0 * 64 * 64 + 64 + 64 + 1;
+}
+
+/** StyleGAN's generator: mapping 4 × 128, a 7·7·64 constant, per conv an affine, a conv, a noise strength; toRGBs. */
+function styleG(classes: number): number {
+  const mapping = (classes ? 256 : 128) * 128 + 128 + 3 * (128 * 128 + 128) + classes * 128;
+  const layers = [[64, 64], [64, 32], [32, 32], [32, 16], [16, 16]];
+  const affine = layers.reduce((n, [i]) => n + 128 * i + i, 0);
+  const toRGB = [64, 32, 16].reduce((n, c) => n + 128 * c + c + c + 1, 0);
+  return mapping + 7 * 7 * 64 + convs(layers) + affine + layers.length + toRGB;
+}
+
 Deno.test("the presets have the original systems' exact trainable parameter counts", () => {
   const trainable = (m: ReturnType<typeof createGenerator>) =>
     m.trainableWeights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * b!, 1), 0);
@@ -45,6 +71,12 @@ Deno.test("the presets have the original systems' exact trainable parameter coun
       g: 110 * 6272 + 2 * 128 + 16 * 128 * 64 + 2 * 64 + 16 * 64 + 1,
       d: 16 * 11 * 64 + 64 + 16 * 64 * 128 + 2 * 128 + 6272 + 1,
     },
+    // ProGAN 7 → 14 → 28, 64/32/16 channels (progan32: 8 → 16 → 32, RGB), z 128.
+    progan: { g: proganG(1, 7), d: proganD(1, 7) },
+    progan32: { g: proganG(3, 8), d: proganD(3, 8) },
+    stylegan: { g: styleG(0), d: proganD(1, 7) },
+    // cstylegan: the digit's embedding (10·128) joined to z; D's projection embedding 10·64.
+    cstylegan: { g: styleG(10), d: proganD(1, 7) + 10 * 64 },
   };
   for (const preset of PRESET_NAMES) {
     // cgan's BatchNorm comes from standard's healthy recipe, which --faithful keeps for it.
@@ -138,11 +170,12 @@ Deno.test("each preset's layers have the original's sizes and activations", () =
   equal(PRESETS.lite.generator.latentDim, 64);
 });
 
-Deno.test("models map shapes: noise (B, latent) to images (B, 28, 28, 1) in (-1, 1), images to (B, 1) logits", () => {
+Deno.test("models map shapes: noise (B, latent) to images (B, 28, 28, 1) in (-1, 1) ([-1, 1] clipped from a linear output), images to (B, 1) logits", () => {
   for (const preset of PRESET_NAMES) {
     const g = createGenerator({ preset, seed: 1 });
     const d = createDiscriminator({ preset, seed: 1 });
-    const { latentDim: latent, classes, imageShape } = getPreset(preset).generator;
+    const { latentDim: latent, classes, imageShape, outputActivation } =
+      getPreset(preset).generator;
     tf.tidy(() => {
       // Conditional models take a one-hot digit beside their input.
       const withLabel = (x: tf.Tensor) =>
@@ -152,7 +185,11 @@ Deno.test("models map shapes: noise (B, latent) to images (B, 28, 28, 1) in (-1,
       const images = g.predict(withLabel(tf.randomNormal([5, latent]))) as tf.Tensor;
       deepEqual(images.shape, [5, ...imageShape]);
       const pixels = values(images);
-      ok(pixels.every((v) => v > -1 && v < 1));
+      // tanh's range is open; progan's and stylegan's linear output is clipped outside training.
+      const inRange = outputActivation === "linear"
+        ? (v: number) => v >= -1 && v <= 1
+        : (v: number) => v > -1 && v < 1;
+      ok(pixels.every(inRange), preset);
       deepEqual((d.predict(withLabel(images)) as tf.Tensor).shape, [5, 1]);
     });
     g.dispose();

@@ -109,7 +109,7 @@ export async function trainGAN(
   const latentDim = checkModels(generator, discriminator, data);
   const mixture = latentMixtureOf(generator);
   const conditional = generator.inputs.length === 2;
-  const batch = o.batchSize;
+  const batchSize = o.batchSize;
   const stepsPerEpoch = Math.floor(data.count / o.batchSize);
   if (stepsPerEpoch === 0) {
     throw new RangeError(
@@ -168,7 +168,7 @@ export async function trainGAN(
           ((globalStep + 1) % o.discriminatorSteps === 0 ? "both" : "discriminator");
         if (options.signal?.aborted) break;
         // Progressive growing's phase and blend, per-step noise: a function of the step alone.
-        prepareModels([generator, discriminator], { globalStep, imagesSeen: globalStep * batch });
+        prepareModels([generator, discriminator], { globalStep, imagesSeen: globalStep * batchSize });
         const stats = await ganStep.run(batch, noise, labels, part);
         globalStep++;
         steps++;

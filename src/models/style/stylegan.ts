@@ -136,12 +136,22 @@ export class StyleGANGenerator extends ProgressLayer {
     this.numWs = convs.length + 1;
   }
 
-  /** The ws of each resolution's layers: coarse (lowest), middle, fine (highest). */
+  /**
+   * The ws of each resolution, lowest first: coarse, middle, fine. Each resolution's
+   * convolutions' ws (a toRGB takes the w of the next resolution's first convolution); the last
+   * one also holds the last toRGB's. For 7 → 14 → 28: `[[0], [1, 2], [3, 4, 5]]`.
+   */
   get wsByResolution(): number[][] {
-    return this.resolutions.map((r) => {
+    return this.resolutions.map((r, k) => {
       const mine = this.convs.filter((c) => c.resolution === r).map((c) => c.index);
-      return [...mine, mine[mine.length - 1] + 1];
+      return k === this.resolutions.length - 1 ? [...mine, this.numWs - 1] : mine;
     });
+  }
+
+  /** The w index of each resolution's toRGB: the one after its last convolution's. */
+  #toRGBw(k: number): number {
+    const r = this.resolutions[k];
+    return Math.max(...this.convs.filter((c) => c.resolution === r).map((c) => c.index)) + 1;
   }
 
   override build(): void {
@@ -271,13 +281,19 @@ export class StyleGANGenerator extends ProgressLayer {
     return mean;
   }
 
-  /** A `(B, H, W, 1)` noise map for layer `index`. */
+  /**
+   * Layer `index`'s noise: while training a fresh `(B, H, W, 1)` map per image from the step;
+   * otherwise one `(1, H, W, 1)` map from {@linkcode StyleGANGenerator.noiseSeed}, shared by every
+   * image (StyleGAN's constant noise), so an image does not depend on its place in the batch.
+   */
   #noise(shape: [number, number, number], index: number, training: boolean): tf.Tensor4D {
+    const [b, h, w] = shape;
+    const images = training ? b : 1;
     const seed = training
       ? mixSeed(this.seed, this.globalStep, this.#calls, index)
       : mixSeed(this.noiseSeed, 0x6e6f6973, index);
-    const values = new Random(seed).fillNormal(new Float32Array(shape[0] * shape[1] * shape[2]));
-    return tf.tensor4d(values, [...shape, 1]);
+    const values = new Random(seed).fillNormal(new Float32Array(images * h * w));
+    return tf.tensor4d(values, [images, h, w, 1]);
   }
 
   /**
@@ -290,7 +306,6 @@ export class StyleGANGenerator extends ProgressLayer {
   synthesis(ws: tf.Tensor3D, training = false): tf.Tensor4D {
     return tf.tidy(() => {
       const [b] = ws.shape;
-      const styleDim = this.config.styleDim;
       // (B, numWs, styleDim) -> numWs × (B, styleDim)
       const w = tf.unstack(ws, 1) as tf.Tensor2D[];
       const style = (name: string, i: number) =>
@@ -319,7 +334,7 @@ export class StyleGANGenerator extends ProgressLayer {
           h = lrelu(y) as tf.Tensor4D;
         }
         // toRGB with the next layer's w: (B, r, r, Ck) -> (B, r, r, C), added to the image below
-        const last = this.wsByResolution[k].at(-1)!;
+        const last = this.#toRGBw(k);
         const rgb = tf.add(
           modulatedConv(
             h,
@@ -331,7 +346,6 @@ export class StyleGANGenerator extends ProgressLayer {
         ) as tf.Tensor4D;
         image = image ? tf.add(upsample(image, 2), rgb) as tf.Tensor4D : rgb;
       }
-      void styleDim;
       return image!;
     });
   }
