@@ -398,6 +398,7 @@ export class Explorer {
     $("mix-caption").textContent = caption;
     canvas.setAttribute("aria-label", `Style mixing: ${caption}`);
     canvas.dataset.range = range;
+    canvas.dataset.labels = $("grid").dataset.labels;
     canvas.dataset.psi = String(this.psi);
     canvas.dataset.noiseSeed = String(this.noiseSeed);
     canvas.dataset.renders = String(Number(canvas.dataset.renders ?? 0) + 1);
