@@ -296,6 +296,11 @@ export class Explorer {
     return rows;
   }
 
+  /** The digits drawn, for the page's readers: "" (unconditional), "mixed" or the digit. */
+  labelsShown() {
+    return this.classes ? (this.digit === null ? "mixed" : String(this.digit)) : "";
+  }
+
   labelFor(index) {
     return this.digit ?? index % this.classes;
   }
@@ -338,7 +343,7 @@ export class Explorer {
     drawGrid($("grid"), this.pixels, COUNT, this.shape, { columns: COLUMNS });
     const grid = $("grid");
     grid.dataset.renders = String(Number(grid.dataset.renders ?? 0) + 1);
-    grid.dataset.labels = this.classes ? (this.digit === null ? "mixed" : String(this.digit)) : "";
+    grid.dataset.labels = this.labelsShown();
     grid.dataset.psi = this.style ? String(this.psi) : "";
     grid.dataset.noiseSeed = this.style ? String(this.noiseSeed) : "";
   }
@@ -363,7 +368,7 @@ export class Explorer {
       const zB = tf.tensor2d(this.z.slice(rows * d, (rows + columns) * d), [columns, d]);
       const wA = this.style.styles(zA, labels(0, rows), this.psi, table);
       const wB = this.style.styles(zB, labels(rows, columns), this.psi, table);
-      // (C + R + R·C, H, W, C): the B row, the A column, the mixes row by row
+      // (columns + rows + rows·columns, H, W, channels): B's images, A's, the mixes row by row
       return tf.concat([
         this.style.imagesOf(wB),
         this.style.imagesOf(wA),
@@ -398,7 +403,7 @@ export class Explorer {
     $("mix-caption").textContent = caption;
     canvas.setAttribute("aria-label", `Style mixing: ${caption}`);
     canvas.dataset.range = range;
-    canvas.dataset.labels = $("grid").dataset.labels;
+    canvas.dataset.labels = this.labelsShown();
     canvas.dataset.psi = String(this.psi);
     canvas.dataset.noiseSeed = String(this.noiseSeed);
     canvas.dataset.renders = String(Number(canvas.dataset.renders ?? 0) + 1);
