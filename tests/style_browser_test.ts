@@ -508,6 +508,18 @@ Deno.test({
       );
       await page.close();
 
+      await t.step("a phone's width: the style cards fit the screen", async () => {
+        const phone = await openPage(browser, server.url, errors, 390, 844);
+        await until(phone, `document.getElementById("explore").dataset.ready === "true"`);
+        equal(await inPage(phone, `document.getElementById("style-mixing").hidden`), false);
+        const overflow = await inPage<number>(
+          phone,
+          "document.documentElement.scrollWidth - innerWidth",
+        );
+        ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
+        await phone.close();
+      });
+
       await t.step("no console errors", () => {
         deepEqual(errors, []);
       });
