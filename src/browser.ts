@@ -18,6 +18,11 @@
  * const images = await sample(generator, { n: 16, seed: 2 });
  * ```
  *
+ * Importing this module also registers the library's own tf.js layer classes (ProGAN's and
+ * StyleGAN's generators, ProGAN's discriminator), which stock `tfl.loadLayersModel` needs in
+ * order to read the model files of the `progan` and `stylegan` presets; the web page's explorer
+ * imports it before loading a model.
+ *
  * @module
  */
 
@@ -29,3 +34,5 @@ export { createDiscriminator, createGenerator } from "./models/create.ts";
 export { trainGAN } from "./train/train.ts";
 export { GeneratorAverage } from "./train/average.ts";
 export { generatorShape, sample } from "./sample/sample.ts";
+export { ProGANDiscriminator, ProGANGenerator } from "./models/style/progan.ts";
+export { StyleGANGenerator } from "./models/style/stylegan.ts";

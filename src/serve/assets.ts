@@ -23,6 +23,7 @@ export const STATIC_FILES: Readonly<Record<string, string>> = Object.freeze({
   "images.js": "text/javascript; charset=utf-8",
   "live.js": "text/javascript; charset=utf-8",
   "explorer.js": "text/javascript; charset=utf-8",
+  "styles.js": "text/javascript; charset=utf-8",
   "trainer.js": "text/javascript; charset=utf-8",
   "style.css": "text/css; charset=utf-8",
 });
