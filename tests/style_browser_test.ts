@@ -59,10 +59,10 @@ const BYTE = 0.5 / 127.5 + 1e-6;
 /** The mixing grid: 4 A rows, 4 B columns, and a row and a column of sources. */
 const MIX = 4;
 /**
- * Which ws each range of channels [8, 4, 2] (7×7, 14×14, 28×28) reads: a resolution's
- * convolutions (one at 7, two above) and its toRGB, which reads the next convolution's w.
+ * Which ws each range of channels [8, 4, 2] (7×7, 14×14, 28×28) owns (`wsByResolution`): a
+ * resolution's convolutions (one at 7, two above), and the last toRGB's w with the finest.
  */
-const RANGES: Record<string, number[]> = { coarse: [0, 1], middle: [1, 2, 3], fine: [3, 4, 5] };
+const RANGES: Record<string, number[]> = { coarse: [0], middle: [1, 2], fine: [3, 4, 5] };
 
 function styleLayer(model: LayersModel): StyleGANGenerator | undefined {
   return model.layers.find((layer) => layer instanceof StyleGANGenerator) as

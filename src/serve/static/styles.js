@@ -20,8 +20,8 @@ export function styleLayerOf(model) {
 
 /**
  * The layer's resolutions in three ranges, lowest first: coarse, middle and fine (one each for
- * 7 → 14 → 28), each with the indices of the ws its layers read (`wsByResolution`: a
- * resolution's convolutions and its toRGB, which shares the next resolution's first w).
+ * 7 → 14 → 28), each with the indices of the ws it owns (`wsByResolution`: a resolution's
+ * convolutions', and the last toRGB's with the finest).
  */
 export function styleRanges(layer) {
   const byResolution = layer.wsByResolution;
