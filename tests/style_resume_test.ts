@@ -2,7 +2,8 @@
  * A progressively growing run (a tiny `progan`) stopped inside a fade-in and resumed from its
  * checkpoint ends with the same weights, byte for byte, as the run that was never stopped: the
  * phase and blend come back from the images seen, Adam's per-variable β powers from the
- * checkpoint, across the phase changes that follow.
+ * checkpoint, across the phase changes that follow. Likewise a `cstylegan` run, whose noise
+ * inputs and style mixing are drawn from the step.
  */
 
 import { deepEqual, equal, ok } from "node:assert/strict";
@@ -11,6 +12,7 @@ import { selectBackend } from "../src/backend/select.ts";
 import type { ImageSet } from "../src/data/images.ts";
 import { growthAt } from "../src/models/style/growth.ts";
 import { Random } from "../src/random.ts";
+import type { Checkpoint } from "../src/train/run/checkpoint.ts";
 import { readCheckpoint } from "../src/train/run/checkpoint_file.ts";
 import { RUN_LAYOUT, trainRun } from "../src/train/run/mod.ts";
 import { fakeDigit } from "./helpers.ts";
@@ -52,6 +54,59 @@ async function weightFiles(run: string): Promise<Record<string, Uint8Array>> {
   return out;
 }
 
+/**
+ * Trains the preset's small models for 2 epochs (20 steps) into `reference`; again into `run`,
+ * stopped after step 6 by the signal, then resumed from its checkpoint; returns the checkpoint
+ * it stopped at. Checks that both runs end with the same model files and training state.
+ */
+async function stopAndResume(preset: "progan" | "cstylegan"): Promise<Checkpoint> {
+  await selectBackend("wasm");
+  const data = digits(160);
+  const work = await Deno.makeTempDir();
+  const small = { hiddenUnits: [8, 4, 2], growth: GROWTH };
+  const options = {
+    preset,
+    generator: { ...small, latentDim: 8, styleDim: 8, mappingLayers: 2 },
+    discriminator: small,
+    epochs: 2,
+    batchSize: BATCH,
+    checkpointEvery: 4,
+    logEvery: 1,
+    gridSize: 4,
+    data,
+  };
+  const reference = join(work, "reference");
+  await trainRun({ ...options, out: reference });
+
+  const run = join(work, "run");
+  const stop = new AbortController();
+  const stopped = await trainRun({
+    ...options,
+    out: run,
+    signal: stop.signal,
+    onStep: (info) => {
+      if (info.globalStep === 6) stop.abort();
+    },
+  });
+  equal(stopped.result.steps, 6);
+  const checkpoint = await readCheckpoint(join(run, RUN_LAYOUT.checkpoint));
+  equal(checkpoint.train.globalStep, 6);
+
+  const resumed = await trainRun({ out: run, resume: true, data });
+  equal(resumed.result.steps, 20);
+  const [a, b] = [await weightFiles(reference), await weightFiles(run)];
+  deepEqual(Object.keys(b).sort(), ["discriminator", "generator", "generator-last"]);
+  for (const model of Object.keys(a)) deepEqual(b[model], a[model], `${model} weights differ`);
+  const [x, y] = [
+    await readCheckpoint(join(reference, RUN_LAYOUT.checkpoint)),
+    await readCheckpoint(join(run, RUN_LAYOUT.checkpoint)),
+  ];
+  deepEqual(y.train, x.train);
+  deepEqual(y.average, x.average);
+  await Deno.remove(work, { recursive: true });
+  return checkpoint;
+}
+
 // On wasm, Adam as our fused kernel (tests/style_models_test.ts checks Adam as tf.js's
 // operations on cpu against a fresh one); on cpu the same runs take over two minutes.
 Deno.test({
@@ -59,39 +114,12 @@ Deno.test({
     "a progan run stopped inside a fade-in and resumed ends with the uninterrupted run's weights, byte for byte, across the phase changes after",
   ignore: MINIBATCH_STD_HAS_NO_GRADIENT,
   fn: async () => {
-    await selectBackend("wasm");
-    const data = digits(160);
-    const work = await Deno.makeTempDir();
-    const small = { hiddenUnits: [8, 4, 2], growth: GROWTH };
-    const options = {
-      preset: "progan" as const,
-      generator: { ...small, latentDim: 8 },
-      discriminator: small,
-      epochs: 2,
-      batchSize: BATCH,
-      checkpointEvery: 4,
-      logEvery: 1,
-      gridSize: 4,
-      data,
-    };
-    const reference = join(work, "reference");
-    await trainRun({ ...options, out: reference });
-
-    // Stopped after step 6 (of 20): the next step trains at α = 0.5 of the fade-in to 14×14.
-    const run = join(work, "run");
-    const stop = new AbortController();
-    const stopped = await trainRun({
-      ...options,
-      out: run,
-      signal: stop.signal,
-      onStep: (info) => {
-        if (info.globalStep === 6) stop.abort();
-      },
-    });
-    equal(stopped.result.steps, 6);
-    const checkpoint = await readCheckpoint(join(run, RUN_LAYOUT.checkpoint));
-    equal(checkpoint.train.globalStep, 6);
+    // Stopped after step 6 (of 20): the next step trains at α = 0.5 of the fade-in to 14×14;
+    // the resumed run goes through 14×14 alone (steps 8–11), the fade-in to 28×28 (12–15) and
+    // 28×28 alone (16–19).
     deepEqual(growthAt(6 * BATCH, GROWTH, 3), { phase: 1, alpha: 0.5 });
+    deepEqual(growthAt(19 * BATCH, GROWTH, 3), { phase: 2, alpha: 1 });
+    const checkpoint = await stopAndResume("progan");
     // The models hold the progress set before their last step (step 6 at 80 images: α = 0.25).
     for (const role of ["generator", "discriminator"] as const) {
       // Named `images_seen`, with tf.js's suffix when the process made such a layer before.
@@ -104,20 +132,24 @@ Deno.test({
       ok(acc, `${role}'s optimiser state has per-variable β powers`);
       ok(acc.beta2.some((p) => p !== checkpoint.train.optimizers[role].accBeta2));
     }
+  },
+});
 
-    const resumed = await trainRun({ out: run, resume: true, data });
-    equal(resumed.result.steps, 20);
-    const [a, b] = [await weightFiles(reference), await weightFiles(run)];
-    deepEqual(Object.keys(b).sort(), ["discriminator", "generator", "generator-last"]);
-    for (const model of Object.keys(a)) deepEqual(b[model], a[model], `${model} weights differ`);
-    const [x, y] = [
-      await readCheckpoint(join(reference, RUN_LAYOUT.checkpoint)),
-      await readCheckpoint(join(run, RUN_LAYOUT.checkpoint)),
-    ];
-    deepEqual(y.train, x.train);
-    deepEqual(y.average, x.average);
-    // The run ended grown: the last step at 19·16 images.
-    deepEqual(growthAt(19 * BATCH, GROWTH, 3), { phase: 2, alpha: 1 });
-    await Deno.remove(work, { recursive: true });
+Deno.test({
+  name:
+    "a cstylegan run stopped and resumed ends with the uninterrupted run's weights, byte for byte: per-step noise, style mixing and lazy R1 come back",
+  ignore: MINIBATCH_STD_HAS_NO_GRADIENT,
+  fn: async () => {
+    const checkpoint = await stopAndResume("cstylegan");
+    // Every weight of G has had every update: its optimiser state is as before per-variable
+    // powers. D, ProGAN's grown from the start, never uses its 7×7 and 14×14 fromRGB.
+    const { generator, discriminator } = checkpoint.train.optimizers;
+    equal("variableAcc" in generator, false);
+    const trainable = checkpoint.discriminator.filter((w) => !/images_seen/.test(w.name));
+    const behind = trainable.filter((_, i) =>
+      discriminator.variableAcc!.beta2[i] !== discriminator.accBeta2
+    ).map((w) => w.name.replace(/^.*\//, "").replace(/_\d+$/, ""));
+    deepEqual(behind, ["fromrgb7_kernel", "fromrgb7_bias", "fromrgb14_kernel", "fromrgb14_bias"]);
+    equal(checkpoint.settings.training.r1, 1, "the preset's R1");
   },
 });
