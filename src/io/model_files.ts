@@ -19,6 +19,7 @@ import { dirname, join } from "node:path";
 import { ModelFileError } from "../errors.ts";
 import { latentMixtureProblem } from "../models/prior.ts";
 import { describeFsError, writeFileAtomic } from "../fs.ts";
+import "../models/style/register.ts";
 
 /** Options of {@linkcode saveModel}. */
 export interface SaveModelOptions {

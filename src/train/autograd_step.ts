@@ -23,6 +23,7 @@ import { refuseSpectralState, SpectralNorm } from "./spectral.ts";
 import type { GanStep, GanStepOptions } from "./step.ts";
 import { type StepSettings, stepSettings } from "./step_settings.ts";
 import { runner } from "./runner.ts";
+import { groupSizeOf } from "../models/style/ops.ts";
 
 type Pass = (x: tf.Tensor | tf.Tensor[]) => tf.Tensor;
 
@@ -34,9 +35,21 @@ function trainableVariables(model: LayersModel): tf.Variable[] {
 /** A discriminator's logits for a real and a generated batch, `(B, 1)` each. */
 type Judge = (real: tf.Tensor, fake: tf.Tensor, y: tf.Tensor | undefined) => [tf.Tensor, tf.Tensor];
 
-/** Whether a model has a BatchNormalization layer (which judges a batch, not each image). */
-const hasBatchNorm = (model: LayersModel): boolean =>
-  model.layers.some((l) => l.getClassName() === "BatchNormalization");
+/**
+ * Whether a discriminator judges a batch rather than each image, so that a real and a fake batch
+ * must go through it apart: BatchNormalization; ProGAN's minibatch standard deviation where its
+ * groups of a joined 2B batch would straddle the two halves (B not a multiple of the group).
+ */
+const batchDependent = (model: LayersModel, batchSize: number): boolean =>
+  model.layers.some((l) =>
+    l.getClassName() === "BatchNormalization" ||
+    (l.getClassName() === "ProGANDiscriminator" &&
+      batchSize % groupSizeOf(2 * batchSize, minibatchGroup(l)) !== 0)
+  );
+
+/** The minibatch standard deviation's wanted group size of a ProGAN discriminator layer. */
+const minibatchGroup = (layer: { getConfig(): Record<string, unknown> }): number =>
+  Number(layer.getConfig().groupSize ?? 4);
 
 /** Conditional models take [input, one-hot label]. */
 const withLabel = (x: tf.Tensor, y: tf.Tensor | undefined) => (y ? [x, y] : x);
@@ -51,9 +64,9 @@ function judgeOf(
   D: Pass,
   batchSize: number,
 ): Judge {
-  const batchDependent = hasBatchNorm(discriminator);
+  const apart = batchDependent(discriminator, batchSize);
   return (real, fake, y) => {
-    if (batchDependent) {
+    if (apart) {
       return [
         D(withLabel(real, y)),
         D(withLabel(fake, y)),

@@ -97,7 +97,8 @@ export class GeneratorAverage {
         return value;
       }));
     });
-    if (target.getClassName() === "Sequential") standingStatistics(target, samples);
+    const batchNorm = target.layers.some((l) => l.getClassName() === "BatchNormalization");
+    if (batchNorm && target.getClassName() === "Sequential") standingStatistics(target, samples);
   }
 
   /**

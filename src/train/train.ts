@@ -168,7 +168,10 @@ export async function trainGAN(
           ((globalStep + 1) % o.discriminatorSteps === 0 ? "both" : "discriminator");
         if (options.signal?.aborted) break;
         // Progressive growing's phase and blend, per-step noise: a function of the step alone.
-        prepareModels([generator, discriminator], { globalStep, imagesSeen: globalStep * batchSize });
+        prepareModels([generator, discriminator], {
+          globalStep,
+          imagesSeen: globalStep * batchSize,
+        });
         const stats = await ganStep.run(batch, noise, labels, part);
         globalStep++;
         steps++;

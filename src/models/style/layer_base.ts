@@ -93,7 +93,9 @@ export abstract class ProgressLayer extends tfl.layers.Layer implements StepAwar
   /** Sets the progress counter (before a training step, or on a twin before saving it). */
   setImagesSeen(images: number): void {
     if (!this.#imagesSeen) return;
-    if (this.#cached && this.#cached.value === Math.fround(images)) return;
+    const current = this.#imagesSeen.read() as tf.Tensor & { dataId: unknown };
+    // The cache holds only while the weight is the one it read (not restored since).
+    if (this.#cached?.id === current.dataId && this.#cached.value === Math.fround(images)) return;
     const value = tf.scalar(images);
     this.#imagesSeen.write(value);
     value.dispose(); // the variable holds its own reference to the data

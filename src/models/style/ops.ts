@@ -61,9 +61,9 @@ export function pixelNorm(x: tf.Tensor): tf.Tensor {
 }
 
 /**
- * The largest group size at most `wanted` that divides `batch`: the minibatch standard
- * deviation's groups never mix a real batch with a generated one when the two are judged as one
- * batch of 2B.
+ * The largest group size at most `wanted` that divides `batch`. A real batch and a generated one
+ * judged as one batch of 2B never share a group when B is a multiple of it; the training step
+ * judges them apart otherwise (src/train/autograd_step.ts).
  *
  * @param batch Images in the batch.
  * @param wanted The preferred group size (4 in StyleGAN2).

@@ -80,14 +80,17 @@ export function resolutionsOf(config: Pick<ProGANConfig, "channels" | "imageShap
   return config.channels.map((_, k) => lowest * 2 ** k);
 }
 
+/** Whether a network grows (a schedule with images in it). */
+function isGrowing(config: ProGANConfig): boolean {
+  const schedule = config.growth;
+  return !!schedule && (schedule.stableImages > 0 || schedule.fadeImages > 0);
+}
+
 /** Where a layer of a (possibly growing) network stands. */
 function growthOf(layer: ProgressLayer & { config: ProGANConfig }) {
   const phases = layer.config.channels.length;
-  const schedule = layer.config.growth;
-  if (!schedule || (schedule.stableImages === 0 && schedule.fadeImages === 0)) {
-    return { phase: phases - 1, alpha: 1 };
-  }
-  return growthAt(layer.imagesSeen, schedule, phases);
+  if (!isGrowing(layer.config)) return { phase: phases - 1, alpha: 1 };
+  return growthAt(layer.imagesSeen, layer.config.growth!, phases);
 }
 
 /** The config as saved in model.json (plain numbers and arrays). */
@@ -270,10 +273,14 @@ export class ProGANDiscriminator extends ProgressLayer {
   override build(): void {
     const { channels, imageShape, classes } = this.config;
     const [r0] = this.resolutions;
+    // A network grown from the start reads images at the top resolution only.
+    const growing = isGrowing(this.config);
     channels.forEach((c, k) => {
       const r = this.resolutions[k];
-      this.weight(`fromrgb${r}_kernel`, [1, 1, imageShape[2], c], { stddev: 1 });
-      this.weight(`fromrgb${r}_bias`, [c], { fill: 0 });
+      if (growing || k === channels.length - 1) {
+        this.weight(`fromrgb${r}_kernel`, [1, 1, imageShape[2], c], { stddev: 1 });
+        this.weight(`fromrgb${r}_bias`, [c], { fill: 0 });
+      }
       // Block k: Ck -> Ck -> C(k-1), then 2×2 average pooling. At r0: minibatch std, conv.
       const convs = k === 0 ? [[c + 1, c]] : [[c, c], [c, channels[k - 1]]];
       convs.forEach(([cin, cout], j) => {
