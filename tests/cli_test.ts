@@ -66,7 +66,7 @@ Deno.test("bad flags and values get one line naming the flag, exit code 2, no st
     ],
     [["train", "--gp", "-1"], '--gp: expected a number in (0, 1000000], got "-1"'],
     [["train", "--d-steps", "0"], '--d-steps: expected an integer from 1 to 100, got "0"'],
-    [["train", "--r1", "much"], '--r1: expected a number in (0, 1000000], got "much"'],
+    [["train", "--r1", "much"], '--r1: expected a number in [0, 1000000] (0: none), got "much"'],
     [["train", "--r1-every", "1.5"], '--r1-every: expected an integer from 1 to 1000, got "1.5"'],
     [
       ["train", "--augment", "translation,flip"],

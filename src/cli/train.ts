@@ -37,6 +37,16 @@ import { LOSS_NAMES } from "../train/losses.ts";
 import { join } from "node:path";
 
 /** `--average`: 0 (off) or a decay in (0, 1). */
+/** `--r1 γ`: a weight in [0, 10⁶]; 0 switches off a preset's R1 (stylegan's). */
+function r1Flag(raw: string | boolean | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (typeof raw !== "string" || raw.trim() === "" || !(value >= 0 && value <= 1e6)) {
+    throw new UsageError(`--r1: expected a number in [0, 1000000] (0: none), got "${raw}"`);
+  }
+  return value;
+}
+
 function averageFlag(raw: unknown): number | undefined {
   if (raw === undefined) return undefined;
   const value = Number(raw);
@@ -154,7 +164,7 @@ function trainRequest(flags: Flags): TrainRequest {
     loss: choiceFlag(flags, "loss", LOSS_NAMES),
     gradientPenalty: numberFlag(flags, "gp", 0, 1e6),
     discriminatorSteps: intFlag(flags, "d-steps", 1, 100),
-    r1: numberFlag(flags, "r1", 0, 1e6),
+    r1: r1Flag(flags.r1),
     r1Every: intFlag(flags, "r1-every", 1, 1000),
     augment: augmentFlag(flags),
     ada: flags.ada === true ? true : undefined,

@@ -21,7 +21,8 @@ export const TRAIN_FLAGS: FlagTable = {
     type: "string",
     value: "NAME",
     help: [
-      PRESET_NAMES.join(" | "),
+      PRESET_NAMES.slice(0, 8).join(" | "),
+      `${PRESET_NAMES.slice(8).join(" | ")} (docs/style-gans.md)`,
       `(default: ${DEFAULT_PRESET}, the best samples per minute of training:`,
       "cgan's conditional MLP, one G update at lr 1e-3, clean digits of",
       "every class in about a minute on 2 CPU cores; docs/presets.md has",
@@ -105,7 +106,7 @@ export const TRAIN_FLAGS: FlagTable = {
   r1: {
     type: "string",
     value: "γ",
-    help: ["R1 penalty γ/2·‖∇D(x)‖² on real images (Mescheder et al. 2018); 0: none"],
+    help: ["R1 penalty γ/2·‖∇D(x)‖² on real images (Mescheder et al. 2018);", "0: none"],
     presetDefault: (preset) => preset.training.r1 ?? "none",
   },
   "r1-every": {
