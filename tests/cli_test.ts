@@ -44,7 +44,7 @@ Deno.test("bad flags and values get one line naming the flag, exit code 2, no st
     [["train", "--seed", "1.5"], "--seed: expected an integer"],
     [
       ["train", "--preset", "huge"],
-      '--preset: expected one of quick, standard, lite, tutorial, dcgan, cgan, cdcgan, dcgan32, got "huge"',
+      '--preset: expected one of quick, standard, lite, tutorial, dcgan, cgan, cdcgan, dcgan32, progan, progan32, stylegan, cstylegan, got "huge"',
     ],
     [
       ["train", "--backend", "tpu"],

@@ -331,7 +331,9 @@ export class StyleGANGenerator extends ProgressLayer {
             tf.add(y, tf.mul(noise, this.p(`noise${i}_strength`))),
             this.p(`conv${i}_bias`),
           );
-          h = lrelu(y) as tf.Tensor4D;
+          // LeakyReLU times √2 (StyleGAN2's activation gain): demodulation keeps a convolution's
+          // output at its input's scale, and without the gain every layer would shrink it.
+          h = tf.mul(lrelu(y), LRELU_GAIN) as tf.Tensor4D;
         }
         // toRGB with the next layer's w: (B, r, r, Ck) -> (B, r, r, C), added to the image below
         const last = this.#toRGBw(k);
