@@ -277,7 +277,8 @@ async function profileCommand(bench: BenchSettings, log: (line: string) => void)
 /** Starts our backend and lists the rows `--compare` asks for (PyTorch's where it is found). */
 async function benchRows(bench: BenchSettings, log: (line: string) => void): Promise<BenchRows> {
   const ours = await selectBackend("wasm", { threads: bench.threadsFlag });
-  const conv = getPreset(bench.preset).generator.architecture === "dcgan";
+  // Every architecture but the MLP is convolutional (dcgan, progan, stylegan).
+  const conv = (getPreset(bench.preset).generator.architecture ?? "mlp") !== "mlp";
   const threads = (ours.description.includes("2 threads") ? 2 : 1) as 1 | 2;
   const rows: Row[] = [{ name: `ours: ${ours.description}`, ms: [] }];
   const withTfjs = bench.compare === "all" || bench.compare === "tfjs";

@@ -129,6 +129,8 @@ export function presetProducts(preset: PresetName): ProductShape[] {
   const p = getPreset(preset, true);
   const b = p.training.batchSize;
   if (p.generator.architecture === "dcgan") return convProducts(p);
+  // ProGAN's and StyleGAN's layers are not listed product by product (`bench --profile` times them).
+  if ((p.generator.architecture ?? "mlp") !== "mlp") return [];
   const pixels = p.generator.imageShape.reduce((x, y) => x * y, 1);
   const layers = [
     ...[p.generator.latentDim, ...p.generator.hiddenUnits, pixels].map((u, i, a) => [a[i - 1], u])

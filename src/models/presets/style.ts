@@ -78,8 +78,9 @@ export const PROGAN32: Preset = {
  * `stylegan` (Karras et al. 2019, 2020), scaled down: a 4-layer mapping network z (128) → w (128),
  * a learned 7×7 constant, modulated/demodulated 3×3 convolutions with noise inputs at 7, 14 and
  * 28 (64/32/16 channels), skip toRGBs, style mixing on 90% of training images; ProGAN's
- * discriminator (grown from the start); the non-saturating loss with lazy R1 (γ = 1, every 4th D
- * update); Adam 2e-3, β = (0, 0.99) as StyleGAN2.
+ * discriminator (grown from the start); the non-saturating loss with lazy R1 (γ = 10, every 4th
+ * D update) and Adam 1e-3, β = (0, 0.99): StyleGAN2's, at half its rate (at 2e-3 and γ = 1 it
+ * collapsed to one or two classes: docs/experiments/2026-12-style-gans.md).
  */
 export const STYLEGAN: Preset = {
   name: "stylegan",
@@ -104,13 +105,13 @@ export const STYLEGAN: Preset = {
   training: {
     epochs: 10,
     batchSize: 64,
-    learningRate: 2e-3,
+    learningRate: 1e-3,
     beta1: 0,
     beta2: 0.99,
     generatorSteps: 1,
     average: 0.999,
     loss: "ns",
-    r1: 1,
+    r1: 10,
     r1Every: 4,
   },
 };
