@@ -332,7 +332,7 @@ export class ProGANDiscriminator extends ProgressLayer {
     return downsample(this.#conv(this.#conv(h, r, 0), r, 1), 2);
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs = {}): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs = {}): tf.Tensor {
     return tf.tidy(() => {
       const list = Array.isArray(inputs) ? inputs : [inputs];
       const x = list[0] as tf.Tensor4D;
