@@ -61,6 +61,11 @@ function batchAt(
   return { batch, labels };
 }
 
+/** Progressive growing's phase and blend, per-step noise: set from the step alone. */
+function prepareStep(models: LayersModel[], globalStep: number, batchSize: number): void {
+  prepareModels(models, { globalStep, imagesSeen: globalStep * batchSize });
+}
+
 /** Adds a step's numbers to the epoch's sums of loss_d, loss_g, D(x) and D(G(z)). */
 function addStats(sums: number[], { lossD, lossG, dReal, dFake }: StepStats): void {
   sums[0] += lossD;
@@ -109,7 +114,6 @@ export async function trainGAN(
   const latentDim = checkModels(generator, discriminator, data);
   const mixture = latentMixtureOf(generator);
   const conditional = generator.inputs.length === 2;
-  const batchSize = o.batchSize;
   const stepsPerEpoch = Math.floor(data.count / o.batchSize);
   if (stepsPerEpoch === 0) {
     throw new RangeError(
@@ -167,11 +171,7 @@ export async function trainGAN(
         const part = (await options.nextStep?.()) ??
           ((globalStep + 1) % o.discriminatorSteps === 0 ? "both" : "discriminator");
         if (options.signal?.aborted) break;
-        // Progressive growing's phase and blend, per-step noise: a function of the step alone.
-        prepareModels([generator, discriminator], {
-          globalStep,
-          imagesSeen: globalStep * batchSize,
-        });
+        prepareStep([generator, discriminator], globalStep, o.batchSize);
         const stats = await ganStep.run(batch, noise, labels, part);
         globalStep++;
         steps++;

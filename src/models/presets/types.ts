@@ -6,7 +6,6 @@
 
 import type { LatentMixture } from "../prior.ts";
 import type { GrowthSchedule } from "../style/growth.ts";
-import type { LossName } from "../../train/losses.ts";
 
 /** Activation functions of hidden layers. */
 export type Activation = "relu" | "leaky_relu" | "tanh" | "sigmoid" | "elu" | "linear";
@@ -135,8 +134,8 @@ export interface TrainingSettings {
   average?: number;
   /** Train on the first `dataLimit` images only (all when absent). */
   dataLimit?: number;
-  /** The objective (`trainGAN`'s `loss`); `"ns"` when absent. */
-  loss?: LossName;
+  /** The objective (`trainGAN`'s `loss`, src/train/losses.ts' `LossName`); `"ns"` when absent. */
+  loss?: "ns" | "hinge" | "ls" | "wgan-gp";
   /** R1's weight γ on D (`trainGAN`'s `r1`); 0 when absent. */
   r1?: number;
   /** Lazy R1: every how many D updates (`trainGAN`'s `r1Every`); 1 when absent. */
