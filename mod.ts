@@ -169,7 +169,6 @@ export {
 } from "./src/sample/interpolate.ts";
 export { encodeGif, type GifOptions, imageFrames } from "./src/sample/animation.ts";
 export {
-  interpolateW,
   sampleTruncated,
   STYLE_RANGES,
   styleAverage,
@@ -178,13 +177,16 @@ export {
   styleLayerOf,
   type StyleLayout,
   styleLayout,
+  type StyleRange,
+  type TruncatedSampleOptions,
+} from "./src/sample/style.ts";
+export {
+  interpolateW,
   type StyleMixGrid,
   styleMixGrid,
   type StyleMixOptions,
-  type StyleRange,
   type StyleWalkOptions,
-  type TruncatedSampleOptions,
-} from "./src/sample/style.ts";
+} from "./src/sample/style_mix.ts";
 export { encodePngGrid, gridImage, type GridOptions, type RasterImage } from "./src/sample/grid.ts";
 export { writeGif, writeImagesIdx, writePngGrid } from "./src/sample/files.ts";
 export { PROGRESS_GIF, writeProgressGif } from "./src/train/run/timelapse.ts";

@@ -134,7 +134,7 @@ Deno.test("README.md stays a user's guide: at most 250 lines, with the two set-u
 
 Deno.test("docs/cli.md's flag tables name exactly the flags of train's and sample's tables", async () => {
   const { TRAIN_FLAGS } = await import("../src/cli/train_flags.ts");
-  const { SAMPLE_FLAGS } = await import("../src/cli/sample.ts");
+  const { SAMPLE_FLAGS } = await import("../src/cli/sample_flags.ts");
   const doc = await Deno.readTextFile(new URL("../docs/cli.md", import.meta.url));
   for (const [command, table] of [["train", TRAIN_FLAGS], ["sample", SAMPLE_FLAGS]] as const) {
     const section = doc.split(/^## /m).find((s) => s.startsWith(`${command}\n`));

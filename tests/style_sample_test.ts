@@ -1,8 +1,9 @@
 /**
- * Sampling style-based generators (src/sample/style.ts): the truncation trick, style-mixing
- * grids and walks in w, in the library and from the command line (`sample --truncation`,
- * `--mix`, `--crossover`, `--interpolate` on a stylegan, `eval --truncation`). The mixes and
- * truncations are checked against ws assembled by hand from the layer's mapping and synthesis.
+ * Sampling style-based generators (src/sample/style.ts, style_mix.ts): the truncation trick,
+ * style-mixing grids and walks in w, in the library and from the command line
+ * (`sample --truncation`, `--mix`, `--crossover`, `--interpolate` on a stylegan,
+ * `eval --truncation`). The mixes and truncations are checked against ws assembled by hand from
+ * the layer's mapping and synthesis.
  */
 
 import { deepEqual, equal, ok } from "node:assert/strict";
@@ -19,14 +20,13 @@ import { Random } from "../src/random.ts";
 import { encodePngGrid } from "../src/sample/grid.ts";
 import { sample } from "../src/sample/sample.ts";
 import {
-  interpolateW,
   sampleTruncated,
   styleAverage,
   type StyleLayer,
   styleLayerOf,
   styleLayout,
-  styleMixGrid,
 } from "../src/sample/style.ts";
+import { interpolateW, styleMixGrid } from "../src/sample/style_mix.ts";
 import type { LayersModel } from "../src/tf_types.ts";
 import { assertRejects, assertThrows, oneLine, runCli } from "./helpers.ts";
 
