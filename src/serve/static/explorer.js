@@ -289,6 +289,11 @@ export class Explorer {
     grid.dataset.noiseSeed = sampler ? String(noiseSeed) : "";
   }
 
+  /** The style-mixing grid as last drawn, in [-1, 1] (for the page's readers). */
+  get mixPixels() {
+    return this.styleCards.mixPixels;
+  }
+
   latentOf(index) {
     return this.z.slice(index * this.latentDim, (index + 1) * this.latentDim);
   }
