@@ -24,6 +24,7 @@ export const STATIC_FILES: Readonly<Record<string, string>> = Object.freeze({
   "live.js": "text/javascript; charset=utf-8",
   "explorer.js": "text/javascript; charset=utf-8",
   "styles.js": "text/javascript; charset=utf-8",
+  "style_cards.js": "text/javascript; charset=utf-8",
   "trainer.js": "text/javascript; charset=utf-8",
   "style.css": "text/css; charset=utf-8",
 });

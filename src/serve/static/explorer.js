@@ -1,12 +1,14 @@
 // The explorer: a generator run in the browser by stock tf.js. A grid of samples, new samples,
 // latent sliders (principal directions or the first dimensions) on a chosen sample, a smooth
 // interpolation between two samples, a digit picker for conditional models, download as PNG;
-// for a style-based generator also the truncation ψ, a style-mixing grid and new noise.
+// for a style-based generator also the truncation ψ, a style-mixing grid and new noise (those
+// cards in style_cards.js).
 
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { downloadGrid, drawGrid, freshSeed, gridIndexAt, latentNoise } from "./images.js";
-import { styleLayerOf, StyleSampler } from "./styles.js";
+import { StyleCards } from "./style_cards.js";
+import { styleLayerOf } from "./styles.js";
 
 const COUNT = 64;
 const COLUMNS = 8;
@@ -14,9 +16,6 @@ const SLIDERS = 6;
 const FRAMES = 8;
 const PCA_SAMPLES = 512;
 const PCA_ITERATIONS = 40;
-/** The style-mixing grid: sources A are the grid's first samples, sources B the next ones. */
-const MIX_ROWS = 4;
-const MIX_COLUMNS = 4;
 
 /**
  * The library core (src/browser.ts): importing it registers the library's own layer classes
@@ -65,11 +64,8 @@ export class Explorer {
     this.offsets = new Float32Array(SLIDERS);
     this.queue = Promise.resolve();
     this.playing = true;
-    this.style = null;
-    this.psi = 1;
-    this.noiseSeed = 0;
-    this.mixRange = "coarse";
     this.bindControls();
+    this.styleCards = new StyleCards(this);
   }
 
   bindControls() {
@@ -101,25 +97,6 @@ export class Explorer {
       this.playing = !this.playing;
       $("interp-toggle").textContent = this.playing ? "Pause" : "Play";
       if (this.playing) this.animate();
-    });
-    $("truncation").addEventListener("input", () => {
-      $("truncation-value").textContent = Number($("truncation").value).toFixed(2);
-      this.scheduleAll();
-    });
-    $("resample-noise").addEventListener("click", () => {
-      if (!this.style) return;
-      const seed = freshSeed();
-      this.enqueue(() => {
-        this.noiseSeed = seed;
-        this.style.layer.noiseSeed = seed;
-        return this.renderAll();
-      });
-    });
-    $("mix-range").addEventListener("change", () => {
-      this.enqueue(() => {
-        this.mixRange = $("mix-range").value;
-        return this.renderMixing();
-      });
     });
   }
 
@@ -170,7 +147,7 @@ export class Explorer {
       this.shape = output.slice(1);
       this.classes = model.inputs.length === 2 ? model.inputs[1].shape[1] : 0;
       this.directions = null;
-      this.setStyleLayer(styleLayerOf(model));
+      this.styleCards.setLayer(styleLayerOf(model), this.classes);
       if (!sameShape) {
         this.z = latentNoise(COUNT, this.latentDim, this.seed, this.mixture);
         this.offsets.fill(0);
@@ -185,31 +162,12 @@ export class Explorer {
       $("explore-empty").hidden = true;
       $("explore-body").hidden = false;
       $("digits").hidden = !this.classes;
-      $("style-controls").hidden = $("style-mixing").hidden = !this.style;
+      $("style-controls").hidden = $("style-mixing").hidden = !this.styleCards.sampler;
       if (this.classes) this.buildDigitPicker();
       this.buildSliders();
       await this.renderAll();
       $("explore").dataset.ready = "true";
     });
-  }
-
-  /** A style-based generator's sampler (or none), keeping the page's noise seed and ψ. */
-  setStyleLayer(layer) {
-    this.style?.dispose();
-    this.style = layer ? new StyleSampler(layer, this.classes) : null;
-    if (!this.style) return;
-    layer.noiseSeed = this.noiseSeed;
-    const side = (resolutions) => resolutions.map((r) => `${r}×${r}`).join(", ");
-    for (const option of $("mix-range").options) {
-      const range = this.style.ranges[option.value];
-      option.disabled = range.ws.length === 0;
-      option.textContent = `${option.value} styles from B` +
-        (range.resolutions.length ? ` (${side(range.resolutions)})` : "");
-    }
-    if ($("mix-range").selectedOptions[0]?.disabled) {
-      $("mix-range").value = [...$("mix-range").options].find((o) => !o.disabled).value;
-    }
-    this.mixRange = $("mix-range").value;
   }
 
   buildDigitPicker() {
@@ -263,19 +221,6 @@ export class Explorer {
     }
   }
 
-  /** Redraws everything on the next frame (ψ moved): read when the redraw starts. */
-  scheduleAll() {
-    if (this.allPending) return;
-    this.allPending = true;
-    requestAnimationFrame(() => {
-      this.allPending = false;
-      this.enqueue(() => {
-        this.psi = Number($("truncation").value);
-        return this.model ? this.renderAll() : undefined;
-      });
-    });
-  }
-
   scheduleFocus() {
     if (this.focusPending) return;
     this.focusPending = true;
@@ -305,23 +250,18 @@ export class Explorer {
     return this.digit ?? index % this.classes;
   }
 
-  /** The truncation's centres when ψ < 1 (measured once per model), else null. */
-  averageTable() {
-    return this.style && this.psi < 1 ? this.style.averageTable() : null;
-  }
-
   /**
    * The generator on tensors: `(n, latentDim)` z and `(n, classes)` labels (or null) → images.
    * A style-based generator runs as its layer does, its w truncated by ψ first.
    */
   forward(z, labels, table) {
-    if (!this.style) return this.model.predict(this.classes ? [z, labels] : z);
-    return this.style.imagesOf(this.style.styles(z, labels, this.psi, table));
+    if (!this.styleCards.sampler) return this.model.predict(this.classes ? [z, labels] : z);
+    return this.styleCards.forward(z, labels, table);
   }
 
   /** Images for `n` latent vectors (and label rows), as pixels in [-1, 1]. */
   async generate(zs, n, labels) {
-    const table = await this.averageTable();
+    const table = await this.styleCards.averageTable();
     const output = tf.tidy(() => {
       const z = tf.tensor2d(zs, [n, this.latentDim]);
       return this.forward(z, this.classes ? tf.tensor2d(labels, [n, this.classes]) : null, table);
@@ -334,7 +274,7 @@ export class Explorer {
   async renderAll() {
     await this.renderGrid();
     await this.renderFocus();
-    await this.renderMixing();
+    await this.styleCards.renderMixing();
   }
 
   async renderGrid() {
@@ -344,69 +284,14 @@ export class Explorer {
     const grid = $("grid");
     grid.dataset.renders = String(Number(grid.dataset.renders ?? 0) + 1);
     grid.dataset.labels = this.labelsShown();
-    grid.dataset.psi = this.style ? String(this.psi) : "";
-    grid.dataset.noiseSeed = this.style ? String(this.noiseSeed) : "";
+    const { sampler, psi, noiseSeed } = this.styleCards;
+    grid.dataset.psi = sampler ? String(psi) : "";
+    grid.dataset.noiseSeed = sampler ? String(noiseSeed) : "";
   }
 
-  /**
-   * StyleGAN's figure: the first samples of the grid down the side (A), the next ones along the
-   * top (B), and in each cell A's image with one range of styles (coarse, middle or fine) taken
-   * from B, the rest from A.
-   */
-  async renderMixing() {
-    if (!this.style) return;
-    const rows = MIX_ROWS, columns = MIX_COLUMNS, d = this.latentDim;
-    const range = this.mixRange;
-    const fromB = new Set(this.style.ranges[range].ws);
-    const table = await this.averageTable();
-    const output = tf.tidy(() => {
-      const labels = (from, n) =>
-        this.classes
-          ? tf.tensor2d(this.labelRows(n, (i) => this.labelFor(from + i)), [n, this.classes])
-          : null;
-      const zA = tf.tensor2d(this.z.slice(0, rows * d), [rows, d]);
-      const zB = tf.tensor2d(this.z.slice(rows * d, (rows + columns) * d), [columns, d]);
-      const wA = this.style.styles(zA, labels(0, rows), this.psi, table);
-      const wB = this.style.styles(zB, labels(rows, columns), this.psi, table);
-      // (columns + rows + rows·columns, H, W, channels): B's images, A's, the mixes row by row
-      return tf.concat([
-        this.style.imagesOf(wB),
-        this.style.imagesOf(wA),
-        this.style.images(this.style.mixedStyles(wA, wB, fromB)),
-      ]);
-    });
-    const values = await output.data();
-    output.dispose();
-    // A grid of (R + 1) × (C + 1) cells: the corner empty, B on top, A on the left.
-    const size = this.shape.reduce((a, b) => a * b);
-    const cells = (rows + 1) * (columns + 1);
-    const pixels = new Float32Array(cells * size);
-    const put = (cell, image) =>
-      pixels.set(values.subarray(image * size, (image + 1) * size), cell * size);
-    for (let c = 0; c < columns; c++) put(1 + c, c);
-    for (let r = 0; r < rows; r++) {
-      put((r + 1) * (columns + 1), columns + r);
-      for (let c = 0; c < columns; c++) {
-        put((r + 1) * (columns + 1) + 1 + c, columns + rows + r * columns + c);
-      }
-    }
-    this.mixPixels = pixels;
-    const canvas = $("mix-grid");
-    const { padding } = drawGrid(canvas, pixels, cells, this.shape, { columns: columns + 1 });
-    const context = canvas.getContext("2d");
-    context.fillStyle = "rgb(96, 96, 96)";
-    context.fillRect(padding, padding, this.shape[1], this.shape[0]);
-    const resolutions = this.style.ranges[range].resolutions.map((r) => `${r}×${r}`).join(", ");
-    const caption = `rows: samples 1–${rows} (A) · columns: samples ${rows + 1}–${
-      rows + columns
-    } (B) · each cell: A with B's ${range} styles (${resolutions})`;
-    $("mix-caption").textContent = caption;
-    canvas.setAttribute("aria-label", `Style mixing: ${caption}`);
-    canvas.dataset.range = range;
-    canvas.dataset.labels = this.labelsShown();
-    canvas.dataset.psi = String(this.psi);
-    canvas.dataset.noiseSeed = String(this.noiseSeed);
-    canvas.dataset.renders = String(Number(canvas.dataset.renders ?? 0) + 1);
+  /** The style-mixing grid as last drawn, in [-1, 1] (for the page's readers). */
+  get mixPixels() {
+    return this.styleCards.mixPixels;
   }
 
   latentOf(index) {
@@ -449,7 +334,7 @@ export class Explorer {
     const n = PCA_SAMPLES, d = this.latentDim;
     const zs = latentNoise(n, d, 0x5eed, this.mixture);
     const labels = this.classes ? this.labelRows(n, (i) => this.labelFor(i)) : null;
-    const table = await this.averageTable();
+    const table = await this.styleCards.averageTable();
     const result = tf.tidy(() => {
       const z = tf.tensor2d(zs, [n, d]);
       const label = this.classes ? tf.tensor2d(labels, [n, this.classes]) : null;
