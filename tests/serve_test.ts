@@ -305,6 +305,8 @@ Deno.test("the page, its scripts, tf.js and the core are served with a strict co
         "trainer.js",
         "chart.js",
         "images.js",
+        "styles.js",
+        "style_cards.js",
         "style.css",
       ]
     ) {
