@@ -10,6 +10,7 @@ import { deepEqual, equal, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { selectBackend } from "../src/backend/select.ts";
 import type { ImageSet } from "../src/data/images.ts";
+import { PRESETS } from "../src/models/presets.ts";
 import { growthAt } from "../src/models/style/growth.ts";
 import { Random } from "../src/random.ts";
 import type { Checkpoint } from "../src/train/run/checkpoint.ts";
@@ -138,6 +139,7 @@ Deno.test({
     equal("variableAcc" in generator, false);
     equal("variableAcc" in discriminator, false);
     ok(!checkpoint.discriminator.some((w) => /fromrgb(7|14)_/.test(w.name)), "no unused fromRGB");
-    equal(checkpoint.settings.training.r1, 1, "the preset's R1");
+    equal(checkpoint.settings.training.r1, PRESETS.cstylegan.training.r1, "the preset's R1");
+    ok(PRESETS.cstylegan.training.r1! > 0);
   },
 });
