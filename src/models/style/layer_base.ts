@@ -24,6 +24,20 @@ export type Kwargs = Parameters<tfl.layers.Layer["call"]>[1];
 export type Shapes = (number | null)[] | (number | null)[][];
 
 /**
+ * The batch dimension of the (first) input shape: what every layer here keeps in its output.
+ *
+ * @example
+ * ```ts
+ * import { batchOf } from "./layer_base.ts";
+ *
+ * console.log(batchOf([null, 128]), batchOf([[8, 28, 28, 1], [8, 10]])); // null 8
+ * ```
+ */
+export function batchOf(inputShape: Shapes): number | null {
+  return (Array.isArray(inputShape[0]) ? inputShape[0][0] : inputShape[0]) as number | null;
+}
+
+/**
  * A layer with many weights of its own, made from a seed, and a training-progress counter.
  * Subclasses add their weights in `build` with {@linkcode ProgressLayer.weight}.
  */

@@ -22,7 +22,7 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import { growthAt, type GrowthSchedule } from "./growth.ts";
-import { type Kwargs, type LayerArgs, ProgressLayer, type Shapes } from "./layer_base.ts";
+import { batchOf, type Kwargs, type LayerArgs, ProgressLayer, type Shapes } from "./layer_base.ts";
 import {
   downsample,
   equalizedConv,
@@ -161,10 +161,7 @@ export class ProGANGenerator extends ProgressLayer {
   }
 
   override computeOutputShape(inputShape: Shapes): Shapes {
-    const batch = (Array.isArray(inputShape[0]) ? inputShape[0][0] : inputShape[0]) as
-      | number
-      | null;
-    return [batch, ...this.config.imageShape];
+    return [batchOf(inputShape), ...this.config.imageShape];
   }
 
   /** A conv → LeakyReLU → pixel norm, as every G layer is. */
@@ -300,10 +297,7 @@ export class ProGANDiscriminator extends ProgressLayer {
   }
 
   override computeOutputShape(inputShape: Shapes): Shapes {
-    const batch = (Array.isArray(inputShape[0]) ? inputShape[0][0] : inputShape[0]) as
-      | number
-      | null;
-    return [batch, 1];
+    return [batchOf(inputShape), 1];
   }
 
   #conv(x: tf.Tensor4D, r: number, j: number): tf.Tensor4D {

@@ -25,7 +25,7 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import { Random } from "../../random.ts";
-import { type Kwargs, type LayerArgs, ProgressLayer, type Shapes } from "./layer_base.ts";
+import { batchOf, type Kwargs, type LayerArgs, ProgressLayer, type Shapes } from "./layer_base.ts";
 import { equalizedDense, lrelu, LRELU_GAIN, modulatedConv, pixelNorm, upsample } from "./ops.ts";
 import { resolutionsOf } from "./progan.ts";
 
@@ -184,10 +184,7 @@ export class StyleGANGenerator extends ProgressLayer {
   }
 
   override computeOutputShape(inputShape: Shapes): Shapes {
-    const batch = (Array.isArray(inputShape[0]) ? inputShape[0][0] : inputShape[0]) as
-      | number
-      | null;
-    return [batch, ...this.config.imageShape];
+    return [batchOf(inputShape), ...this.config.imageShape];
   }
 
   override prepareStep(progress: { globalStep: number; imagesSeen: number }): void {
