@@ -250,6 +250,35 @@ Deno.test("progan, stylegan and cstylegan models saved and loaded give the same 
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("StyleGAN's skip generator up-samples bilinearly: the 7×7 image alone is smooth at 28×28, not 4×4 blocks; a file without skipUpsample reads as nearest", async () => {
+  const g = createGenerator({ preset: "stylegan", seed: 3, ...SMALL });
+  const layer = progressLayer(g) as unknown as { config: { skipUpsample?: string } };
+  equal(layer.config.skipUpsample, "bilinear");
+  // Only the 7×7 toRGB draws: the 14×14 and 28×28 ones are zeroed.
+  for (const v of g.weights.filter((w) => /torgb(14|28)_(kernel|bias)/.test(w.originalName))) {
+    v.write(tf.zeros(v.shape as number[]));
+  }
+  const z = normal(4 * 8);
+  const smooth = images(g, z, false);
+  ok(!blocky(smooth, 28, 2), "bilinear: no 2×2 blocks");
+  ok(smooth.some((v) => v !== 0), "the 7×7 image is drawn");
+  const dir = await Deno.makeTempDir();
+  await saveModel(g, dir);
+  // A model.json written before the option: no skipUpsample in the layer's config.
+  const file = `${dir}/model.json`;
+  const json = await Deno.readTextFile(file);
+  // (tf.js writes the config's keys in snake case)
+  const option = /,"skip_upsample":\s*"bilinear"/;
+  ok(option.test(json), "the option is saved");
+  await Deno.writeTextFile(file, json.replace(option, ""));
+  const { model: old } = await loadModel(dir, "generator");
+  const blocks = images(old, z, false);
+  ok(blocky(blocks, 28, 4), "nearest: every 4×4 block one value");
+  g.dispose();
+  old.dispose();
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("the averaged generator's twin gets the generator's growth progress with the weights (GeneratorAverage.writeTo)", () => {
   const g = proganG(6);
   const twin = proganG(7);

@@ -24,6 +24,7 @@ import {
   modulatedConv,
   pixelNorm,
   upsample,
+  upsampleBilinear,
 } from "../src/models/style/ops.ts";
 import { r1Penalty } from "../src/train/penalties.ts";
 import { both, maxError } from "./helpers.ts";
@@ -114,6 +115,31 @@ function minibatchStdDevLoop({ values, shape }: Values, group: number): Float64A
           const o = at([b, h, w, c + 1], n, y, x, 0);
           for (let k = 0; k < c; k++) out[o + k] = values[at(shape, n, y, x, k)];
           out[o + c] = std;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Bilinear ×2 with half-pixel centres, edges repeated: ¾ of the nearest entry, ¼ of the next. */
+function upsampleBilinearLoop({ values, shape }: Values): Float64Array {
+  const [b, h, w, c] = shape;
+  const out = new Float64Array(values.length * 4);
+  // the two source rows (columns) of output row y and their weights
+  const taps = (y: number, n: number): [number, number, number, number] => {
+    const near = Math.floor(y / 2), far = y % 2 === 0 ? near - 1 : near + 1;
+    return [near, 0.75, Math.min(Math.max(far, 0), n - 1), 0.25];
+  };
+  for (let n = 0; n < b; n++) {
+    for (let y = 0; y < 2 * h; y++) {
+      const [y0, wy0, y1, wy1] = taps(y, h);
+      for (let x = 0; x < 2 * w; x++) {
+        const [x0, wx0, x1, wx1] = taps(x, w);
+        for (let k = 0; k < c; k++) {
+          out[at([b, 2 * h, 2 * w, c], n, y, x, k)] =
+            wy0 * (wx0 * values[at(shape, n, y0, x0, k)] + wx1 * values[at(shape, n, y0, x1, k)]) +
+            wy1 * (wx0 * values[at(shape, n, y1, x0, k)] + wx1 * values[at(shape, n, y1, x1, k)]);
         }
       }
     }
@@ -347,7 +373,7 @@ Deno.test("groupSizeOf is the largest divisor of the batch up to the wanted size
   }
 });
 
-Deno.test("pixelNorm, minibatchStdDev, upsample, downsample, equalizedConv, equalizedDense, modulatedConv, lerp, lrelu match direct loops", async () => {
+Deno.test("pixelNorm, minibatchStdDev, upsample, upsampleBilinear, downsample, equalizedConv, equalizedDense, modulatedConv, lerp, lrelu match direct loops", async () => {
   await selectBackend("cpu");
   const errors: Record<string, number> = {};
   tf.tidy(() => {
@@ -384,6 +410,23 @@ Deno.test("pixelNorm, minibatchStdDev, upsample, downsample, equalizedConv, equa
       errors.inverse = Math.max(
         errors.inverse ?? 0,
         loopError(downsample(up, f), small.values, small.shape),
+      );
+    }
+    for (const shape of [[2, 3, 4, 5], [1, 7, 7, 1], [1, 1, 2, 3]]) {
+      const x = input(shape);
+      const up = upsampleBilinear(t4(x));
+      const [b, h, w, c] = shape;
+      errors.upsampleBilinear = Math.max(
+        errors.upsampleBilinear ?? 0,
+        loopError(up, upsampleBilinearLoop(x), [b, 2 * h, 2 * w, c]),
+        // and tf.js's own bilinear resize with half-pixel centres
+        loopError(
+          up,
+          Float64Array.from(
+            tf.image.resizeBilinear(t4(x), [2 * h, 2 * w], false, true).dataSync(),
+          ),
+          [b, 2 * h, 2 * w, c],
+        ),
       );
     }
     const big = input([2, 28, 28, 3]);
@@ -506,6 +549,7 @@ const style = (b: number, c: number): Values => ({
 const FIRST_ORDER: Case[] = [
   ["pixelNorm", (x) => pixelNorm(x), [input([2, 3, 4])]],
   ["upsample", (x) => upsample(x as tf.Tensor4D, 2), [input([2, 3, 3, 2])]],
+  ["upsampleBilinear", (x) => upsampleBilinear(x as tf.Tensor4D), [input([2, 3, 3, 2])]],
   ["downsample", (x) => downsample(x as tf.Tensor4D, 2), [input([2, 4, 4, 2])]],
   [
     "equalizedConv 3×3",
@@ -685,6 +729,7 @@ const BACKEND_CASES: BackendCase[] = [
   ["pixelNorm of z", (x) => pixelNorm(x), [input([16, 128])], false],
   ["upsample ×2", (x) => upsample(x as tf.Tensor4D, 2), [input([2, 7, 7, 8])], false],
   ["upsample ×4", (x) => upsample(x as tf.Tensor4D, 4), [input([2, 7, 7, 1])], false],
+  ["upsampleBilinear", (x) => upsampleBilinear(x as tf.Tensor4D), [input([2, 14, 14, 1])], false],
   ["downsample ×2", (x) => downsample(x as tf.Tensor4D, 2), [input([2, 14, 14, 8])], false],
   ["downsample ×4", (x) => downsample(x as tf.Tensor4D, 4), [input([2, 28, 28, 3])], false],
   ...([[3, 16, 8, 7], [3, 8, 4, 14], [3, 5, 3, 28], [1, 4, 1, 28], [1, 1, 16, 14]] as const).map(

@@ -148,6 +148,52 @@ export function upsample(x: tf.Tensor4D, factor: number): tf.Tensor4D {
 }
 
 /**
+ * Bilinear ×2 up-sampling (the pixel grid of `tf.image.resizeBilinear` with half-pixel centres:
+ * each new pixel is ¾ of its nearest old one and ¼ of the next one towards it, the edges
+ * repeated), as slices, sums and an interleave, so its gradient needs no `ResizeBilinearGrad`
+ * (which tf.js's WASM backend lacks). StyleGAN2's skip generator up-samples each resolution's
+ * image with such a smooth filter, where nearest neighbours would leave 2×2 blocks.
+ *
+ * @param x `(B, H, W, C)`.
+ * @returns `(B, 2H, 2W, C)`.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { upsampleBilinear } from "./ops.ts";
+ *
+ * const x = tf.tensor4d([0, 4], [1, 1, 2, 1]);
+ * console.log(upsampleBilinear(x).shape); // [1, 2, 4, 1]; each row 0, 1, 3, 4
+ * ```
+ */
+export function upsampleBilinear(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => doubleAxis(doubleAxis(x, 1), 2));
+}
+
+/** One side of {@linkcode upsampleBilinear}: `(…, n, …)` -> `(…, 2n, …)` along `axis` (1 or 2). */
+function doubleAxis(x: tf.Tensor4D, axis: 1 | 2): tf.Tensor4D {
+  const n = x.shape[axis];
+  const shape = x.shape;
+  const take = (from: number, size: number) => {
+    const begin = [0, 0, 0, 0], sizes = [...shape];
+    begin[axis] = from;
+    sizes[axis] = size;
+    return tf.slice(x, begin, sizes);
+  };
+  // the neighbours before and after each entry along the axis, the edges repeated
+  const before = n > 1 ? tf.concat([take(0, 1), take(0, n - 1)], axis) : x;
+  const after = n > 1 ? tf.concat([take(1, n - 1), take(n - 1, 1)], axis) : x;
+  const even = tf.add(tf.mul(x, 0.75), tf.mul(before, 0.25));
+  const odd = tf.add(tf.mul(x, 0.75), tf.mul(after, 0.25));
+  // (…, n, 2, …) -> (…, 2n, …): entry 2i is even[i], 2i + 1 is odd[i]
+  // (a Concat of two reshapes rather than a Stack, whose Pack kernel is not everywhere)
+  const both = tf.concat([tf.expandDims(even, axis + 1), tf.expandDims(odd, axis + 1)], axis + 1);
+  const out: [number, number, number, number] = [...shape];
+  out[axis] = 2 * n;
+  return tf.reshape(both, out);
+}
+
+/**
  * Average down-sampling by an integer factor (2×2 average pooling for 2), as a reshape and a
  * mean: the exact inverse of {@linkcode upsample} on its output.
  *

@@ -8,7 +8,7 @@
  * - the **synthesis network**: a learned constant r₀×r₀×C₀, then per resolution (×2 nearest
  *   up-sampling first, above r₀) modulated 3×3 convolutions, each followed by per-pixel noise
  *   times a learned strength, a bias and LeakyReLU(0.2); each resolution's modulated 1×1 toRGB
- *   added to the image up-sampled from the one below (StyleGAN2's skip generator);
+ *   added to the image bilinearly up-sampled from the one below (StyleGAN2's skip generator);
  * - **styles per layer**: every convolution (and toRGB) has its own affine map of its own w, so
  *   `synthesis` takes one w per layer (`numWs` of them): the same w in each for an ordinary
  *   sample, different ones for style mixing;
@@ -26,7 +26,15 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { Random } from "../../random.ts";
 import { batchOf, type Kwargs, type LayerArgs, ProgressLayer, type Shapes } from "./layer_base.ts";
-import { equalizedDense, lrelu, LRELU_GAIN, modulatedConv, pixelNorm, upsample } from "./ops.ts";
+import {
+  equalizedDense,
+  lrelu,
+  LRELU_GAIN,
+  modulatedConv,
+  pixelNorm,
+  upsample,
+  upsampleBilinear,
+} from "./ops.ts";
 import { resolutionsOf } from "./progan.ts";
 
 /** The sizes of a style-based generator. */
@@ -45,6 +53,12 @@ export interface StyleGANConfig {
   classes?: number;
   /** Probability that a training image mixes two ws (0.9 in the papers). */
   mixing?: number;
+  /**
+   * How the skip generator up-samples each resolution's image before adding the next one's:
+   * `bilinear` (StyleGAN2's smooth filter, the default) or `nearest` (what model files written
+   * before this option used, and get when they are read).
+   */
+  skipUpsample?: "bilinear" | "nearest";
   /** Seed of the initial weights. */
   seed?: number;
 }
@@ -120,6 +134,7 @@ export class StyleGANGenerator extends ProgressLayer {
       imageShape: [...args.imageShape],
       classes: args.classes ?? 0,
       mixing: args.mixing ?? 0.9,
+      skipUpsample: args.skipUpsample ?? "bilinear",
     };
     this.resolutions = resolutionsOf(this.config);
     const convs: SynthesisConv[] = [];
@@ -343,7 +358,10 @@ export class StyleGANGenerator extends ProgressLayer {
           ),
           this.p(`torgb${r}_bias`),
         ) as tf.Tensor4D;
-        image = image ? tf.add(upsample(image, 2), rgb) as tf.Tensor4D : rgb;
+        // (B, r/2, r/2, C) -> (B, r, r, C): the image so far, smoothly up-sampled
+        const below = image &&
+          (this.config.skipUpsample === "nearest" ? upsample(image, 2) : upsampleBilinear(image));
+        image = below ? tf.add(below, rgb) as tf.Tensor4D : rgb;
       }
       return image!;
     });
@@ -405,7 +423,16 @@ export class StyleGANGenerator extends ProgressLayer {
       imageShape: [...this.config.imageShape],
       classes: this.config.classes ?? 0,
       mixing: this.config.mixing ?? 0.9,
+      skipUpsample: this.config.skipUpsample ?? "bilinear",
     } as unknown as tf.serialization.ConfigDict;
+  }
+
+  /** Reads a layer from model.json; files without `skipUpsample` were written with `nearest`. */
+  static override fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>,
+    config: tf.serialization.ConfigDict,
+  ): T {
+    return new cls({ skipUpsample: "nearest", ...config });
   }
 }
 
