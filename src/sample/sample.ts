@@ -92,11 +92,58 @@ export async function sample(
   const n = checkInteger("sample", "n", options.n);
   const batchSize = checkInteger("sample", "batchSize", options.batchSize ?? 500);
   const seed = checkInteger("sample", "seed", options.seed ?? 0, 0, 2 ** 32 - 1);
-  const { latentDim, imageShape, classes } = generatorShape(generator);
+  const { classes } = generatorShape(generator);
   const labels = classes ? sampleLabels(n, classes, options.labels) : undefined;
   if (!classes && options.labels !== undefined) {
     throw new RangeError("sample: labels are for conditional generators; this one is not");
   }
+  return await sampleWith(generator, { n, batchSize, seed, labels }, (z, rows) => {
+    // (count, latentDim) [+ (count, classes) one-hot] -> (count, height, width, channels)
+    const input = rows
+      ? [z, tf.cast(tf.oneHot(tf.tensor1d(rows, "int32"), classes), "float32")]
+      : z;
+    return generator.apply(input, { training: false }) as tf.Tensor;
+  });
+}
+
+/** What {@linkcode sampleWith} draws: checked counts, the seed, and each image's class. */
+export interface SampleLoop {
+  n: number;
+  batchSize: number;
+  seed: number;
+  /** The class of each image, for a conditional generator. */
+  labels: Uint8Array | undefined;
+}
+
+/**
+ * The loop of `sample` and of the style functions' samplers: per batch the next noise from one
+ * seeded stream (so a seed gives the same z whatever draws them), a forward pass, the pixels
+ * copied out. `forward` runs inside a `tf.tidy`.
+ *
+ * @param generator The generator the noise is drawn for (its latent size and mixture).
+ * @param loop How many, in batches of how many, the seed, the labels.
+ * @param forward z `(count, latentDim)` and the batch's labels → images `(count, H, W, C)`.
+ * @returns The images, with their labels.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { createGenerator } from "../models/create.ts";
+ * import { sampleWith } from "./sample.ts";
+ *
+ * const generator = createGenerator({ preset: "lite", seed: 1 });
+ * const loop = { n: 4, batchSize: 2, seed: 3, labels: undefined };
+ * const images = await sampleWith(generator, loop, (z) => generator.apply(z) as tf.Tensor);
+ * console.log(images.count); // 4
+ * ```
+ */
+export async function sampleWith(
+  generator: LayersModel,
+  loop: SampleLoop,
+  forward: (z: tf.Tensor2D, labels: Uint8Array | undefined) => tf.Tensor,
+): Promise<ImageSet> {
+  const { n, batchSize, seed, labels } = loop;
+  const { latentDim, imageShape } = generatorShape(generator);
   const [height, width, channels] = imageShape;
   const size = height * width * channels;
   const random = new Random(seed);
@@ -105,20 +152,8 @@ export async function sample(
   for (let start = 0; start < n; start += batchSize) {
     const count = Math.min(batchSize, n - start);
     const noise = latentNoise(random, count, latentDim, mixture);
-    // (count, latentDim) [+ (count, classes) one-hot] -> (count, height, width, channels)
-    const images = tf.tidy(() => {
-      const z = tf.tensor2d(noise, [count, latentDim]);
-      const input = labels
-        ? [
-          z,
-          tf.cast(
-            tf.oneHot(tf.tensor1d(labels.subarray(start, start + count), "int32"), classes),
-            "float32",
-          ),
-        ]
-        : z;
-      return generator.apply(input, { training: false }) as tf.Tensor;
-    });
+    const rows = labels?.subarray(start, start + count);
+    const images = tf.tidy(() => forward(tf.tensor2d(noise, [count, latentDim]), rows));
     pixels.set(await images.data() as Float32Array, start * size);
     images.dispose();
   }

@@ -28,10 +28,9 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { LayersModel, Tensor, Tensor4D } from "../tf_types.ts";
 import type { ImageSet } from "../data/images.ts";
 import { checkInteger } from "../errors.ts";
-import { Random } from "../random.ts";
-import { latentMixtureOf, latentNoise } from "../models/prior.ts";
+import { latentMixtureOf } from "../models/prior.ts";
 import { StyleGANGenerator } from "../models/style/stylegan.ts";
-import { generatorShape, type SampleOptions } from "./sample.ts";
+import { generatorShape, type SampleOptions, sampleWith } from "./sample.ts";
 import {
   AVERAGE_SAMPLES,
   AVERAGE_SEED,
@@ -230,29 +229,14 @@ export async function sampleTruncated(
   const batchSize = checkInteger(where, "batchSize", options.batchSize ?? 500);
   const seed = checkInteger(where, "seed", options.seed ?? 0, 0, 2 ** 32 - 1);
   const truncation = new Truncation(generator, layer, checkPsi(where, options.psi ?? 0.7));
-  const { latentDim, imageShape, classes } = generatorShape(generator);
+  const { classes } = generatorShape(generator);
   const labels = imageLabels(where, n, classes, options.labels);
-  const [height, width, channels] = imageShape;
-  const size = height * width * channels;
-  const random = new Random(seed);
-  const mixture = latentMixtureOf(generator);
-  const pixels = new Float32Array(n * size);
-  for (let start = 0; start < n; start += batchSize) {
-    const count = Math.min(batchSize, n - start);
-    // As `sample`: one batch's noise after the other's from one stream.
-    const z = latentNoise(random, count, latentDim, mixture);
-    const rows = labels?.subarray(start, start + count);
-    const images = tf.tidy(() => {
-      // (count, latentDim) [+ (count, classes)] -> (count, styleDim), truncated
-      const w = truncation.apply(
-        layer.mapping(tf.tensor2d(z, [count, latentDim]), oneHot(rows, count, classes)),
-        rows,
-      );
-      // (count, numWs, styleDim) -> (count, height, width, channels), clipped as the layer's call
-      return tf.clipByValue(layer.synthesis(layer.broadcast(w), false), -1, 1);
-    });
-    pixels.set(await images.data() as Float32Array, start * size);
-    images.dispose();
-  }
-  return { pixels, count: n, height, width, channels, ...(labels ? { labels } : {}) };
+  // `sample`'s z, batch after batch from one stream
+  return await sampleWith(generator, { n, batchSize, seed, labels }, (z, rows) => {
+    const count = z.shape[0];
+    // (count, latentDim) [+ (count, classes)] -> (count, styleDim), truncated
+    const w = truncation.apply(layer.mapping(z, oneHot(rows, count, classes)), rows);
+    // (count, numWs, styleDim) -> (count, height, width, channels), clipped as the layer's call
+    return tf.clipByValue(layer.synthesis(layer.broadcast(w), false), -1, 1);
+  });
 }
