@@ -183,8 +183,9 @@ function doubleAxis(x: tf.Tensor4D, axis: 1 | 2): tf.Tensor4D {
   // the neighbours before and after each entry along the axis, the edges repeated
   const before = n > 1 ? tf.concat([take(0, 1), take(0, n - 1)], axis) : x;
   const after = n > 1 ? tf.concat([take(1, n - 1), take(n - 1, 1)], axis) : x;
-  const even = tf.add(tf.mul(x, 0.75), tf.mul(before, 0.25));
-  const odd = tf.add(tf.mul(x, 0.75), tf.mul(after, 0.25));
+  const near = tf.mul(x, 0.75);
+  const even = tf.add(near, tf.mul(before, 0.25));
+  const odd = tf.add(near, tf.mul(after, 0.25));
   // (…, n, 2, …) -> (…, 2n, …): entry 2i is even[i], 2i + 1 is odd[i]
   // (a Concat of two reshapes rather than a Stack, whose Pack kernel is not everywhere)
   const both = tf.concat([tf.expandDims(even, axis + 1), tf.expandDims(odd, axis + 1)], axis + 1);
